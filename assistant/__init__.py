@@ -1,0 +1,54 @@
+"""Offline question answering over news articles, with every claim cited to an exact passage.
+
+    from assistant import Assistant
+    bot = Assistant(index_dir="index")
+    bot.ingest(["corpus/"])
+    print(bot.answer("Who ordered the strikes?").text)
+"""
+
+from __future__ import annotations
+
+import os
+
+# Before any ML or UI library is imported: nothing may reach a model hub or phone home.
+for _name, _value in {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "TRANSFORMERS_VERBOSITY": "error",
+}.items():
+    os.environ.setdefault(_name, _value)
+
+from assistant.errors import (  # noqa: E402
+    AssistantError,
+    CorpusError,
+    IndexMismatch,
+    IndexNotBuilt,
+    InvalidDate,
+    InvalidQuestion,
+    ModelMissing,
+    StoreUnavailable,
+)
+from assistant.pipeline import Assistant  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+from assistant.types import Answer, Article, Chunk, Citation, IngestReport, Passage  # noqa: E402
+
+__all__ = [
+    "Answer", "Article", "Assistant", "AssistantError", "Chunk", "Citation", "CorpusError", "IndexMismatch",
+    "IndexNotBuilt", "IngestReport", "InvalidDate", "InvalidQuestion", "ModelMissing", "Passage", "Settings",
+    "StoreUnavailable", "answer",
+]
+
+_default: Assistant | None = None
+
+
+def answer(question: str, **kwargs) -> Answer:
+    """Answer `question` from the default index (settings from `ASSISTANT_*` variables)."""
+    global _default
+    if _default is None:
+        _default = Assistant()
+    return _default.answer(question, **kwargs)

@@ -1,0 +1,210 @@
+"""Question + Passages -> Answer: extractive, cited, and willing to refuse.
+
+No language model runs here. The passages are split into sentences; each sentence is
+scored on meaning (embedding similarity to the question), on the question's key terms it
+contains (weighted by how rare they are in the corpus), on whether its passage covers
+the question, and on whether it holds the kind of thing the question asks for (a name
+for "who", a number for "how many", a date for "when"). The best sentence comes first so
+it answers on its own; supporting sentences follow, each with its `[n]`. Copies of one
+sentence in several versions of a story are collapsed to the preferred version, so a
+passage is never cited twice.
+
+When the question's key terms are not in the passages, or no sentence scores well
+enough, the answer is a refusal rather than the nearest unrelated sentence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.prompts import Templates
+from assistant.settings import Settings
+from assistant.text import QUESTION_WORDS, STOPWORDS, content_terms, jaccard, tokens
+from assistant.types import Answer, Citation, Passage
+
+_SENTENCE_END = re.compile(r'(?<=[.!?…])["”’)\]]*\s+(?=["“‘(\[]?[A-Z0-9])')
+_ABBREVIATIONS = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Sgt|Capt|Cmdr|Gov|Sen|Rep|St|Jr|Sr|No|vs|etc|Inc|Ltd|Co|Corp|U\.S|U\.K|U\.N|E\.U|"
+    r"Jan|Feb|Mar|Apr|Aug|Sept|Sep|Oct|Nov|Dec|[A-Z])\.$"
+)
+_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion)s?\b", re.I)
+_DATEISH = re.compile(
+    r"\b(?:\d{4}|january|february|march|april|may|june|july|august|september|october|november|december|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight|morning|night|week|month|year)\b",
+    re.I,
+)
+_NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+(?:al-|bin\s+|de\s+|van\s+)?[A-Z][a-zA-Z'’-]+)*")
+
+
+@dataclass
+class _Sentence:
+    passage: Passage
+    text: str
+    start: int  # offsets in passage.text
+    end: int
+    terms: set[str]
+    score: float = 0.0
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in `text`; paragraphs and line breaks always split."""
+    spans = []
+    for para in re.finditer(r"[^\n]+", text):
+        begin = para.start()
+        cursor = begin
+        for m in _SENTENCE_END.finditer(para.group(0)):
+            cut = para.start() + m.start()
+            if _ABBREVIATIONS.search(text[cursor:cut]):
+                continue
+            spans.append((cursor, cut))
+            cursor = para.start() + m.end()
+        spans.append((cursor, para.end()))
+    return [(a, b) for a, b in ((a, len(text[:b].rstrip()) if b else b) for a, b in spans) if text[a:b].strip()]
+
+
+def expected_type(question: str) -> str:
+    """The kind of answer the question asks for: person, number, date, place or other."""
+    q = question.lower().strip()
+    if re.match(r"^(?:who|whom|whose)\b", q) or re.search(r"\b(?:which|what) (?:person|man|woman|leader|official|president|minister|spokes\w+|player|actor|singer|ceo|politician)\b", q):
+        return "person"
+    if re.search(r"\bhow (?:many|much|long|old|far|often)\b|\bwhat (?:number|percentage|share|amount)\b", q):
+        return "number"
+    if re.match(r"^when\b", q) or re.search(r"\b(?:what|which) (?:day|date|year|month|time)\b", q):
+        return "date"
+    if re.match(r"^where\b", q) or re.search(r"\b(?:which|what) (?:country|city|state|town|region|province|place|nation)\b", q):
+        return "place"
+    return "other"
+
+
+def _has_type(sentence: str, kind: str, question: str) -> bool:
+    """Whether `sentence` holds something of `kind` that the question does not already say."""
+    asked = {t.lower() for t in tokens(question)}
+    if kind == "number":
+        return any(m.group(0).lower() not in asked for m in _NUMBER.finditer(sentence))
+    if kind == "date":
+        return any(m.group(0).lower() not in asked for m in _DATEISH.finditer(sentence))
+    if kind in ("person", "place"):
+        # People are written with at least two capitalised words ("Joe Biden",
+        # "President Biden"); places often with one ("Syria").
+        least = 2 if kind == "person" else 1
+        for m in _NAME.finditer(sentence):
+            words = [w for w in m.group(0).split() if w.lower() not in STOPWORDS]
+            new = [w for w in words if w.lower() not in asked]
+            if len(words) >= least and new and (m.start() > 0 or len(words) > 1):
+                return True
+        return False
+    return True
+
+
+class Extractor:
+    """Builds cited answers from passages. Pure: it is handed its models as functions."""
+
+    def __init__(self, settings: Settings, templates: Templates, embed: Callable[[list[str]], np.ndarray], idf: Callable[[str], float]) -> None:
+        self.settings = settings
+        self.templates = templates
+        self.embed = embed
+        self.idf = idf
+
+    # --- pieces ----------------------------------------------------------------------
+
+    def _sentences(self, passages: list[Passage]) -> list[_Sentence]:
+        out = []
+        for p in passages:
+            for a, b in split_sentences(p.text):
+                text = p.text[a:b]
+                if len(tokens(text)) < 4:
+                    continue  # fragments ("Read more.") say nothing on their own
+                out.append(_Sentence(p, text, a, b, set(content_terms(text))))
+        return out
+
+    def _collapse_versions(self, sentences: list[_Sentence]) -> list[_Sentence]:
+        """Keep one copy of each sentence that several versions (or copies) of a story share."""
+        kept: list[_Sentence] = []
+        for s in sorted(sentences, key=lambda s: (not s.passage.preferred, -(s.passage.score))):
+            twin = next((k for k in kept if jaccard(k.terms, s.terms) >= self.settings.duplicate_sentence_jaccard), None)
+            if twin is None:
+                kept.append(s)
+        return kept
+
+    def _key_terms(self, question: str) -> dict[str, float]:
+        terms = {t: self.idf(t) for t in content_terms(question)}
+        return {t: w for t, w in terms.items() if w > 0}
+
+    @staticmethod
+    def _coverage(key: dict[str, float], terms: set[str]) -> float:
+        total = sum(key.values())
+        return sum(w for t, w in key.items() if t in terms) / total if total else 0.0
+
+    # --- the answer ------------------------------------------------------------------
+
+    def answer(self, question: str, standalone: str, passages: list[Passage], as_of: dt.date | None = None) -> Answer:
+        refusal = Answer(question=question, text=self._refusal(as_of), refused=True, standalone_question=standalone, as_of=as_of.isoformat() if as_of else "")
+        if not passages:
+            return refusal
+        key = self._key_terms(standalone)
+        passage_terms = {p.chunk_id: set(content_terms(p.title + " " + p.text)) for p in passages}
+        best_cover = max(self._coverage(key, passage_terms[p.chunk_id]) for p in passages)
+        if key and best_cover < self.settings.min_term_coverage:
+            return refusal
+
+        sentences = self._collapse_versions(self._sentences(passages))
+        if not sentences:
+            return refusal
+        vectors = self.embed([standalone] + [s.text for s in sentences])
+        sims = vectors[1:] @ vectors[0]
+        kind = expected_type(standalone)
+        asked = set(content_terms(standalone))
+        for s, sim in zip(sentences, sims):
+            lexical = self._coverage(key, s.terms)
+            context = self._coverage(key, passage_terms[s.passage.chunk_id])
+            typed = 1.0 if _has_type(s.text, kind, standalone) else 0.0
+            new_info = 1.0 if (s.terms - asked) else 0.0
+            # A sentence without the kind of thing asked for cannot answer, however similar.
+            s.score = float(0.5 * max(sim, 0.0) + 0.35 * lexical + 0.15 * context) * (0.7 + 0.3 * typed) * (0.5 + 0.5 * new_info)
+
+        ranked = sorted(sentences, key=lambda s: -s.score)
+        best = ranked[0]
+        if best.score < self.settings.min_sentence_score:
+            return refusal
+        chosen = [best]
+        for s in ranked[1:]:
+            if len(chosen) >= self.settings.max_answer_sentences or s.score < self.settings.support_ratio * best.score:
+                break
+            if any(jaccard(s.terms, c.terms) >= 0.5 for c in chosen):
+                continue  # says nearly the same thing as a sentence already quoted
+            chosen.append(s)
+        return self._compose(question, standalone, chosen, as_of)
+
+    def _compose(self, question: str, standalone: str, chosen: list[_Sentence], as_of: dt.date | None) -> Answer:
+        citations: list[Citation] = []
+        parts = []
+        for s in chosen:
+            start, end = s.passage.source_span(s.start, s.end)
+            number = len(citations) + 1
+            citations.append(Citation(
+                number=number, doc_id=s.passage.doc_id, title=s.passage.title, source=s.passage.source,
+                url=s.passage.url, published_at=s.passage.published_at, quote=s.text, start=start, end=end,
+                score=round(s.score, 4),
+            ))
+            parts.append(f"{s.text} [{number}]")
+        dates = sorted({c.published_at for c in citations if c.published_at}, reverse=True)
+        dated = [f"{_human_date(d)} [{', '.join(str(c.number) for c in citations if c.published_at == d)}]" for d in dates]
+        if len(dates) < len({c.number for c in citations}) and any(not c.published_at for c in citations):
+            dated.append(f"date unknown [{', '.join(str(c.number) for c in citations if not c.published_at)}]")
+        sources = self.templates.sources.substitute(dates="; ".join(dated))
+        text = self.templates.answer.substitute(sentences=" ".join(parts), sources=sources)
+        return Answer(question=question, text=text, refused=False, citations=citations, standalone_question=standalone, as_of=as_of.isoformat() if as_of else "")
+
+    def _refusal(self, as_of: dt.date | None) -> str:
+        window = f" (in articles published up to {_human_date(as_of.isoformat())})" if as_of else ""
+        return self.templates.refusal.substitute(window=window)
+
+
+def _human_date(iso: str) -> str:
+    d = dt.date.fromisoformat(iso)
+    return f"{d.day} {d.strftime('%B')} {d.year}"

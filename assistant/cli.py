@@ -1,0 +1,153 @@
+"""The `assistant` command: ingest, ask, chat, serve, stats, eval.
+
+Errors from the library become one line on stderr and exit code 1; bad usage exits 2.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from assistant.errors import AssistantError
+
+
+def configure_logging(level: str | None = None) -> None:
+    level = level or os.environ.get("ASSISTANT_LOG_LEVEL", "WARNING")
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.WARNING), format="%(levelname)s %(name)s: %(message)s")
+    # Libraries' own chatter (weights loading bars, telemetry notices) is not for users.
+    for noisy in ("chromadb", "httpx", "sentence_transformers", "transformers", "urllib3", "bm25s"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+def _assistant(ctx: click.Context, **overrides: Any):
+    from assistant.pipeline import Assistant
+    from assistant.settings import Settings
+
+    opts = ctx.find_root().params
+    base = Settings()
+    return Assistant(settings=base.with_overrides(
+        index_dir=Path(opts["index"]) if opts.get("index") else None,
+        chroma_url=opts.get("chroma_url"), **overrides,
+    ))
+
+
+class _Group(click.Group):
+    """Turns library errors into one readable line and a failing exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AssistantError as exc:
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted; what was already stored is kept", err=True)
+            ctx.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--index", type=click.Path(file_okay=False), envvar="ASSISTANT_INDEX_DIR", help="Index folder (default: index/ of the project).")
+@click.option("--chroma-url", envvar="ASSISTANT_CHROMA_URL", help="Use a Chroma server instead of the on-disk index.")
+@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False), default=None)
+def cli(index: str | None, chroma_url: str | None, log_level: str | None) -> None:
+    """Question answering over news articles, every claim cited to an exact passage."""
+    configure_logging(log_level)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--prune", is_flag=True, help="Remove indexed articles whose files under PATHS are gone.")
+@click.option("--rebuild", is_flag=True, help="Drop the index and build it again from PATHS.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[str, ...], prune: bool, rebuild: bool, quiet: bool, as_json: bool) -> None:
+    """Add the articles in PATHS (files or folders) to the index."""
+    report = _assistant(ctx).ingest(paths, prune=prune, rebuild=rebuild, progress=not quiet)
+    click.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.summary())
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer and citations as JSON.")
+@click.option("--as-of", help="Answer as of this date: later articles are ignored.")
+@click.option("--since", help="Ignore articles published before this date.")
+@click.option("--until", help="Ignore articles published after this date.")
+@click.option("--k", type=click.IntRange(1, 100), help="Passages to draw the answer from.")
+@click.option("--history", multiple=True, help="An earlier question of the conversation (repeat, oldest first).")
+@click.pass_context
+def ask(ctx: click.Context, question: str, as_json: bool, as_of: str | None, since: str | None, until: str | None, k: int | None, history: tuple[str, ...]) -> None:
+    """Answer QUESTION from the index."""
+    from assistant.render import to_terminal
+
+    bot = _assistant(ctx)
+    answer = bot.answer(question, history=list(history), as_of=as_of, since=since, until=until, k=k)
+    click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if as_json else to_terminal(answer, bot.templates))
+
+
+@cli.command()
+@click.option("--as-of", help="Answer as of this date: later articles are ignored.")
+@click.pass_context
+def chat(ctx: click.Context, as_of: str | None) -> None:
+    """Chat in the terminal; follow-up questions may refer to earlier ones. Ctrl-D ends."""
+    from assistant.render import to_terminal
+
+    bot = _assistant(ctx)
+    bot.stats()  # fail now, not after the first question, if there is no index
+    history: list[str] = []
+    click.echo("Ask about the news (Ctrl-D or 'quit' to leave).")
+    while True:
+        try:
+            question = input("\nyou> ").strip()
+        except EOFError:
+            click.echo("")
+            return
+        if question.lower() in ("quit", "exit", ":q"):
+            return
+        if not question:
+            continue
+        try:
+            answer = bot.answer(question, history=history, as_of=as_of)
+        except AssistantError as exc:
+            click.echo(f"error: {exc}", err=True)
+            continue
+        history.append(question)
+        click.echo("\n" + to_terminal(answer, bot.templates))
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (default 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default 7860).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Start the Gradio chat (builds the index from the bundled corpus if there is none)."""
+    from assistant.chat import main as serve_chat
+
+    serve_chat(_assistant(ctx, host=host, port=port))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def stats(ctx: click.Context, as_json: bool) -> None:
+    """Articles, stories, chunks, embedding model and store of the index."""
+    info = _assistant(ctx).stats()
+    if as_json:
+        click.echo(json.dumps(info, indent=2))
+    else:
+        for key, value in info.items():
+            click.echo(f"{key:>14}: {value}")
+
+
+def main() -> None:
+    cli(prog_name="assistant")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

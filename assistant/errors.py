@@ -1,0 +1,45 @@
+"""The assistant's exceptions. Every message says what went wrong and what to do.
+
+    AssistantError
+    ├── InvalidQuestion     the question is empty, too long or not text
+    ├── InvalidDate         a date argument could not be read
+    ├── IndexNotBuilt       no index at the configured place yet
+    ├── IndexMismatch       the index was built with another embedding model or chunking
+    ├── ModelMissing        the embedding model cannot be found locally
+    ├── StoreUnavailable    the Chroma server cannot be reached
+    └── CorpusError         nothing readable was found in the given paths
+"""
+
+from __future__ import annotations
+
+
+class AssistantError(Exception):
+    """Root of the assistant's errors; its message is meant for the user."""
+
+
+class InvalidQuestion(AssistantError, ValueError):
+    """The question cannot be answered as given (empty, too long, not text)."""
+
+
+class InvalidDate(AssistantError, ValueError):
+    """A date (as_of, since, until) could not be parsed."""
+
+
+class IndexNotBuilt(AssistantError):
+    """No index exists yet where the settings point."""
+
+
+class IndexMismatch(AssistantError):
+    """The index was built with a different embedding model or chunking."""
+
+
+class ModelMissing(AssistantError):
+    """The embedding model is not installed locally."""
+
+
+class StoreUnavailable(AssistantError):
+    """The Chroma server does not answer."""
+
+
+class CorpusError(AssistantError):
+    """The paths given to ingest hold no readable article."""

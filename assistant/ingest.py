@@ -1,0 +1,356 @@
+"""Files -> cleaned `Article`s: one reader per format, then the shared cleaning rules.
+
+Readers never raise on bad input: each problem becomes a `Skip` naming the file (and
+line) and the reason, so one broken file never costs the rest of the corpus.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+from assistant.cleaning import clean
+from assistant.dates import normalize_date
+from assistant.types import Article
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl", ".jsonl.gz", ".json.gz", ".txt.gz")
+_MD_HEADING = re.compile(r"^\s{0,3}#\s+(.+?)\s*#*\s*$", re.M)
+_MD_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.S)
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Something that could not be ingested, and why."""
+
+    where: str
+    reason: str
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for suffix in sorted(SUPPORTED_SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return suffix
+    return path.suffix.lower()
+
+
+def _strip_suffix(rel: str, suffix: str) -> str:
+    return rel[: -len(suffix)] if rel.lower().endswith(suffix) else rel
+
+
+def discover(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, Path]], list[Skip]]:
+    """Expand files and folders (recursively) into (file, root) pairs; doc ids are relative to root."""
+    found: list[tuple[Path, Path]] = []
+    skips: list[Skip] = []
+    for given in paths:
+        path = Path(given).expanduser()
+        if path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                if any(part.startswith(".") for part in file.relative_to(path).parts):
+                    continue  # hidden files and folders (.git, .DS_Store) are not articles
+                if _suffix(file) in SUPPORTED_SUFFIXES:
+                    found.append((file, path))
+                else:
+                    skips.append(Skip(str(file), f"unsupported file type {_suffix(file) or '(none)'}"))
+        elif path.is_file():
+            if _suffix(path) in SUPPORTED_SUFFIXES:
+                found.append((path, path.parent))
+            else:
+                skips.append(Skip(str(path), f"unsupported file type {_suffix(path) or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}"))
+        else:
+            skips.append(Skip(str(path), "no such file or folder"))
+    return found, skips
+
+
+def _hash(*parts: str) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(part.encode("utf-8", "surrogatepass"))
+        h.update(b"\x00")
+    return h.hexdigest()[:32]
+
+
+def _decode(data: bytes, where: str) -> str:
+    if b"\x00" in data[:4096]:
+        raise ValueError("binary file, not text")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValueError("not valid UTF-8 or Windows-1252 text")
+
+
+def _read_bytes(path: Path) -> bytes:
+    data = path.read_bytes()
+    if path.name.lower().endswith(".gz"):
+        data = gzip.decompress(data)
+    return data
+
+
+def make_article(
+    doc_id: str,
+    source_text: str,
+    *,
+    title: str = "",
+    published_at: object = "",
+    source: str = "",
+    url: str = "",
+    authors: object = (),
+    path: str = "",
+) -> Article | None:
+    """Clean `source_text` and wrap it with its metadata; None when no prose is left."""
+    cleaned = clean(source_text, known_title=title)
+    if not cleaned.text.strip():
+        return None
+    if isinstance(authors, str):
+        authors = [a.strip() for a in re.split(r",| and ", authors) if a.strip()]
+    author_tuple = tuple(str(a).strip() for a in (authors or ()) if str(a).strip())
+    title = (title or cleaned.title or "").strip()
+    published = normalize_date(published_at) or cleaned.published_at
+    meta = json.dumps([title, published, source, url, list(author_tuple)])
+    return Article(
+        doc_id=doc_id,
+        text=cleaned.text,
+        title=title,
+        published_at=published,
+        source=(source or "").strip(),
+        url=(url or "").strip(),
+        authors=author_tuple,
+        path=path,
+        content_hash=_hash(source_text, meta),
+        segments=cleaned.segments,
+    )
+
+
+# --- plain text and Markdown ----------------------------------------------------------
+
+
+def _read_text(path: Path, doc_id: str) -> Iterator[Article | Skip]:
+    text = _decode(_read_bytes(path), str(path))
+    title = ""
+    if _suffix(path) in (".md", ".markdown"):
+        front = _MD_FRONT_MATTER.match(text)
+        meta: dict[str, str] = {}
+        if front:
+            for line in front.group(1).splitlines():
+                key, _, value = line.partition(":")
+                meta[key.strip().lower()] = value.strip().strip("\"'")
+            # Blank the front matter rather than cut it, so offsets still index the file.
+            text = " " * front.end() + text[front.end():]
+        heading = _MD_HEADING.search(text)
+        if heading:
+            title = heading.group(1)
+            text = text[: heading.start()] + " " * (heading.end() - heading.start()) + text[heading.end():]
+        article = make_article(
+            doc_id, text, title=meta.get("title", title), published_at=meta.get("date", meta.get("published_at", "")),
+            source=meta.get("source", ""), url=meta.get("url", ""), authors=meta.get("authors", meta.get("author", "")),
+            path=str(path),
+        )
+    else:
+        article = make_article(doc_id, text, path=str(path))
+    yield article if article else Skip(str(path), "no article text left after removing page furniture")
+
+
+# --- HTML ------------------------------------------------------------------------------
+
+
+class _MainText(HTMLParser):
+    """Collect the prose blocks of a page and its metadata, skipping navigation and scripts."""
+
+    _SKIP = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "figure", "figcaption", "button", "svg", "iframe", "template", "select"}
+    _BLOCKS = {"p", "h1", "h2", "h3", "h4", "li", "blockquote", "pre", "td", "div", "section", "article", "main", "br", "tr", "dd", "dt"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.meta: dict[str, str] = {}
+        self.title_tag = ""
+        self.h1 = ""
+        self.blocks: list[str] = []
+        self.main_blocks: list[str] | None = None
+        self._buf: list[str] = []
+        self._skip_depth = 0
+        self._main_depth = 0
+        self._in = {"title": False, "h1": False}
+        self.time_datetime = ""
+
+    def _flush(self) -> None:
+        text = re.sub(r"\s+", " ", "".join(self._buf)).strip()
+        self._buf = []
+        if text:
+            self.blocks.append(text)
+            if self._main_depth and self.main_blocks is not None:
+                self.main_blocks.append(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "meta":
+            key = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
+            if key and a.get("content"):
+                self.meta.setdefault(key, a["content"])
+            return
+        if tag == "link" and a.get("rel", "").lower() == "canonical" and a.get("href"):
+            self.meta.setdefault("canonical", a["href"])
+            return
+        if tag == "time" and a.get("datetime") and not self.time_datetime:
+            self.time_datetime = a["datetime"]
+        if tag in self._SKIP:
+            self._skip_depth += 1
+            return
+        if tag in ("article", "main"):
+            if self.main_blocks is None:
+                self.main_blocks = []
+            self._main_depth += 1
+        if tag in self._in:
+            self._in[tag] = True
+        if tag in self._BLOCKS:
+            self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP:
+            self._skip_depth = max(0, self._skip_depth - 1)
+            return
+        if tag in self._in:
+            self._in[tag] = False
+        if tag in self._BLOCKS:
+            self._flush()
+        if tag in ("article", "main"):
+            self._main_depth = max(0, self._main_depth - 1)
+
+    def handle_data(self, data: str) -> None:
+        if self._in["title"]:
+            self.title_tag += data
+            return
+        if self._skip_depth:
+            return
+        if self._in["h1"] and not self.h1:
+            self.h1 = data.strip()
+            return
+        self._buf.append(data)
+
+
+def _read_html(path: Path, doc_id: str) -> Iterator[Article | Skip]:
+    parser = _MainText()
+    parser.feed(_decode(_read_bytes(path), str(path)))
+    parser.close()
+    parser._flush()
+    blocks = parser.main_blocks if parser.main_blocks else parser.blocks
+    m = parser.meta
+    title = m.get("og:title") or parser.h1 or parser.title_tag.strip()
+    article = make_article(
+        doc_id,
+        "\n\n".join(blocks),
+        title=title,
+        published_at=m.get("article:published_time") or m.get("datepublished") or m.get("date") or parser.time_datetime,
+        source=m.get("og:site_name", ""),
+        url=m.get("og:url") or m.get("canonical", ""),
+        authors=m.get("author") or m.get("article:author", ""),
+        path=str(path),
+    )
+    yield article if article else Skip(str(path), "no article text found in the HTML")
+
+
+# --- JSON and JSON Lines -----------------------------------------------------------------
+
+
+_NO_TEXT = "no 'text' or 'body' field with text"
+
+
+def record_to_article(record: Any, fallback_id: str, path: str, where: str) -> Article | Skip:
+    """One JSON object -> Article, or a Skip naming the missing or wrong field."""
+    if not isinstance(record, dict):
+        return Skip(where, f"expected a JSON object, got {type(record).__name__}")
+    text = record.get("text", record.get("body"))
+    if not isinstance(text, str) or not text.strip():
+        return Skip(where, _NO_TEXT)
+    doc_id = str(record.get("id") or fallback_id)
+    article = make_article(
+        doc_id,
+        text,
+        title=str(record.get("title") or ""),
+        published_at=record.get("published_at") or record.get("date") or "",
+        source=str(record.get("source") or ""),
+        url=str(record.get("url") or ""),
+        authors=record.get("authors") or record.get("author") or (),
+        path=path,
+    )
+    return article if article else Skip(where, "no article text left after removing page furniture")
+
+
+def _read_json(path: Path, doc_id: str) -> Iterator[Article | Skip]:
+    try:
+        data = json.loads(_decode(_read_bytes(path), str(path)))
+    except json.JSONDecodeError as exc:
+        yield Skip(str(path), f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
+        return
+    records = data if isinstance(data, list) else [data]
+    for i, record in enumerate(records):
+        fallback = doc_id if len(records) == 1 else f"{doc_id}#{i}"
+        yield record_to_article(record, fallback, str(path), f"{path} [{i}]" if len(records) > 1 else str(path))
+
+
+def _read_jsonl(path: Path, doc_id: str) -> Iterator[Article | Skip]:
+    raw = _read_bytes(path)
+    no_text: list[Skip] = []
+    any_article = False
+    for lineno, line in enumerate(_decode(raw, str(path)).splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{lineno}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Skip(where, f"invalid JSON: {exc.msg}")
+            continue
+        item = record_to_article(record, f"{doc_id}#{lineno}", str(path), where)
+        if isinstance(item, Skip) and item.reason == _NO_TEXT:
+            no_text.append(item)
+            continue
+        any_article = any_article or isinstance(item, Article)
+        yield item
+    if no_text and not any_article:
+        # A JSON Lines file of something else (a question set, a log) is one skip, not hundreds.
+        yield Skip(str(path), f"no record has a 'text' or 'body' field: not an article file ({len(no_text)} records)")
+    else:
+        yield from no_text
+
+
+_READERS = {
+    ".txt": _read_text, ".txt.gz": _read_text, ".md": _read_text, ".markdown": _read_text,
+    ".html": _read_html, ".htm": _read_html,
+    ".json": _read_json, ".json.gz": _read_json,
+    ".jsonl": _read_jsonl, ".jsonl.gz": _read_jsonl,
+}
+
+
+def read_file(path: Path, root: Path) -> Iterator[Article | Skip]:
+    """Every article in one file (JSON Lines hold many), or Skips explaining what failed."""
+    suffix = _suffix(path)
+    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+    doc_id = _strip_suffix(rel, suffix)
+    try:
+        yield from _READERS[suffix](path, doc_id)
+    except (OSError, ValueError, EOFError, gzip.BadGzipFile) as exc:
+        yield Skip(str(path), f"unreadable: {exc}")
+
+
+def load_articles(paths: Iterable[str | Path]) -> tuple[list[Article], list[Skip]]:
+    """Read and clean every article under `paths`; duplicates of a doc id are skipped."""
+    files, skips = discover(paths)
+    articles: dict[str, Article] = {}
+    for path, root in files:
+        for item in read_file(path, root):
+            if isinstance(item, Skip):
+                skips.append(item)
+            elif item.doc_id in articles:
+                skips.append(Skip(item.path, f"duplicate id {item.doc_id!r} (first seen in {articles[item.doc_id].path})"))
+            else:
+                articles[item.doc_id] = item
+    return list(articles.values()), skips

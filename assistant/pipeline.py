@@ -1,0 +1,217 @@
+"""The `Assistant`: the one place where the store, the model and the stages are wired."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.chunking import Chunker, embed_text
+from assistant.condense import condense
+from assistant.dates import day_number, parse_user_date
+from assistant.embedding import Embedder
+from assistant.errors import CorpusError, InvalidQuestion
+from assistant.ingest import Skip, load_articles
+from assistant.prompts import load_templates
+from assistant.retrieve import DateWindow, Retriever
+from assistant.settings import Settings
+from assistant.store import ChunkStore
+from assistant.types import Answer, Article, IngestReport, Passage
+from assistant.versions import Fingerprint, fingerprint, group_stories, signature_from_text, signature_to_text
+
+log = logging.getLogger(__name__)
+
+
+class Assistant:
+    """Question answering over one index of news articles.
+
+    `Assistant(index_dir="index")`, then `ingest(paths)` and `answer(question)`.
+    Keyword arguments override any field of `Settings` (e.g. `top_k=8`).
+    """
+
+    def __init__(self, index_dir: str | Path | None = None, settings: Settings | None = None, **overrides: Any) -> None:
+        base = settings or Settings()
+        self.settings = base.with_overrides(index_dir=Path(index_dir) if index_dir else None, **overrides)
+        self.templates = load_templates(self.settings.prompts_dir)
+        self.store = ChunkStore(self.settings.index_dir, self.settings.collection, self.settings.chroma_url)
+        self.embedder = Embedder(self.settings.embed_model, self.settings.embed_batch_size, self.settings.embed_max_tokens)
+        self._retriever: Retriever | None = None
+        self._checked = False
+
+    # --- building the index ----------------------------------------------------------
+
+    def _manifest(self) -> dict[str, Any]:
+        return {
+            "embed_model": self.embedder.model_id,
+            "chunk_tokens": self.settings.chunk_tokens,
+            "chunk_overlap": self.settings.chunk_overlap,
+        }
+
+    def ingest(self, paths: Iterable[str | Path], *, prune: bool = False, rebuild: bool = False, progress: bool = True) -> IngestReport:
+        """Add new and changed articles under `paths`; with `prune`, drop ones whose files are gone.
+
+        Unchanged articles (same content hash, all chunks stored) are not embedded again.
+        Each article is written as one unit, so an interrupted run leaves a usable index
+        and the next run finishes the job.
+        """
+        started = time.perf_counter()
+        paths = [Path(p) for p in paths]
+        articles, skips = load_articles(paths)
+        report = IngestReport(skipped=[(s.where, s.reason) for s in skips])
+        if not articles and not (prune and self.store.exists()):
+            reasons = "; ".join(f"{w}: {r}" for w, r in report.skipped[:5]) or "no files found"
+            raise CorpusError(f"No readable article in {', '.join(map(str, paths))} ({reasons}).")
+        if rebuild:
+            self.store.drop()
+        self.store.open(create=True, manifest=self._manifest())
+        self.store.check_manifest(self._manifest(), ["embed_model", "chunk_tokens", "chunk_overlap"])
+        existing = self.store.articles()
+
+        todo: list[Article] = []
+        for article in articles:
+            old = existing.get(article.doc_id)
+            if old and old.content_hash == article.content_hash and old.complete:
+                report.unchanged.append(article.doc_id)
+            else:
+                todo.append(article)
+                (report.updated if old else report.added).append(article.doc_id)
+        report.chunks_embedded = self._embed_and_store(todo, progress)
+
+        if prune:
+            report.removed = self._prune(paths, {a.doc_id for a in articles}, existing, skips)
+        self._group_versions()
+        self._retriever = None  # the BM25 index is rebuilt from the store on next use
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _embed_and_store(self, todo: list[Article], progress: bool) -> int:
+        if not todo:
+            return 0
+        from tqdm import tqdm
+
+        chunker = Chunker(self.embedder.count_tokens, self.settings.chunk_tokens, self.settings.chunk_overlap)
+        planned = [(a, chunker.split(a)) for a in todo]
+        total = sum(len(c) for _, c in planned)
+        bar = tqdm(total=total, desc="Embedding chunks", unit="chunk", disable=not progress)
+        done = 0
+        # Embed a few hundred chunks at a time: big enough for length-sorted batches,
+        # small enough that an interruption loses little work.
+        group: list[tuple[Article, list]] = []
+        for item in planned + [(None, None)]:
+            if item[0] is not None:
+                group.append(item)
+            size = sum(len(c) for _, c in group)
+            if group and (item[0] is None or size >= 256):
+                texts = [embed_text(a.title, c.text) for a, chunks in group for c in chunks]
+                vectors = self.embedder.embed(texts, progress=bar.update)
+                offset = 0
+                for article, chunks in group:
+                    fp = fingerprint(article.doc_id, article.text, width=self.settings.shingle_words, perms=self.settings.minhash_perms, published_at=article.published_at)
+                    extra = {"signature": signature_to_text(fp.signature), "shingles": fp.shingles, "length": fp.length}
+                    self.store.replace_article(article, chunks, vectors[offset : offset + len(chunks)], extra)
+                    offset += len(chunks)
+                done += size
+                group = []
+        bar.close()
+        return done
+
+    def _prune(self, roots: list[Path], seen: set[str], existing: dict, skips: list[Skip]) -> list[str]:
+        unreadable = {Path(s.where.split(":")[0]).resolve() for s in skips}
+        resolved = [r.resolve() for r in roots]
+        removed = []
+        for doc_id, record in existing.items():
+            if doc_id in seen or not record.path:
+                continue
+            path = Path(record.path).resolve()
+            under = any(path == r or path.is_relative_to(r) for r in resolved)
+            # A file that could not be read this time keeps its articles: nothing is lost.
+            if under and path not in unreadable:
+                self.store.delete_article(doc_id)
+                removed.append(doc_id)
+        return removed
+
+    def _group_versions(self) -> None:
+        records = self.store.articles()
+        prints = [
+            Fingerprint(r.doc_id, signature_from_text(r.signature), r.shingles, r.published_at, r.length)
+            for r in records.values() if r.signature
+        ]
+        stories = group_stories(prints, self.settings.version_containment, self.settings.version_min_size_ratio)
+        self.store.set_stories(stories, records)
+
+    # --- answering -------------------------------------------------------------------
+
+    @property
+    def retriever(self) -> Retriever:
+        if self._retriever is None:
+            if not self._checked:
+                self.store.open(create=False)
+                self.store.check_manifest(self._manifest(), ["embed_model"])
+                self._checked = True
+            self._retriever = Retriever(self.store, self.embedder, self.settings)
+        return self._retriever
+
+    @staticmethod
+    def _window(as_of: Any, since: Any, until: Any) -> tuple[dt.date | None, DateWindow]:
+        as_of_d = parse_user_date(as_of, "as_of")
+        since_d = parse_user_date(since, "since")
+        until_d = parse_user_date(until, "until")
+        upper = min(d for d in (as_of_d, until_d) if d) if (as_of_d or until_d) else None
+        return as_of_d, DateWindow(
+            since=day_number(since_d.isoformat()) if since_d else None,
+            until=day_number(upper.isoformat()) if upper else None,
+        )
+
+    def _check_question(self, question: Any) -> str:
+        if not isinstance(question, str):
+            raise InvalidQuestion(f"The question must be text, not {type(question).__name__}.")
+        question = question.strip()
+        if not question:
+            raise InvalidQuestion("The question is empty: ask something about the news articles.")
+        if len(question) > self.settings.max_question_chars:
+            raise InvalidQuestion(f"The question is {len(question)} characters long; the limit is {self.settings.max_question_chars}. Ask something shorter.")
+        if not any(ch.isalnum() for ch in question):
+            raise InvalidQuestion("The question has no words in it: ask something about the news articles.")
+        return question
+
+    def retrieve(self, question: str, history: Sequence[str] | None = None, as_of: Any = None, since: Any = None, until: Any = None, k: int | None = None) -> list[Passage]:
+        """The passages an answer to `question` would be drawn from."""
+        question = self._check_question(question)
+        _, window = self._window(as_of, since, until)
+        return self.retriever.retrieve(condense(question, list(history or [])), window, k)
+
+    def answer(self, question: str, history: Sequence[str] | None = None, as_of: Any = None, since: Any = None, until: Any = None, k: int | None = None) -> Answer:
+        """Answer `question` from the index, citing a verbatim passage for every sentence.
+
+        `history` lists the earlier user questions of the conversation, oldest first;
+        `as_of` (a date) hides articles published after it, as do `until`; `since` hides older ones.
+        """
+        question = self._check_question(question)
+        as_of_d, window = self._window(as_of, since, until)
+        standalone = condense(question, [h for h in (history or []) if isinstance(h, str)])
+        retriever = self.retriever
+        passages = retriever.retrieve(standalone, window, k)
+        from assistant.answer import Extractor
+
+        extractor = Extractor(self.settings, self.templates, self.embedder.embed, retriever.idf)
+        return extractor.answer(question, standalone, passages, as_of_d)
+
+    def stats(self) -> dict[str, Any]:
+        """Articles, stories, chunks, model and store of the index."""
+        records = self.store.articles()
+        manifest = self.store.manifest
+        return {
+            "articles": len(records),
+            "stories": len({r.story_id for r in records.values()}),
+            "chunks": self.store.count(),
+            "embed_model": manifest.get("embed_model", ""),
+            "chunk_tokens": manifest.get("chunk_tokens"),
+            "chunk_overlap": manifest.get("chunk_overlap"),
+            "store": self.store.location,
+            "dated_articles": sum(1 for r in records.values() if r.published_at),
+            "newest": max((r.published_at for r in records.values() if r.published_at), default=""),
+            "oldest": min((r.published_at for r in records.values() if r.published_at), default=""),
+        }

@@ -1,0 +1,157 @@
+"""Question -> Passages: dense (Chroma) and BM25 rankings fused by reciprocal rank.
+
+Both retrievers honour the date window: nothing published after `until` (the as-of
+date) is ever returned, and `since` drops older articles. Undated articles pass an
+upper bound (they cannot be shown to be later) but not a lower one.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+from llama_index.core.schema import QueryBundle, TextNode
+from llama_index.retrievers.bm25 import BM25Retriever
+
+from assistant.embedding import Embedder
+from assistant.settings import Settings
+from assistant.store import ChunkStore, StoredChunk
+from assistant.text import content_terms
+from assistant.types import Passage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """Inclusive day numbers (days since 1970-01-01); None means open."""
+
+    since: int | None = None
+    until: int | None = None
+
+    def admits(self, day: int) -> bool:
+        if self.until is not None and day > self.until:
+            return False
+        if self.since is not None and (day < 0 or day < self.since):
+            return False
+        return True
+
+
+class Retriever:
+    """Hybrid retrieval over one ChunkStore."""
+
+    def __init__(self, store: ChunkStore, embedder: Embedder, settings: Settings) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self._bm25: BM25Retriever | None = None
+        self._days: np.ndarray | None = None
+        self._df: Counter[str] = Counter()
+        self._n_chunks = 0
+        self._by_doc: dict[str, list[StoredChunk]] = {}
+        self._preferred_of: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def _build_bm25(self) -> BM25Retriever:
+        with self._lock:
+            if self._bm25 is None:
+                chunks = self.store.all_chunks()
+                nodes = []
+                for c in chunks:
+                    meta = {k: v for k, v in c.metadata.items() if not k.startswith("_")}
+                    nodes.append(TextNode(
+                        id_=c.chunk_id, text=c.text, metadata=meta,
+                        # Only the headline is indexed with the text, as it is embedded with it.
+                        excluded_embed_metadata_keys=[k for k in meta if k != "title"],
+                        excluded_llm_metadata_keys=list(meta),
+                    ))
+                self._days = np.array([int(c.metadata.get("day", -1)) for c in chunks])
+                self._by_doc = {}
+                self._preferred_of = {}
+                for c in chunks:
+                    self._by_doc.setdefault(c.metadata["doc_id"], []).append(c)
+                    if c.metadata.get("preferred", True):
+                        self._preferred_of[c.metadata.get("story_id", c.metadata["doc_id"])] = c.metadata["doc_id"]
+                self._df = Counter(t for c in chunks for t in set(content_terms(c.metadata.get("title", "") + " " + c.text)))
+                self._n_chunks = len(chunks)
+                self._bm25 = BM25Retriever(nodes=nodes, similarity_top_k=min(self.settings.candidates, len(nodes)))
+            return self._bm25
+
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a stemmed term over chunks (unseen terms get the maximum)."""
+        self._build_bm25()
+        return math.log((self._n_chunks + 1) / (self._df.get(term, 0) + 0.5))
+
+    def _bm25_ranking(self, query: str, window: DateWindow) -> list[tuple[str, float, dict, str]]:
+        bm25 = self._build_bm25()
+        mask = None
+        if window.since is not None or window.until is not None:
+            days = self._days
+            ok = np.ones(len(days), dtype=bool)
+            if window.until is not None:
+                ok &= days <= window.until
+            if window.since is not None:
+                ok &= days >= window.since
+            if not ok.any():
+                return []
+            mask = ok.astype(int).tolist()
+        with self._lock:
+            bm25.corpus_weight_mask = mask
+            results = bm25.retrieve(QueryBundle(query))
+        return [(r.node.node_id, float(r.score or 0.0), r.node.metadata, r.node.get_content()) for r in results if (r.score or 0) > 0]
+
+    def retrieve(self, query: str, window: DateWindow = DateWindow(), k: int | None = None) -> list[Passage]:
+        """The top-k passages for `query`, best first."""
+        k = k or self.settings.top_k
+        n = self.settings.candidates
+        dense = self.store.query(self.embedder.embed_query(query), n, window.since, window.until)
+        sparse = self._bm25_ranking(query, window)
+        fused: dict[str, float] = {}
+        info: dict[str, StoredChunk] = {}
+        for rank, c in enumerate(dense):
+            fused[c.chunk_id] = fused.get(c.chunk_id, 0.0) + self.settings.dense_weight / (self.settings.rrf_k + rank + 1)
+            info[c.chunk_id] = c
+        for rank, (cid, score, meta, text) in enumerate(sparse):
+            fused[cid] = fused.get(cid, 0.0) + self.settings.bm25_weight / (self.settings.rrf_k + rank + 1)
+            info.setdefault(cid, StoredChunk(cid, text, meta, 0.0))
+        ranked = sorted(fused, key=lambda cid: -fused[cid])
+        passages = [to_passage(info[cid], fused[cid]) for cid in ranked if window.admits(int(info[cid].metadata.get("day", -1)))]
+        return self._with_preferred_twins(passages[:k], window)
+
+    def _with_preferred_twins(self, passages: list[Passage], window: DateWindow) -> list[Passage]:
+        """Add the preferred version's copy of passages retrieved from an older version.
+
+        Versions of a story share most sentences; handing the answer step both copies
+        lets it cite the newest version, while facts only the older one has stay citable.
+        """
+        have = {p.chunk_id for p in passages}
+        extra: list[Passage] = []
+        for p in passages:
+            if p.preferred:
+                continue
+            twin_doc = self._preferred_of.get(p.story_id)
+            if not twin_doc or twin_doc == p.doc_id:
+                continue
+            terms = set(content_terms(p.text))
+            for c in self._by_doc.get(twin_doc, []):
+                if c.chunk_id in have or not window.admits(int(c.metadata.get("day", -1))):
+                    continue
+                overlap = len(terms & set(content_terms(c.text))) / max(1, len(terms))
+                if overlap >= 0.5:
+                    extra.append(to_passage(c, p.score))
+                    have.add(c.chunk_id)
+        return passages + extra
+
+
+def to_passage(chunk: StoredChunk, score: float) -> Passage:
+    m = chunk.metadata
+    return Passage(
+        chunk_id=chunk.chunk_id, doc_id=m["doc_id"], text=chunk.text, start=int(m["start"]), end=int(m["end"]),
+        title=m.get("title", ""), published_at=m.get("published_at", ""), source=m.get("source", ""), url=m.get("url", ""),
+        story_id=m.get("story_id", m["doc_id"]), preferred=bool(m.get("preferred", True)), score=score,
+        segments=chunk.segments,
+    )

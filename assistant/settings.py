@@ -1,0 +1,85 @@
+"""Every tunable default of the assistant, in one place.
+
+Values come, in increasing priority, from the defaults below, environment variables
+(`ASSISTANT_<FIELD>`, e.g. `ASSISTANT_TOP_K=8`), and keyword arguments or CLI flags
+(`Settings(top_k=8)`, `assistant ask --k 8`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _project_dir() -> Path:
+    # In a checkout (the editable install the README uses) the defaults point into the
+    # checkout, so `index/`, `prompts/` and `corpus/` are found wherever the command runs.
+    parent = _PACKAGE_DIR.parent
+    return parent if (parent / "pyproject.toml").exists() else Path.cwd()
+
+
+class Settings(BaseSettings):
+    """Settings of the whole pipeline; each field is documented in the README table."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", validate_assignment=True)
+
+    # Where things live
+    index_dir: Path = Field(default_factory=lambda: _project_dir() / "index", description="Folder of the on-disk index (Chroma store).")
+    corpus_dir: Path = Field(default_factory=lambda: _project_dir() / "corpus", description="Bundled articles that `python app.py` indexes on first run.")
+    prompts_dir: Path = Field(default_factory=lambda: _project_dir() / "prompts", description="Folder of the answer templates.")
+    chroma_url: str | None = Field(default=None, description="Use a Chroma server at this URL (e.g. http://127.0.0.1:8000) instead of the on-disk store.")
+    collection: str = Field(default="news", min_length=3, max_length=512, description="Chroma collection name.")
+
+    # Embedding
+    embed_model: str = Field(default="all-MiniLM-L6-v2", description="Embedding model: `all-MiniLM-L6-v2` (the packaged copy) or a local sentence-transformers folder.")
+    embed_batch_size: int = Field(default=32, gt=0, description="Chunks embedded per batch.")
+    embed_max_tokens: int = Field(default=256, gt=8, description="Tokens the embedding model reads; chunks are sized to fit.")
+
+    # Chunking
+    chunk_tokens: int = Field(default=200, gt=16, description="Chunk size in embedding-model tokens, title included.")
+    chunk_overlap: int = Field(default=24, ge=0, description="Tokens shared by neighbouring chunks.")
+
+    # Near-duplicate / version detection
+    shingle_words: int = Field(default=3, gt=0, description="Words per shingle when comparing articles.")
+    minhash_perms: int = Field(default=128, gt=8, description="MinHash permutations per article signature.")
+    version_containment: float = Field(default=0.6, gt=0, le=1, description="Share of the shorter article's shingles found in the longer one for two articles to count as versions of one story.")
+    version_min_size_ratio: float = Field(default=0.2, gt=0, le=1, description="Two articles whose sizes differ more than this ratio are never versions of one story.")
+    duplicate_sentence_jaccard: float = Field(default=0.8, gt=0, le=1, description="Word overlap above which two sentences of one story count as the same passage.")
+
+    # Retrieval
+    top_k: int = Field(default=6, gt=0, description="Passages handed to the answer step.")
+    candidates: int = Field(default=40, gt=0, description="Candidates each retriever (dense, BM25) returns before fusion.")
+    rrf_k: int = Field(default=60, gt=0, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in the fusion.")
+    bm25_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+
+    # Answering
+    max_answer_sentences: int = Field(default=3, gt=0, description="Sentences in an answer, the most direct first.")
+    min_term_coverage: float = Field(default=0.5, ge=0, le=1, description="Share (IDF-weighted) of the question's key terms that the best passage must contain, else the assistant refuses.")
+    min_sentence_score: float = Field(default=0.3, ge=0, le=1, description="Lowest score of the best sentence for an answer; below it the assistant refuses.")
+    support_ratio: float = Field(default=0.75, gt=0, le=1, description="A further sentence joins the answer if it scores at least this share of the best one.")
+    max_question_chars: int = Field(default=1000, gt=0, description="Longest accepted question.")
+
+    # Serving
+    host: str = Field(default="127.0.0.1", description="Address the chat app listens on.")
+    port: int = Field(default=7860, gt=0, lt=65536, description="Port of the chat app.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING", description="Log level of the assistant's own messages.")
+
+    @model_validator(mode="after")
+    def _check_sizes(self) -> "Settings":
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError(f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_tokens ({self.chunk_tokens})")
+        if self.chunk_tokens > self.embed_max_tokens - 2:
+            # [CLS] and [SEP] take two of the model's positions.
+            raise ValueError(f"chunk_tokens ({self.chunk_tokens}) must leave room for the model's 2 special tokens within embed_max_tokens ({self.embed_max_tokens})")
+        return self
+
+    def with_overrides(self, **overrides: object) -> "Settings":
+        """A copy with the given fields replaced (None values are ignored), validated."""
+        values = {k: v for k, v in overrides.items() if v is not None}
+        return Settings(**{**self.model_dump(), **values})

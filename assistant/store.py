@@ -1,0 +1,293 @@
+"""Chunks -> Chroma: the one module that talks to chromadb.
+
+The collection is the whole index: chunk text, embedding and metadata (article
+metadata, offsets, the article's content hash and version fingerprint), plus a
+collection-level record of the embedding model and chunking it was built with. Because
+nothing lives beside it, a Chroma server works exactly like the on-disk store.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+from llama_index.core.vector_stores.types import (
+    FilterOperator,
+    MetadataFilter,
+    MetadataFilters,
+    VectorStoreQuery,
+)
+from llama_index.vector_stores.chroma import ChromaVectorStore
+
+from assistant.dates import day_number
+from assistant.errors import IndexMismatch, IndexNotBuilt, StoreUnavailable
+from assistant.types import Article, Chunk, Segment
+
+log = logging.getLogger(__name__)
+
+SCHEMA = 1
+_PAGE = 5000
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as it comes back from the store."""
+
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float = 0.0
+
+    @property
+    def segments(self) -> tuple[Segment, ...]:
+        return tuple(Segment(*s) for s in json.loads(self.metadata.get("segments", "[]")))
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """What the index knows about one article (from its chunks' metadata)."""
+
+    doc_id: str
+    content_hash: str
+    path: str
+    expected_chunks: int
+    stored_chunks: int
+    published_at: str
+    title: str
+    signature: str
+    shingles: int
+    length: int
+    story_id: str
+    preferred: bool
+
+    @property
+    def complete(self) -> bool:
+        return self.stored_chunks == self.expected_chunks
+
+
+def _chroma_settings():
+    from chromadb.config import Settings as ChromaSettings
+
+    return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+class ChunkStore:
+    """A Chroma collection of chunks, on disk (`index_dir`) or on a Chroma server (`url`)."""
+
+    def __init__(self, index_dir: Path, collection: str, url: str | None = None) -> None:
+        import chromadb
+
+        self.index_dir = Path(index_dir)
+        self.url = url
+        self.name = collection
+        try:
+            if url:
+                parsed = urlparse(url if "://" in url else f"http://{url}")
+                self.client = chromadb.HttpClient(
+                    host=parsed.hostname or "127.0.0.1", port=parsed.port or 8000,
+                    ssl=parsed.scheme == "https", settings=_chroma_settings(),
+                )
+                self.client.heartbeat()
+            else:
+                self.client = None  # created on demand so a query never creates an empty index
+        except Exception as exc:  # chromadb raises several unrelated types for a dead server
+            raise StoreUnavailable(f"Cannot reach the Chroma server at {url}: {exc}. Start it (`chroma run`) or unset ASSISTANT_CHROMA_URL.") from exc
+        self._collection = None
+
+    @property
+    def location(self) -> str:
+        return f"{self.url} (collection {self.name})" if self.url else f"{self.index_dir} (collection {self.name})"
+
+    def _client(self, create: bool):
+        if self.client is None:
+            import chromadb
+
+            chroma_dir = self.index_dir / "chroma"
+            if not create and not chroma_dir.exists():
+                raise IndexNotBuilt(f"No index at {self.index_dir} yet: run `assistant ingest corpus/` (or `python app.py`, which builds it).")
+            chroma_dir.mkdir(parents=True, exist_ok=True)
+            self.client = chromadb.PersistentClient(path=str(chroma_dir), settings=_chroma_settings())
+        return self.client
+
+    # --- collection and manifest ---------------------------------------------------
+
+    def exists(self) -> bool:
+        try:
+            self.open(create=False)
+            return True
+        except IndexNotBuilt:
+            return False
+
+    def open(self, create: bool, manifest: dict[str, Any] | None = None):
+        """The collection; created with `manifest` when `create`, else it must exist."""
+        if self._collection is not None:
+            return self._collection
+        client = self._client(create)
+        names = {getattr(c, "name", c) for c in client.list_collections()}
+        if self.name not in names:
+            if not create:
+                raise IndexNotBuilt(f"The index at {self.location} has no articles yet: run `assistant ingest corpus/`.")
+            meta = {"schema": SCHEMA, **(manifest or {})}
+            self._collection = client.create_collection(self.name, metadata=meta, configuration={"hnsw": {"space": "cosine"}})
+        else:
+            self._collection = client.get_collection(self.name)
+        return self._collection
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        return dict(self.open(create=False).metadata or {})
+
+    def check_manifest(self, expected: dict[str, Any], keys: Iterable[str]) -> None:
+        """Raise IndexMismatch if the index was built with other values for `keys`."""
+        found = self.manifest
+        for key in keys:
+            if key in found and found[key] != expected.get(key):
+                raise IndexMismatch(
+                    f"The index at {self.location} was built with {key}={found[key]!r}, but the settings say "
+                    f"{expected.get(key)!r}. Use the same setting, another --index, or rebuild with `assistant ingest --rebuild`."
+                )
+
+    def drop(self) -> None:
+        """Delete the whole collection (for a rebuild)."""
+        client = self._client(create=True)
+        names = {getattr(c, "name", c) for c in client.list_collections()}
+        if self.name in names:
+            client.delete_collection(self.name)
+        self._collection = None
+
+    @property
+    def vector_store(self) -> ChromaVectorStore:
+        return ChromaVectorStore(chroma_collection=self.open(create=False))
+
+    # --- reading ---------------------------------------------------------------------
+
+    def count(self) -> int:
+        return self.open(create=False).count()
+
+    def _get_all(self, where: dict | None = None, include: list[str] | None = None) -> dict[str, list]:
+        col = self.open(create=False)
+        out: dict[str, list] = {"ids": [], "metadatas": [], "documents": []}
+        offset = 0
+        while True:
+            page = col.get(where=where, include=include or ["metadatas"], limit=_PAGE, offset=offset)
+            out["ids"] += page["ids"]
+            out["metadatas"] += page.get("metadatas") or []
+            out["documents"] += page.get("documents") or []
+            if len(page["ids"]) < _PAGE:
+                return out
+            offset += _PAGE
+
+    def articles(self) -> dict[str, ArticleRecord]:
+        """Every article in the index, with how many of its chunks are actually stored."""
+        data = self._get_all()
+        counts: dict[str, int] = {}
+        firsts: dict[str, dict] = {}
+        for meta in data["metadatas"]:
+            doc = meta["doc_id"]
+            counts[doc] = counts.get(doc, 0) + 1
+            if meta.get("position") == 0:
+                firsts[doc] = meta
+        records = {}
+        for doc, n in counts.items():
+            m = firsts.get(doc, {})
+            records[doc] = ArticleRecord(
+                doc_id=doc, content_hash=m.get("content_hash", ""), path=m.get("path", ""),
+                expected_chunks=int(m.get("n_chunks", -1)), stored_chunks=n,
+                published_at=m.get("published_at", ""), title=m.get("title", ""),
+                signature=m.get("signature", ""), shingles=int(m.get("shingles", 0)),
+                length=int(m.get("length", 0)), story_id=m.get("story_id", doc), preferred=bool(m.get("preferred", True)),
+            )
+        return records
+
+    def all_chunks(self) -> list[StoredChunk]:
+        """Every chunk with its text and metadata (for the BM25 index)."""
+        data = self._get_all(include=["metadatas", "documents"])
+        return [StoredChunk(i, d, m) for i, d, m in zip(data["ids"], data["documents"], data["metadatas"])]
+
+    def query(self, embedding: np.ndarray, k: int, since_day: int | None = None, until_day: int | None = None) -> list[StoredChunk]:
+        """The k chunks nearest to `embedding` (cosine), within the date window."""
+        filters = []
+        if until_day is not None:
+            # Undated articles are stored as day -1, so they pass an upper bound.
+            filters.append(MetadataFilter(key="day", value=until_day, operator=FilterOperator.LTE))
+        if since_day is not None:
+            filters.append(MetadataFilter(key="day", value=since_day, operator=FilterOperator.GTE))
+        query = VectorStoreQuery(
+            query_embedding=embedding.tolist(), similarity_top_k=k,
+            filters=MetadataFilters(filters=filters) if filters else None,
+        )
+        try:
+            result = self.vector_store.query(query)
+        except Exception as exc:
+            if "Number of requested results" in str(exc) or "no elements" in str(exc).lower():
+                return []
+            raise
+        chunks = []
+        for node, sim in zip(result.nodes or [], result.similarities or []):
+            meta = dict(node.metadata)
+            # The vector store reports exp(-distance); with cosine space distance = 1 - cos.
+            cos = 1.0 + float(np.log(max(sim, 1e-12)))
+            chunks.append(StoredChunk(node.node_id, node.get_content(), meta, cos))
+        return chunks
+
+    # --- writing ---------------------------------------------------------------------
+
+    def replace_article(self, article: Article, chunks: list[Chunk], embeddings: np.ndarray, extra: dict[str, Any]) -> None:
+        """Store `article`'s chunks, replacing whatever was stored for it before."""
+        col = self.open(create=True)
+        col.delete(where={"doc_id": article.doc_id})
+        nodes = []
+        for chunk, vector in zip(chunks, embeddings):
+            segs = [
+                (s.clean_start, s.source_start, s.length)
+                for s in article.segments
+                if s.clean_start < chunk.end and s.clean_start + s.length > chunk.start
+            ]
+            meta: dict[str, Any] = {
+                "doc_id": article.doc_id, "position": chunk.position, "n_chunks": len(chunks),
+                "start": chunk.start, "end": chunk.end, "title": article.title,
+                "published_at": article.published_at, "day": day_number(article.published_at),
+                "source": article.source, "url": article.url, "authors": "; ".join(article.authors),
+                "path": article.path, "segments": json.dumps(segs),
+                # Until version detection runs, every article is its own story.
+                "story_id": article.doc_id, "preferred": True,
+            }
+            if chunk.position == 0:
+                meta.update({"content_hash": article.content_hash, **extra})
+            node = TextNode(id_=chunk.chunk_id, text=chunk.text, metadata=meta, embedding=vector.tolist())
+            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=article.doc_id)
+            nodes.append(node)
+        if nodes:
+            ChromaVectorStore(chroma_collection=col).add(nodes)
+
+    def delete_article(self, doc_id: str) -> None:
+        self.open(create=False).delete(where={"doc_id": doc_id})
+
+    def set_stories(self, stories: dict[str, tuple[str, bool]], current: dict[str, ArticleRecord]) -> int:
+        """Write story ids and preferred flags where they changed; returns articles touched."""
+        col = self.open(create=False)
+        changed = [d for d, (sid, pref) in stories.items() if d in current and (current[d].story_id, current[d].preferred) != (sid, pref)]
+        for doc in changed:
+            data = col.get(where={"doc_id": doc}, include=["metadatas"])
+            sid, pref = stories[doc]
+            metas = [_with_fields(m, story_id=sid, preferred=pref) for m in data["metadatas"]]
+            col.update(ids=data["ids"], metadatas=metas)
+        return len(changed)
+
+
+def _with_fields(meta: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """Metadata with `fields` changed, in the flat keys and in llama-index's node copy."""
+    out = {**meta, **fields}
+    if "_node_content" in out:
+        # llama-index rebuilds nodes from this JSON copy, so it must change too.
+        node = json.loads(out["_node_content"])
+        node.setdefault("metadata", {}).update(fields)
+        out["_node_content"] = json.dumps(node)
+    return out

@@ -1,0 +1,146 @@
+"""The plain data that crosses module boundaries: files -> Article -> Chunk -> Passage -> Answer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of cleaned text that is a verbatim copy of the source text.
+
+    `clean_start` indexes `Article.text`; `source_start` indexes the source text (the
+    decoded file, or the `text`/`body` field of a JSON record).
+    """
+
+    clean_start: int
+    source_start: int
+    length: int
+
+
+@dataclass(frozen=True)
+class Article:
+    """One cleaned news article with its metadata. Missing metadata stays empty."""
+
+    doc_id: str
+    text: str
+    title: str = ""
+    published_at: str = ""  # ISO date, YYYY-MM-DD, or "" when unknown
+    source: str = ""
+    url: str = ""
+    authors: tuple[str, ...] = ()
+    path: str = ""  # the file it came from
+    content_hash: str = ""
+    segments: tuple[Segment, ...] = ()
+
+    def to_source_offset(self, clean_offset: int) -> int:
+        """Map an offset in `text` to the same character in the source text."""
+        return map_offset(self.segments, clean_offset)
+
+
+def map_offset(segments: tuple[Segment, ...] | list[Segment], clean_offset: int) -> int:
+    """Map a cleaned-text offset into source-text offsets through verbatim segments."""
+    best = None
+    for seg in segments:
+        if seg.clean_start <= clean_offset <= seg.clean_start + seg.length:
+            return seg.source_start + (clean_offset - seg.clean_start)
+        if seg.clean_start <= clean_offset:
+            best = seg
+    if best is None:
+        return clean_offset
+    return best.source_start + best.length
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A piece of an article small enough for the embedding model to read whole."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int  # offsets in Article.text
+    end: int
+    position: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with the metadata needed to cite it."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int  # offsets of `text` in the cleaned article text
+    end: int
+    title: str = ""
+    published_at: str = ""
+    source: str = ""
+    url: str = ""
+    story_id: str = ""
+    preferred: bool = True  # the newest / most complete version of its story
+    score: float = 0.0
+    segments: tuple[Segment, ...] = ()  # verbatim runs, in cleaned-article coordinates
+
+    def source_span(self, start_in_passage: int, end_in_passage: int) -> tuple[int, int]:
+        """Offsets, in the source text, of `text[start_in_passage:end_in_passage]`."""
+        start = map_offset(self.segments, self.start + start_in_passage)
+        return start, start + (end_in_passage - start_in_passage)
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim quote backing one claim: `quote == source_text[start:end]`."""
+
+    number: int
+    doc_id: str
+    title: str
+    source: str
+    url: str
+    published_at: str
+    quote: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer with inline `[n]` markers, each matching `citations[n-1]`."""
+
+    question: str
+    text: str
+    refused: bool
+    citations: list[Citation] = field(default_factory=list)
+    standalone_question: str = ""  # the question after resolving follow-up references
+    as_of: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The answer as plain JSON-serialisable data."""
+        return asdict(self)
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did, article by article."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path or record, reason)
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One human-readable paragraph."""
+        lines = [
+            f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
+            f"removed {len(self.removed)}, skipped {len(self.skipped)}; "
+            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f} s"
+        ]
+        lines += [f"  skipped {where}: {why}" for where, why in self.skipped]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
