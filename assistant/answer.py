@@ -20,12 +20,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import logging
+
 import numpy as np
 
 from assistant.prompts import Templates
 from assistant.settings import Settings
 from assistant.text import QUESTION_WORDS, STOPWORDS, content_terms, jaccard, tokens
 from assistant.types import Answer, Citation, Passage
+
+log = logging.getLogger(__name__)
 
 _SENTENCE_END = re.compile(r'(?<=[.!?…])["”’)\]]*\s+(?=["“‘(\[]?[A-Z0-9])')
 _ABBREVIATIONS = re.compile(
@@ -39,6 +43,13 @@ _DATEISH = re.compile(
     re.I,
 )
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+(?:al-|bin\s+|de\s+|van\s+)?[A-Z][a-zA-Z'’-]+)*")
+
+
+_PERSON_NOUN = re.compile(
+    r"\b(?:which|what)(?:\s+[\w-]+){0,3}?\s+(?:person|man|woman|leader|official|president|minister|spokes\w+|"
+    r"player|actor|actress|singer|ceo|politician|senator|governor|judge|chief|secretary|general|commander|author|"
+    r"rapper|star|coach|founder|journalist|lawmaker|mayor|prince|princess|king|queen|pope|candidate)s?\b"
+)
 
 
 @dataclass
@@ -70,7 +81,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 def expected_type(question: str) -> str:
     """The kind of answer the question asks for: person, number, date, place or other."""
     q = question.lower().strip()
-    if re.match(r"^(?:who|whom|whose)\b", q) or re.search(r"\b(?:which|what) (?:person|man|woman|leader|official|president|minister|spokes\w+|player|actor|singer|ceo|politician)\b", q):
+    if re.match(r"^(?:who|whom|whose)\b", q) or re.search(_PERSON_NOUN, q):
         return "person"
     if re.search(r"\bhow (?:many|much|long|old|far|often)\b|\bwhat (?:number|percentage|share|amount)\b", q):
         return "number"
@@ -131,6 +142,15 @@ class Extractor:
                 kept.append(s)
         return kept
 
+    @staticmethod
+    def _previous_terms(sentences: list[_Sentence]) -> dict[int, set[str]]:
+        out: dict[int, set[str]] = {}
+        for s in sentences:
+            for a, b in split_sentences(s.passage.text):
+                if b <= s.start and s.passage.text[b:s.start].strip() == "":
+                    out[id(s)] = set(content_terms(s.passage.text[a:b]))
+        return out
+
     def _key_terms(self, question: str) -> dict[str, float]:
         terms = {t: self.idf(t) for t in content_terms(question)}
         return {t: w for t, w in terms.items() if w > 0}
@@ -149,8 +169,6 @@ class Extractor:
         key = self._key_terms(standalone)
         passage_terms = {p.chunk_id: set(content_terms(p.title + " " + p.text)) for p in passages}
         best_cover = max(self._coverage(key, passage_terms[p.chunk_id]) for p in passages)
-        if key and best_cover < self.settings.min_term_coverage:
-            return refusal
 
         sentences = self._collapse_versions(self._sentences(passages))
         if not sentences:
@@ -159,9 +177,11 @@ class Extractor:
         sims = vectors[1:] @ vectors[0]
         kind = expected_type(standalone)
         asked = set(content_terms(standalone))
+        previous = self._previous_terms(sentences)
         for s, sim in zip(sentences, sims):
             lexical = self._coverage(key, s.terms)
-            context = self._coverage(key, passage_terms[s.passage.chunk_id])
+            # The sentence before often names what this one is about ("... in Erbil. A militia claimed it.").
+            context = self._coverage(key, s.terms | previous.get(id(s), set()))
             typed = 1.0 if _has_type(s.text, kind, standalone) else 0.0
             new_info = 1.0 if (s.terms - asked) else 0.0
             # A sentence without the kind of thing asked for cannot answer, however similar.
@@ -169,6 +189,12 @@ class Extractor:
 
         ranked = sorted(sentences, key=lambda s: -s.score)
         best = ranked[0]
+        best_sim = float(max(sims))
+        log.debug("question=%r cover=%.3f sim=%.3f best=%.3f", standalone, best_cover, best_sim, best.score)
+        # Refuse when neither the words nor the meaning of the question are found:
+        # paraphrases miss the words but keep the meaning; off-corpus questions miss both.
+        if key and best_cover < self.settings.min_term_coverage and best_sim < self.settings.min_similarity:
+            return refusal
         if best.score < self.settings.min_sentence_score:
             return refusal
         chosen = [best]

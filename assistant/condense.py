@@ -65,6 +65,8 @@ def condense(question: str, history: list[str] | None) -> str:
     for i, word in enumerate(words):
         bare = word.strip(",.?!;:").lower()
         trail = word[len(word.rstrip(",.?!;:")):]
+        if bare in ("they", "them", "their"):
+            return f"{question} ({_topic(previous)})"  # a group or the events themselves, not one name
         if bare in _PERSON_PRONOUNS and antecedent:
             words[i] = antecedent + _PERSON_PRONOUNS[bare] + trail
             return " ".join(words)

@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     # Answering
     max_answer_sentences: int = Field(default=3, gt=0, description="Sentences in an answer, the most direct first.")
     min_term_coverage: float = Field(default=0.5, ge=0, le=1, description="Share (IDF-weighted) of the question's key terms that the best passage must contain, else the assistant refuses.")
+    min_similarity: float = Field(default=0.6, ge=-1, le=1, description="Cosine similarity between question and best sentence that makes up for missing key terms (paraphrases); below it, and below min_term_coverage, the assistant refuses.")
     min_sentence_score: float = Field(default=0.3, ge=0, le=1, description="Lowest score of the best sentence for an answer; below it the assistant refuses.")
     support_ratio: float = Field(default=0.75, gt=0, le=1, description="A further sentence joins the answer if it scores at least this share of the best one.")
     max_question_chars: int = Field(default=1000, gt=0, description="Longest accepted question.")
