@@ -21,7 +21,7 @@ _DATE_PATTERNS = [
 _CLOCK = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]\.?M\.?|GMT|UTC|[ECMP][SD]T|BST|CET|MSK)?", re.I)
 _DATE_WORDS = re.compile(
     rf"^(?:{_MONTHS}|mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
-    r"gmt|utc|am|pm|[ecmp][sd]t|bst|cet|msk|published|updated|posted|last|on|at|by|date)\.?,?$",
+    r"gmt|utc|am|pm|[ecmp][sd]t|bst|cet|msk|published|updated|posted|last|on|at|by|date)[.,:]*$",
     re.I,
 )
 

@@ -1,0 +1,85 @@
+"""The extractive answer step on plain passages, with a small deterministic embedder."""
+
+import numpy as np
+import pytest
+
+from assistant.answer import Extractor, expected_type, split_sentences
+from assistant.prompts import load_templates
+from assistant.settings import Settings
+from assistant.text import content_terms
+from assistant.types import Passage, Segment
+
+
+class BagOfWordsEmbedder:
+    """Hashes content terms into a normalised vector: similar wording, similar vector."""
+
+    def __call__(self, texts):
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for term in content_terms(t):
+                out[i, hash(term) % 64] += 1
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-9)
+
+
+def _passage(doc_id, text, *, start=0, story="", preferred=True, date="2021-02-26", source_start=None):
+    source_start = start if source_start is None else source_start
+    return Passage(
+        chunk_id=f"{doc_id}:0", doc_id=doc_id, text=text, start=start, end=start + len(text), title="", published_at=date,
+        story_id=story or doc_id, preferred=preferred, score=0.03, segments=(Segment(start, source_start, len(text)),),
+    )
+
+
+@pytest.fixture
+def extractor():
+    settings = Settings()
+    return Extractor(settings, load_templates(settings.prompts_dir), BagOfWordsEmbedder(), lambda term: 2.0)
+
+
+def test_sentence_split_keeps_abbreviations_and_offsets():
+    text = 'U.S. officials said Mr. Smith left. "We condemn it," Zakharova said.\nNew paragraph here.'
+    spans = split_sentences(text)
+    assert [text[a:b] for a, b in spans] == ["U.S. officials said Mr. Smith left.", '"We condemn it," Zakharova said.', "New paragraph here."]
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [("Who ordered the strikes?", "person"), ("Which Turkish president wrote about Idlib?", "person"),
+     ("How many troops will NATO have?", "number"), ("When was the attack?", "date"),
+     ("Which country hosted the summit?", "place"), ("What did Russia say?", "other")],
+)
+def test_expected_type(question, kind):
+    assert expected_type(question) == kind
+
+
+def test_the_answering_sentence_comes_first_with_offsets_into_the_source(extractor):
+    text = "The Pentagon confirmed strikes in eastern Syria on Thursday. President Joe Biden personally ordered the strikes."
+    p = _passage("a", text, start=10, source_start=40)
+    ans = extractor.answer("Who ordered the strikes in eastern Syria?", "Who ordered the strikes in eastern Syria?", [p])
+    assert not ans.refused
+    first = ans.citations[0]
+    assert "Biden" in first.quote
+    assert ans.text.startswith(first.quote + " [1]")
+    assert (first.start, first.end) == (40 + text.index(first.quote), 40 + text.index(first.quote) + len(first.quote))
+    assert "26 February 2021" in ans.text
+
+
+def test_refuses_when_the_key_terms_are_missing(extractor):
+    p = _passage("a", "The Pentagon confirmed strikes in eastern Syria on Thursday night.")
+    ans = extractor.answer("Who won the football World Cup final?", "Who won the football World Cup final?", [p])
+    assert ans.refused and not ans.citations
+    assert "do not cover" in ans.text
+
+
+def test_refuses_without_passages(extractor):
+    assert extractor.answer("Anything?", "Anything?", []).refused
+
+
+def test_the_same_sentence_in_two_versions_is_cited_once_from_the_preferred(extractor):
+    sentence = "President Joe Biden personally ordered the strikes on militia facilities in Syria."
+    old = _passage("old", sentence, story="s", preferred=False, date="2021-02-26")
+    new = _passage("new", "Officials spoke later. " + sentence, story="s", preferred=True, date="2021-04-19")
+    ans = extractor.answer("Who ordered the strikes on militia facilities?", "Who ordered the strikes on militia facilities?", [old, new])
+    quotes = [c.quote for c in ans.citations]
+    assert quotes.count(sentence) == 1
+    assert ans.citations[quotes.index(sentence)].doc_id == "new"
