@@ -75,7 +75,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
             chatbot=gr.Chatbot(label="Chat", height=520),
             textbox=gr.Textbox(placeholder="Ask about the news…", label="Question", submit_btn=True),
             additional_inputs=[as_of],
-            additional_inputs_accordion=gr.Accordion(label="Date filter", open=False),
+            additional_inputs_accordion="Date filter",
             examples=[[e, ""] for e in EXAMPLES],
             api_name="chat",
         )

@@ -244,7 +244,10 @@ def ensure_index(
             "ingest_seconds": round(ingest_seconds, 2),
             "loadavg_1m_after_ingest": round(os.getloadavg()[0], 2),
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "splitter": {"chunk_size": splitter.chunk_size, "chunk_overlap": splitter.chunk_overlap},
+            "splitter": {
+                "chunk_size": splitter.chunk_size,
+                "chunk_overlap": splitter.chunk_overlap,
+            },
             "embedding": {"model": MODEL_NAME, "batch_size": embed_model.embed_batch_size},
             "embedding_truncation": embedding_truncation_stats(nodes, embed_model.max_length),
         }
@@ -253,7 +256,8 @@ def ensure_index(
         tmp.write_text(json.dumps(manifest, indent=2))
         tmp.replace(manifest_file)
 
-    # Queries always go through a freshly opened store, so first and later runs measure the same path.
+    # Queries always go through a freshly opened store, so that the first run and later ones
+    # measure the same path.
     vector_store = ChromaVectorStore(chroma_collection=client.get_collection(collection_name))
     index = VectorStoreIndex.from_vector_store(vector_store, embed_model=embed_model)
     return index, {**manifest, "index_reused": reused}
@@ -277,7 +281,9 @@ def evaluate(
         start = time.perf_counter()
         results = retriever.retrieve(q["question"])
         latency_ms = (time.perf_counter() - start) * 1000
-        retrieved_text = "\n".join(r.node.get_content(metadata_mode=MetadataMode.NONE) for r in results)
+        retrieved_text = "\n".join(
+            r.node.get_content(metadata_mode=MetadataMode.NONE) for r in results
+        )
         per_question.append(
             {
                 "id": q["id"],
@@ -335,7 +341,9 @@ def run_baseline(
     metrics = evaluate(retriever, questions, corpus_text)
 
     return {
-        "system": "llama-index plain baseline (SentenceSplitter defaults, all-MiniLM-L6-v2, Chroma)",
+        "system": (
+            "llama-index plain baseline (SentenceSplitter defaults, all-MiniLM-L6-v2, Chroma)"
+        ),
         "top_k": TOP_K,
         f"recall_at_{TOP_K}": metrics[f"recall_at_{TOP_K}"],
         "hits": metrics["hits"],
