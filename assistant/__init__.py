@@ -40,10 +40,17 @@ from assistant.types import Answer, Article, Chunk, Citation, IngestReport, Pass
 __all__ = [
     "Answer", "Article", "Assistant", "AssistantError", "Chunk", "Citation", "CorpusError", "IndexMismatch",
     "IndexNotBuilt", "IngestReport", "InvalidDate", "InvalidQuestion", "ModelMissing", "Passage", "Settings",
-    "StoreUnavailable", "answer",
+    "StoreUnavailable", "answer", "evaluate",
 ]
 
 _default: Assistant | None = None
+
+
+def evaluate(gold, assistant: Assistant | None = None, **kwargs):
+    """Score `assistant` (default: the default index) on a gold file or rows; see `assistant.evaluation`."""
+    from assistant.evaluation import evaluate as _evaluate
+
+    return _evaluate(gold, assistant, **kwargs)
 
 
 def answer(question: str, **kwargs) -> Answer:

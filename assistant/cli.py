@@ -30,11 +30,8 @@ def _assistant(ctx: click.Context, **overrides: Any):
     from assistant.settings import Settings
 
     opts = ctx.find_root().params
-    base = Settings()
-    return Assistant(settings=base.with_overrides(
-        index_dir=Path(opts["index"]) if opts.get("index") else None,
-        chroma_url=opts.get("chroma_url"), **overrides,
-    ))
+    values = {"index_dir": Path(opts["index"]) if opts.get("index") else None, "chroma_url": opts.get("chroma_url"), **overrides}
+    return Assistant(settings=Settings().with_overrides(**values))
 
 
 class _Group(click.Group):
@@ -143,6 +140,64 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     else:
         for key, value in info.items():
             click.echo(f"{key:>14}: {value}")
+
+
+@cli.command(name="eval")
+@click.argument("gold", type=click.Path())
+@click.option("--index", "index_dir", type=click.Path(file_okay=False), help="Index to evaluate (default: the global --index or index/).")
+@click.option("--corpus", "corpus", type=click.Path(), multiple=True, help="Build a fresh index of these files first (in OUT/index, or a temporary folder).")
+@click.option("--out", type=click.Path(file_okay=False), help="Write results.jsonl, summary.json, report.md and report.html here.")
+@click.option("--k", type=click.IntRange(1, 100), help="Passages per question.")
+@click.option("--limit", type=click.IntRange(1), help="Only the first N questions.")
+@click.option("--min-accuracy", type=click.FloatRange(0, 1), help="Exit 1 when accuracy is below this.")
+@click.option("--compare", "compare_to", type=click.Path(file_okay=False, exists=True), help="An earlier --out folder: exit 1 on questions that went right to wrong.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_context
+def eval_command(ctx: click.Context, gold: str, index_dir: str | None, corpus: tuple[str, ...], out: str | None, k: int | None, limit: int | None,
+                 min_accuracy: float | None, compare_to: str | None, as_json: bool) -> None:
+    """Score the assistant against the gold questions in GOLD (JSON Lines)."""
+    import tempfile
+
+    from assistant.evaluation import compare, compare_table, evaluate, load_gold
+
+    load_gold(gold)  # a bad gold file fails before any index is built
+    if index_dir and corpus:
+        raise click.UsageError("Give either --index (evaluate that index) or --corpus (build a fresh one), not both.")
+    overrides: dict[str, Any] = {"index_dir": Path(index_dir)} if index_dir else {}
+    if corpus:
+        # With --out the index ends up in OUT/index; it is built beside OUT because
+        # writing the report replaces the OUT folder as a whole.
+        overrides["index_dir"] = Path(out).parent / f".{Path(out).name}.index-building" if out else Path(tempfile.mkdtemp(prefix="assistant-eval-"))
+        Path(overrides["index_dir"]).parent.mkdir(parents=True, exist_ok=True)
+    bot = _assistant(ctx, **overrides)
+    if corpus:
+        click.echo(bot.ingest(corpus, rebuild=True, progress=True).summary(), err=True)
+    report = evaluate(gold, bot, k=k, limit=limit, progress=True)
+    if out:
+        report.write(out)
+        if corpus:
+            # The index was built beside the run folder; keep it with the run's results.
+            Path(overrides["index_dir"]).rename(Path(out) / "index")
+    s = report.summary
+    if as_json:
+        click.echo(json.dumps(report.summary, indent=2))
+    else:
+        click.echo(f"accuracy {s['accuracy']}  first-sentence {s['first_sentence_accuracy']}  refusal P/R {s['refusal_precision']}/{s['refusal_recall']}  "
+                   f"MRR {s['mrr']}  latency p50/p95 {s['latency_p50_ms']}/{s['latency_p95_ms']} ms  ({s['questions']} questions)")
+        for r in report.failures():
+            click.echo(f"FAIL {r.id} [{r.type}] {r.question} -> {r.answer.splitlines()[0][:160] if r.answer else ''}")
+        if out:
+            click.echo(f"report: {Path(out) / 'report.html'}")
+    failed = False
+    if compare_to:
+        diff = compare(compare_to, report)
+        click.echo(compare_table(diff))
+        failed = bool(diff["regressions"])
+    if min_accuracy is not None and (s["accuracy"] or 0) < min_accuracy:
+        click.echo(f"accuracy {s['accuracy']} is below --min-accuracy {min_accuracy}", err=True)
+        failed = True
+    if failed:
+        ctx.exit(1)
 
 
 def main() -> None:

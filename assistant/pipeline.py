@@ -199,6 +199,17 @@ class Assistant:
         extractor = Extractor(self.settings, self.templates, self.embedder.embed, retriever.idf)
         return extractor.answer(question, standalone, passages, as_of_d)
 
+    def article_text(self, doc_id: str) -> str:
+        """The cleaned text of an indexed article, rebuilt from its chunks ("" if unknown)."""
+        text = ""
+        for chunk in self.store.article_chunks(doc_id):
+            start = int(chunk.metadata["start"])
+            if start >= len(text):
+                text += " " * (start - len(text)) + chunk.text
+            else:
+                text += chunk.text[len(text) - start :]
+        return text
+
     def stats(self) -> dict[str, Any]:
         """Articles, stories, chunks, model and store of the index."""
         records = self.store.articles()

@@ -211,6 +211,12 @@ class ChunkStore:
         data = self._get_all(include=["metadatas", "documents"])
         return [StoredChunk(i, d, m) for i, d, m in zip(data["ids"], data["documents"], data["metadatas"])]
 
+    def article_chunks(self, doc_id: str) -> list[StoredChunk]:
+        """The stored chunks of one article, in order."""
+        data = self.open(create=False).get(where={"doc_id": doc_id}, include=["metadatas", "documents"])
+        chunks = [StoredChunk(i, d, m) for i, d, m in zip(data["ids"], data["documents"], data["metadatas"])]
+        return sorted(chunks, key=lambda c: int(c.metadata.get("position", 0)))
+
     def query(self, embedding: np.ndarray, k: int, since_day: int | None = None, until_day: int | None = None) -> list[StoredChunk]:
         """The k chunks nearest to `embedding` (cosine), within the date window."""
         filters = []

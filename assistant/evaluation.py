@@ -1,0 +1,377 @@
+"""Score the assistant against a gold question set and write a report people can read.
+
+Gold format (one JSON object a line): `id`, `question`, `answers` (acceptable strings;
+`[]` means the assistant must refuse), `match` ("any" or "all"), `evidence` (doc ids),
+optional `as_of`, `history`, `type`. It is also the format of the RealTimeQA benchmark
+questions, whose extra fields (`week`, `source`) are ignored.
+
+Metrics, per question and overall: answer accuracy (the answer contains an acceptable
+string) and the stricter first-sentence accuracy (the first sentence, citations stripped,
+at most 50 words); refusal precision and recall; retrieval hit@k and MRR against the
+evidence ids, and whether a gold answer string is in the retrieved passages; citation
+checks (quotes verbatim in their article, a gold article cited, and a *lexical* support
+check of each answer sentence against its cited passage: its key terms, numbers and names
+found there; no entailment model ships offline, so this is not entailment); latency.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import AssistantError
+from assistant.text import contains_answer, content_terms, tokens
+
+KNOWN_FIELDS = {"id", "question", "answers", "match", "evidence", "as_of", "history", "type", "week", "source", "notes"}
+_CITE = re.compile(r"\s*\[(\d+(?:,\s*\d+)*)\]")
+
+
+class GoldFileError(AssistantError):
+    """A gold file line that cannot be used; the message names the line."""
+
+
+@dataclass(frozen=True)
+class GoldRow:
+    id: str
+    question: str
+    answers: list[str]
+    match: str = "any"
+    evidence: list[str] = field(default_factory=list)
+    as_of: str | None = None
+    history: list[str] = field(default_factory=list)
+    type: str = "untyped"
+
+
+def _row(data: Any, where: str) -> GoldRow:
+    if not isinstance(data, dict):
+        raise GoldFileError(f"{where}: expected a JSON object")
+    unknown = set(data) - KNOWN_FIELDS
+    if unknown:
+        raise GoldFileError(f"{where}: unknown field(s) {sorted(unknown)}; known: {sorted(KNOWN_FIELDS)}")
+    question = data.get("question")
+    if not isinstance(question, str) or not question.strip():
+        raise GoldFileError(f"{where}: missing or empty 'question'")
+    answers = data.get("answers")
+    if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
+        raise GoldFileError(f"{where}: 'answers' must be a list of strings ([] for questions that must be refused)")
+    match = data.get("match", "any")
+    if match not in ("any", "all"):
+        raise GoldFileError(f"{where}: 'match' must be \"any\" or \"all\", not {match!r}")
+    evidence = data.get("evidence", []) or []
+    history = data.get("history", []) or []
+    if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
+        raise GoldFileError(f"{where}: 'evidence' must be a list of doc ids")
+    if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
+        raise GoldFileError(f"{where}: 'history' must be a list of earlier questions")
+    for name in ("as_of", "type", "id"):
+        if data.get(name) is not None and not isinstance(data[name], (str, int)):
+            raise GoldFileError(f"{where}: '{name}' must be a string")
+    return GoldRow(
+        id=str(data.get("id") or where), question=question.strip(), answers=answers, match=match,
+        evidence=evidence, as_of=data.get("as_of") or None, history=history, type=str(data.get("type") or "untyped"),
+    )
+
+
+def load_gold(source: str | Path | Iterable[dict]) -> list[GoldRow]:
+    """Rows of a gold file (or of already-parsed dicts); a bad line raises GoldFileError naming it."""
+    rows: list[GoldRow] = []
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise GoldFileError(f"Cannot read gold file {path}: {exc.strerror}") from exc
+        for n, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise GoldFileError(f"{path}:{n}: invalid JSON ({exc.msg})") from exc
+            rows.append(_row(data, f"{path}:{n}"))
+    else:
+        rows = [_row(data, f"row {i + 1}") for i, data in enumerate(source)]
+    if not rows:
+        raise GoldFileError("The gold set has no questions.")
+    ids = [r.id for r in rows]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise GoldFileError(f"Duplicate question ids: {dupes[:5]}")
+    return rows
+
+
+# --- scoring one answer ----------------------------------------------------------------
+
+
+def first_sentence(text: str, max_words: int = 50) -> str:
+    """The answer's first sentence with citation markers removed, cut to `max_words` words."""
+    body = text.split("\n\n")[0]
+    m = re.search(r"\[\d+(?:,\s*\d+)*\]", body)
+    first = body[: m.start()] if m else re.split(r"(?<=[.!?])\s+", body, maxsplit=1)[0]
+    words = _CITE.sub("", first).split()
+    return " ".join(words[:max_words])
+
+
+def is_correct(text: str, row: GoldRow) -> bool:
+    if row.match == "all":
+        return all(contains_answer(text, [a]) for a in row.answers)
+    return contains_answer(text, row.answers)
+
+
+def _key_items(sentence: str) -> set[str]:
+    """Terms a supporting passage must contain: content words, numbers and names."""
+    items = set(content_terms(sentence))
+    items |= {t for t in tokens(sentence) if any(ch.isdigit() for ch in t)}
+    return items
+
+
+def lexical_support(answer_text: str, citations: list[dict], min_share: float = 0.6) -> tuple[int, int]:
+    """(supported, total) answer sentences: a sentence is supported when most of its key
+    terms, numbers and names occur in the passage it cites. A lexical check, not entailment."""
+    body = answer_text.split("\n\n")[0]
+    by_number = {c["number"]: c["quote"] for c in citations}
+    supported = total = 0
+    for m in re.finditer(r"(.+?)\[(\d+(?:,\s*\d+)*)\]", body):
+        sentence = m.group(1).strip()
+        numbers = [int(n) for n in m.group(2).split(",")]
+        items = _key_items(sentence)
+        if not items:
+            continue
+        total += 1
+        passage_items = set().union(*(_key_items(by_number.get(n, "")) for n in numbers))
+        if len(items & passage_items) / len(items) >= min_share:
+            supported += 1
+    return supported, total
+
+
+@dataclass
+class QuestionResult:
+    id: str
+    type: str
+    question: str
+    answers: list[str]
+    answer: str
+    refused: bool
+    should_refuse: bool
+    correct: bool
+    first_sentence_correct: bool
+    citations: list[dict]
+    retrieved: list[str]
+    evidence_rank: int | None  # 1-based rank of the first retrieved gold article
+    answer_in_passages: bool | None
+    quotes_verbatim: float | None
+    cites_gold_article: bool | None
+    supported_sentences: int
+    answer_sentences: int
+    latency_ms: float
+    has_evidence: bool = False
+    error: str = ""
+
+
+def _score(row: GoldRow, bot, k: int | None) -> QuestionResult:
+    started = time.perf_counter()
+    error = ""
+    try:
+        ans = bot.answer(row.question, history=row.history, as_of=row.as_of, k=k)
+        text, refused, citations = ans.text, ans.refused, [asdict(c) for c in ans.citations]
+    except AssistantError as exc:
+        text, refused, citations, error = f"error: {exc}", True, [], str(exc)
+    latency = (time.perf_counter() - started) * 1000
+    passages = bot.retrieve(row.question, history=row.history, as_of=row.as_of, k=k) if not error else []
+    retrieved = [p.doc_id for p in passages]
+    should_refuse = not row.answers
+    correct = refused if should_refuse else (not refused and is_correct(text.split("\n\n")[0], row))
+    fs_correct = (not should_refuse) and (not refused) and is_correct(first_sentence(text), row)
+    rank = next((i + 1 for i, d in enumerate(retrieved) if d in row.evidence), None) if row.evidence else None
+    in_passages = contains_answer(" ".join(p.text for p in passages), row.answers) if row.answers else None
+    verbatim = None
+    if citations:
+        ok = 0
+        for c in citations:
+            article = bot.article_text(c["doc_id"])
+            ok += bool(article) and c["quote"] in article
+        verbatim = ok / len(citations)
+    cites_gold = any(c["doc_id"] in row.evidence for c in citations) if (row.evidence and citations) else None
+    supported, total = lexical_support(text, citations) if citations else (0, 0)
+    return QuestionResult(
+        id=row.id, type=row.type, question=row.question, answers=row.answers, answer=text, refused=refused,
+        should_refuse=should_refuse, correct=correct, first_sentence_correct=fs_correct, citations=citations,
+        retrieved=retrieved, evidence_rank=rank, answer_in_passages=in_passages, quotes_verbatim=verbatim,
+        cites_gold_article=cites_gold, supported_sentences=supported, answer_sentences=total, latency_ms=latency,
+        has_evidence=bool(row.evidence), error=error,
+    )
+
+
+# --- the report ------------------------------------------------------------------------
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))], 1)
+
+
+def summarize(results: list[QuestionResult], k: int) -> dict[str, Any]:
+    """Overall and per-type figures from per-question results."""
+    answerable = [r for r in results if not r.should_refuse]
+    refused = [r for r in results if r.refused]
+    must_refuse = [r for r in results if r.should_refuse]
+    with_evidence = [r for r in results if r.has_evidence]
+    by_type: dict[str, dict[str, Any]] = {}
+    for t in sorted({r.type for r in results}):
+        rows = [r for r in results if r.type == t]
+        by_type[t] = {
+            "questions": len(rows),
+            "accuracy": _mean([float(r.correct) for r in rows]),
+            "first_sentence_accuracy": _mean([float(r.first_sentence_correct) for r in rows if not r.should_refuse]),
+        }
+    supported = sum(r.supported_sentences for r in results)
+    total_sentences = sum(r.answer_sentences for r in results)
+    latencies = [r.latency_ms for r in results]
+    return {
+        "questions": len(results),
+        "accuracy": _mean([float(r.correct) for r in results]),
+        "answerable_accuracy": _mean([float(r.correct) for r in answerable]),
+        "first_sentence_accuracy": _mean([float(r.first_sentence_correct) for r in answerable]),
+        "refusal_precision": _mean([float(r.should_refuse) for r in refused]),
+        "refusal_recall": _mean([float(r.refused) for r in must_refuse]),
+        "refusals": len(refused),
+        "wrong_refusals": [r.id for r in refused if not r.should_refuse],
+        f"hit@{k}": _mean([float(r.evidence_rank is not None) for r in with_evidence]),
+        "mrr": _mean([1.0 / r.evidence_rank if r.evidence_rank else 0.0 for r in with_evidence]),
+        "questions_with_evidence": len(with_evidence),
+        f"answer_in_top{k}_passages": _mean([float(r.answer_in_passages) for r in results if r.answer_in_passages is not None]),
+        "quotes_verbatim": _mean([r.quotes_verbatim for r in results if r.quotes_verbatim is not None]),
+        "cites_gold_article": _mean([float(r.cites_gold_article) for r in with_evidence if r.cites_gold_article is not None]),
+        "lexically_supported_sentences": round(supported / total_sentences, 4) if total_sentences else None,
+        "latency_p50_ms": _percentile(latencies, 0.5),
+        "latency_p95_ms": _percentile(latencies, 0.95),
+        "errors": [r.id for r in results if r.error],
+        "by_type": by_type,
+    }
+
+
+@dataclass
+class EvalReport:
+    """Per-question results, the summary, and what produced them."""
+
+    results: list[QuestionResult]
+    summary: dict[str, Any]
+    meta: dict[str, Any]
+
+    def failures(self) -> list[QuestionResult]:
+        return [r for r in self.results if not r.correct]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary, "meta": self.meta, "results": [asdict(r) for r in self.results]}
+
+    def write(self, out_dir: str | Path) -> Path:
+        """results.jsonl, summary.json, report.md, report.html (+ PNG charts), all or nothing."""
+        out = Path(out_dir)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+        try:
+            with (staging / "results.jsonl").open("w", encoding="utf-8") as f:
+                for r in self.results:
+                    f.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
+            (staging / "summary.json").write_text(json.dumps({"summary": self.summary, "meta": self.meta}, indent=2, ensure_ascii=False))
+            from assistant.report import render_report
+
+            render_report(self, staging)
+            if out.exists():
+                shutil.rmtree(out)
+            staging.rename(out)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return out
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
+                              cwd=Path(__file__).resolve().parent).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def evaluate(gold: str | Path | Iterable[dict], assistant=None, *, k: int | None = None, limit: int | None = None, progress: bool = False) -> EvalReport:
+    """Answer every gold question with `assistant` (default: the default index) and score it."""
+    rows = load_gold(gold)[:limit] if limit else load_gold(gold)
+    if assistant is None:
+        from assistant.pipeline import Assistant
+
+        assistant = Assistant()
+    k = k or assistant.settings.top_k
+    stats = assistant.stats()
+    from tqdm import tqdm
+
+    results = [_score(row, assistant, k) for row in tqdm(rows, desc="Evaluating", unit="question", disable=not progress)]
+    meta = {
+        "gold": str(gold) if isinstance(gold, (str, Path)) else "(rows)",
+        "k": k, "git_commit": _git_commit(), "index": stats,
+        "settings": json.loads(assistant.settings.model_dump_json()),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    }
+    return EvalReport(results, summarize(results, k), meta)
+
+
+# --- comparing two runs --------------------------------------------------------------------
+
+
+def load_run(run_dir: str | Path) -> tuple[dict[str, Any], dict[str, bool]]:
+    """(summary, {question id: correct}) of a run written by `EvalReport.write`."""
+    run = Path(run_dir)
+    try:
+        summary = json.loads((run / "summary.json").read_text())["summary"]
+        correct = {}
+        for line in (run / "results.jsonl").read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                correct[row["id"]] = bool(row["correct"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise AssistantError(f"{run} is not an eval run folder (summary.json and results.jsonl): {exc}") from exc
+    return summary, correct
+
+
+def compare(old_dir: str | Path, new: EvalReport) -> dict[str, Any]:
+    """Questions that went right->wrong and wrong->right, and each numeric metric's delta."""
+    old_summary, old_correct = load_run(old_dir)
+    new_correct = {r.id: r.correct for r in new.results}
+    common = sorted(set(old_correct) & set(new_correct))
+    deltas = {}
+    for key, value in new.summary.items():
+        before = old_summary.get(key)
+        if isinstance(value, (int, float)) and isinstance(before, (int, float)) and not isinstance(value, bool):
+            deltas[key] = {"old": before, "new": value, "delta": round(value - before, 4)}
+    return {
+        "regressions": [q for q in common if old_correct[q] and not new_correct[q]],
+        "fixes": [q for q in common if not old_correct[q] and new_correct[q]],
+        "only_old": sorted(set(old_correct) - set(new_correct)),
+        "only_new": sorted(set(new_correct) - set(old_correct)),
+        "metrics": deltas,
+    }
+
+
+def compare_table(diff: dict[str, Any]) -> str:
+    """The comparison as a Markdown table plus the lists of changed questions."""
+    lines = ["| metric | old | new | delta |", "|---|---|---|---|"]
+    for key, d in diff["metrics"].items():
+        lines.append(f"| {key} | {d['old']} | {d['new']} | {d['delta']:+} |")
+    lines += ["", f"right → wrong ({len(diff['regressions'])}): {', '.join(diff['regressions']) or 'none'}",
+              f"wrong → right ({len(diff['fixes'])}): {', '.join(diff['fixes']) or 'none'}"]
+    return "\n".join(lines)
