@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 
 from dateutil import parser as dateparser
 
@@ -106,3 +107,69 @@ def day_number(iso: str) -> int:
     if not iso:
         return -1
     return (dt.date.fromisoformat(iso) - dt.date(1970, 1, 1)).days
+
+
+
+_Q_MONTH = (
+    "january|february|march|april|may|june|july|august|september|october|november|december|"
+    "jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
+)
+_Q_DAY_MONTH = re.compile(rf"\b(?:on|since|from)\s+(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+({_Q_MONTH})|({_Q_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?)\b(?:,?\s+(\d{{4}}))?", re.I)
+_Q_MONTH_YEAR = re.compile(rf"\b(?:in|during|since|from|throughout)\s+(?:early\s+|late\s+|mid-?)?({_Q_MONTH})\b(?:\s+(?:of\s+)?(\d{{4}}))?", re.I)
+_Q_YEAR = re.compile(r"\b(?:in|during|throughout)\s+((?:19|20)\d{2})\b", re.I)
+_Q_RELATIVE = {
+    "today": (1, 0), "yesterday": (2, 0), "this week": (7, 0), "last week": (14, 0), "past week": (7, 0),
+    "this weekend": (4, 0), "last weekend": (9, 0), "this month": (31, 0), "last month": (62, 0),
+    "recently": (21, 0), "this year": (366, 0),
+}
+
+
+@dataclass(frozen=True)
+class QuestionTime:
+    """What a question says about time: a hard window, and whether it asks about "now"."""
+
+    since: dt.date | None = None
+    until: dt.date | None = None
+    recent: bool = False  # "this week", "recently", "yesterday": favour the newest articles
+
+
+def question_time(question: str, reference: dt.date | None) -> QuestionTime:
+    """Dates written in a question ("in January 2024", "on 20 February", "last week"), read
+    relative to `reference` (the as-of date, else the newest article date)."""
+    q = question.lower()
+    recent = any(phrase in q for phrase in _Q_RELATIVE)
+    m = _Q_DAY_MONTH.search(question)
+    if m:
+        day = int(m.group(1) or m.group(4))
+        month = _month_number(m.group(2) or m.group(3))
+        year = int(m.group(5)) if m.group(5) else _year_before(reference, month, day)
+        try:
+            when = dt.date(year, month, day)
+        except ValueError:
+            when = None
+        if when:
+            # News of a day is published that day and in the days after it.
+            return QuestionTime(when - dt.timedelta(days=1), when + dt.timedelta(days=7), recent)
+    m = _Q_MONTH_YEAR.search(question)
+    if m and not re.match(r"may\b", m.group(1), re.I) or (m and m.group(2)):
+        month = _month_number(m.group(1))
+        year = int(m.group(2)) if m.group(2) else _year_before(reference, month, 1)
+        start = dt.date(year, month, 1)
+        end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) + dt.timedelta(days=6)
+        return QuestionTime(start, end, recent)
+    m = _Q_YEAR.search(question)
+    if m:
+        year = int(m.group(1))
+        return QuestionTime(dt.date(year, 1, 1), dt.date(year + 1, 1, 7), recent)
+    if reference:
+        for phrase, (back, _) in _Q_RELATIVE.items():
+            if phrase in q and phrase not in ("recently", "this week", "this year", "this month"):
+                return QuestionTime(reference - dt.timedelta(days=back), reference, True)
+    return QuestionTime(recent=recent)
+
+
+def _year_before(reference: dt.date | None, month: int, day: int) -> int:
+    """The year of the latest `month`/`day` not after `reference` (this year without one)."""
+    if reference is None:
+        return dt.date.today().year
+    return reference.year if (month, day) <= (reference.month, reference.day) else reference.year - 1

@@ -11,12 +11,12 @@ from typing import Any
 
 from assistant.chunking import Chunker, embed_text
 from assistant.condense import condense
-from assistant.dates import day_number, parse_user_date
+from assistant.dates import day_number, parse_user_date, question_time
 from assistant.embedding import Embedder
 from assistant.errors import CorpusError, InvalidQuestion
 from assistant.ingest import Skip, load_articles
 from assistant.prompts import load_templates
-from assistant.retrieve import DateWindow, Retriever
+from assistant.retrieve import DateWindow, Retriever, TimePreference
 from assistant.settings import Settings
 from assistant.store import ChunkStore
 from assistant.types import Answer, Article, IngestReport, Passage
@@ -177,11 +177,26 @@ class Assistant:
             raise InvalidQuestion("The question has no words in it: ask something about the news articles.")
         return question
 
+    def _preference(self, question: str, as_of: dt.date | None) -> TimePreference:
+        reference = as_of
+        if reference is None:
+            newest = self.retriever.newest_day()
+            reference = dt.date(1970, 1, 1) + dt.timedelta(days=newest) if newest >= 0 else None
+        said = question_time(question, reference)
+        return TimePreference(
+            reference_day=day_number(reference.isoformat()) if reference else None,
+            # An as-of date means "as the news stood then": the days before it matter most.
+            recent=said.recent or as_of is not None,
+            since=day_number(said.since.isoformat()) if said.since else None,
+            until=day_number(said.until.isoformat()) if said.until else None,
+        )
+
     def retrieve(self, question: str, history: Sequence[str] | None = None, as_of: Any = None, since: Any = None, until: Any = None, k: int | None = None) -> list[Passage]:
         """The passages an answer to `question` would be drawn from."""
         question = self._check_question(question)
-        _, window = self._window(as_of, since, until)
-        return self.retriever.retrieve(condense(question, list(history or [])), window, k)
+        as_of_d, window = self._window(as_of, since, until)
+        standalone = condense(question, list(history or []))
+        return self.retriever.retrieve(standalone, window, k, self._preference(standalone, as_of_d))
 
     def answer(self, question: str, history: Sequence[str] | None = None, as_of: Any = None, since: Any = None, until: Any = None, k: int | None = None) -> Answer:
         """Answer `question` from the index, citing a verbatim passage for every sentence.
@@ -193,7 +208,7 @@ class Assistant:
         as_of_d, window = self._window(as_of, since, until)
         standalone = condense(question, [h for h in (history or []) if isinstance(h, str)])
         retriever = self.retriever
-        passages = retriever.retrieve(standalone, window, k)
+        passages = retriever.retrieve(standalone, window, k, self._preference(standalone, as_of_d))
         from assistant.answer import Extractor
 
         extractor = Extractor(self.settings, self.templates, self.embedder.embed, retriever.idf)

@@ -20,7 +20,7 @@ from llama_index.retrievers.bm25 import BM25Retriever
 from assistant.embedding import Embedder
 from assistant.settings import Settings
 from assistant.store import ChunkStore, StoredChunk
-from assistant.text import content_terms
+from assistant.text import content_terms, jaccard
 from assistant.types import Passage
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,28 @@ class DateWindow:
         if self.since is not None and (day < 0 or day < self.since):
             return False
         return True
+
+
+@dataclass(frozen=True)
+class TimePreference:
+    """Soft time signals: favour articles near `reference_day` (when `recent`) and inside
+    the window a question names. They re-rank; they never hide an article."""
+
+    reference_day: int | None = None
+    recent: bool = False
+    since: int | None = None
+    until: int | None = None
+
+    def boost(self, day: int, settings: Settings) -> float:
+        factor = 1.0
+        if day < 0:
+            return factor
+        if self.recent and self.reference_day is not None:
+            age = max(0, self.reference_day - day)
+            factor *= 1.0 + settings.recency_weight * math.exp(-age / settings.recency_half_life_days)
+        if (self.since is not None or self.until is not None) and DateWindow(self.since, self.until).admits(day):
+            factor *= 1.0 + settings.question_date_weight
+        return factor
 
 
 class Retriever:
@@ -81,6 +103,11 @@ class Retriever:
                 self._bm25 = BM25Retriever(nodes=nodes, similarity_top_k=min(self.settings.candidates, len(nodes)))
             return self._bm25
 
+    def newest_day(self) -> int:
+        """Day number of the newest dated chunk (-1 when nothing is dated)."""
+        self._build_bm25()
+        return int(self._days.max()) if self._days is not None and len(self._days) else -1
+
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term over chunks (unseen terms get the maximum)."""
         self._build_bm25()
@@ -104,8 +131,8 @@ class Retriever:
             results = bm25.retrieve(QueryBundle(query))
         return [(r.node.node_id, float(r.score or 0.0), r.node.metadata, r.node.get_content()) for r in results if (r.score or 0) > 0]
 
-    def retrieve(self, query: str, window: DateWindow = DateWindow(), k: int | None = None) -> list[Passage]:
-        """The top-k passages for `query`, best first."""
+    def retrieve(self, query: str, window: DateWindow = DateWindow(), k: int | None = None, prefer: TimePreference = TimePreference()) -> list[Passage]:
+        """The top-k passages for `query`, best first: fused, time-weighted, near-duplicates collapsed."""
         k = k or self.settings.top_k
         n = self.settings.candidates
         dense = self.store.query(self.embedder.embed_query(query), n, window.since, window.until)
@@ -118,9 +145,23 @@ class Retriever:
         for rank, (cid, score, meta, text) in enumerate(sparse):
             fused[cid] = fused.get(cid, 0.0) + self.settings.bm25_weight / (self.settings.rrf_k + rank + 1)
             info.setdefault(cid, StoredChunk(cid, text, meta, 0.0))
+        for cid in fused:
+            fused[cid] *= prefer.boost(int(info[cid].metadata.get("day", -1)), self.settings)
         ranked = sorted(fused, key=lambda cid: -fused[cid])
-        passages = [to_passage(info[cid], fused[cid]) for cid in ranked if window.admits(int(info[cid].metadata.get("day", -1)))]
-        return self._with_preferred_twins(passages[:k], window)
+        passages: list[Passage] = []
+        kept_terms: list[set[str]] = []
+        for cid in ranked:
+            if not window.admits(int(info[cid].metadata.get("day", -1))):
+                continue
+            terms = set(content_terms(info[cid].text))
+            # Syndicated copies and re-publications would otherwise fill the top-k with one story.
+            if any(jaccard(terms, other) >= self.settings.duplicate_passage_jaccard for other in kept_terms):
+                continue
+            kept_terms.append(terms)
+            passages.append(to_passage(info[cid], fused[cid]))
+            if len(passages) >= k:
+                break
+        return self._with_preferred_twins(passages, window)
 
     def _with_preferred_twins(self, passages: list[Passage], window: DateWindow) -> list[Passage]:
         """Add the preferred version's copy of passages retrieved from an older version.

@@ -58,6 +58,11 @@ class Settings(BaseSettings):
     dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     bm25_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
 
+    duplicate_passage_jaccard: float = Field(default=0.7, gt=0, le=1, description="Word overlap above which a retrieved passage counts as a copy of a better-ranked one and is dropped.")
+    recency_weight: float = Field(default=1.0, ge=0, description="How much more a passage published on the reference day counts than an old one, when the question is about now (\"this week\") or an as-of date is given.")
+    recency_half_life_days: float = Field(default=7.0, gt=0, description="Days over which the recency boost decays by a factor e.")
+    question_date_weight: float = Field(default=1.0, ge=0, description="Boost for passages inside a date range the question names (\"in January 2024\", \"on 20 February\").")
+
     # Answering
     max_answer_sentences: int = Field(default=3, gt=0, description="Sentences in an answer, the most direct first.")
     min_term_coverage: float = Field(default=0.5, ge=0, le=1, description="Share (IDF-weighted) of the question's key terms that the best passage must contain, else the assistant refuses.")

@@ -43,3 +43,26 @@ def test_day_numbers_order_and_unknown():
     assert day_number("1970-01-02") == 1
     assert day_number("") == -1
     assert day_number("2023-01-05") < day_number("2023-01-06")
+
+
+REF = dt.date(2023, 3, 2)
+
+
+@pytest.mark.parametrize(
+    "question, since, until, recent",
+    [
+        ("What happened in January 2024?", dt.date(2024, 1, 1), dt.date(2024, 2, 7), False),
+        ("What happened on 20 February?", dt.date(2023, 2, 19), dt.date(2023, 2, 27), False),
+        ("Who did he meet on February 20, 2021?", dt.date(2021, 2, 19), dt.date(2021, 2, 27), False),
+        ("What did Russia say in December?", dt.date(2022, 12, 1), dt.date(2023, 1, 7), False),  # the latest December before the reference
+        ("Who won last week?", dt.date(2023, 2, 16), REF, True),
+        ("Which pope was laid to rest this week?", None, None, True),
+        ("Will they meet in May?", None, None, False),  # "may" is too often a verb to read as a month
+        ("Who ordered the strikes?", None, None, False),
+    ],
+)
+def test_dates_written_in_questions(question, since, until, recent):
+    from assistant.dates import question_time
+
+    said = question_time(question, REF)
+    assert (said.since, said.until, said.recent) == (since, until, recent)
