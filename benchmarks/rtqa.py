@@ -1,0 +1,110 @@
+"""RealTimeQA 2023-Q1 benchmark: ingest, answer all 390 questions, compare with plain llama-index.
+
+Writes one table (accuracy, retrieval recall@5 for this project and for the plain
+llama-index pipeline, refusals, latency p50/p95, ingest time) to
+`benchmarks/results/rtqa-2023q1.md` and the figures to `rtqa-2023q1.json`.
+
+Accuracy is the benchmark's metric: the gold answer must appear in the answer's first
+sentence (citations stripped, at most 50 words); a refusal counts as wrong. Recall@5 is the
+share of questions whose gold answer string occurs in the top-5 retrieved passages.
+
+    python benchmarks/rtqa.py                      # fresh index in runs/bench/index, then everything
+    python benchmarks/rtqa.py --reuse-index        # keep the index if it was built by an earlier run
+    python benchmarks/rtqa.py --limit 100 --skip-baseline
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "benchmarks" / "rtqa-2023q1"
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DATA, help="folder with corpus.jsonl.gz and questions.jsonl")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "runs" / "bench")
+    parser.add_argument("--reuse-index", action="store_true", help="reuse workdir/index when it exists")
+    parser.add_argument("--skip-baseline", action="store_true", help="do not run the plain llama-index pipeline")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = parser.parse_args()
+
+    from assistant import Assistant
+    from assistant.evaluation import evaluate
+    from assistant.text import contains_answer
+
+    corpus, questions = args.data / "corpus.jsonl.gz", args.data / "questions.jsonl"
+    index = args.workdir / "index"
+    bot = Assistant(index_dir=index)
+    ingest_seconds = None
+    if not (args.reuse_index and bot.store.exists()):
+        if index.exists():
+            shutil.rmtree(index)
+        started = time.perf_counter()
+        report = bot.ingest([corpus], progress=True)
+        ingest_seconds = round(time.perf_counter() - started, 1)
+        print(report.summary().splitlines()[0], file=sys.stderr)
+
+    evaluation = evaluate(questions, bot, limit=args.limit, progress=True)
+    evaluation.write(args.workdir / "eval")
+    rows = [json.loads(line) for line in questions.read_text().splitlines() if line.strip()][: args.limit or None]
+    by_id = {r.id: r for r in evaluation.results}
+    hits, per_source = [], defaultdict(list)
+    for row in rows:
+        passages = bot.retrieve(row["question"], as_of=row.get("as_of"), k=5)
+        hit = contains_answer(" ".join(p.text for p in passages), row["answers"])
+        hits.append(hit)
+        per_source[row.get("source", "?")].append(by_id[row["id"]].first_sentence_correct)
+
+    baseline = None
+    if not args.skip_baseline:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        from llamaindex_baseline import run_baseline
+
+        baseline = run_baseline(corpus, questions, args.workdir / "llamaindex", limit_questions=args.limit)
+
+    s = evaluation.summary
+    figures = {
+        "questions": s["questions"],
+        "accuracy_first_sentence": s["first_sentence_accuracy"],
+        "accuracy_anywhere_in_answer": s["answerable_accuracy"],
+        "recall_at_5": round(sum(hits) / len(hits), 4),
+        "recall_at_5_plain_llamaindex": (baseline or {}).get("recall_at_5"),
+        "refusals": s["refusals"],
+        "latency_p50_ms": s["latency_p50_ms"],
+        "latency_p95_ms": s["latency_p95_ms"],
+        "ingest_seconds": ingest_seconds,
+        "ingest_seconds_plain_llamaindex": (baseline or {}).get("ingest_seconds"),
+        "chunks": evaluation.meta["index"]["chunks"],
+        "accuracy_by_source": {k: round(sum(v) / len(v), 4) for k, v in sorted(per_source.items())},
+        "git_commit": evaluation.meta["git_commit"],
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "rtqa-2023q1.json").write_text(json.dumps({"figures": figures, "baseline": {k: v for k, v in (baseline or {}).items() if k != "per_question"}}, indent=2, default=str))
+    table = [
+        "| figure | this project | plain llama-index |",
+        "|---|---|---|",
+        f"| accuracy (gold answer in the first sentence, ≤50 words; refusal = wrong) | **{figures['accuracy_first_sentence']}** | — (retrieval only) |",
+        f"| accuracy (gold answer anywhere in the answer) | {figures['accuracy_anywhere_in_answer']} | — |",
+        f"| retrieval recall@5 (gold answer in the top-5 passages) | {figures['recall_at_5']} | {figures['recall_at_5_plain_llamaindex'] or 'not run'} |",
+        f"| refusals | {figures['refusals']} of {figures['questions']} | — |",
+        f"| latency per answer p50 / p95 | {figures['latency_p50_ms']} / {figures['latency_p95_ms']} ms | — |",
+        f"| ingest time | {figures['ingest_seconds'] or 'reused'} s ({figures['chunks']} chunks) | {figures['ingest_seconds_plain_llamaindex'] or 'not run'} s |",
+    ]
+    table += ["", "Accuracy by question source: " + ", ".join(f"{k} {v}" for k, v in figures["accuracy_by_source"].items()),
+              f"Commit {figures['git_commit']}; GPT-3 + Google search scored 0.397 on the same questions, RAG-T5 + Google 0.156."]
+    (args.out / "rtqa-2023q1.md").write_text("\n".join(table) + "\n")
+    print("\n".join(table))
+
+
+if __name__ == "__main__":
+    main()
