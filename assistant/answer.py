@@ -78,18 +78,55 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in ((a, len(text[:b].rstrip()) if b else b) for a, b in spans) if text[a:b].strip()]
 
 
+_WHICH = r"\b(?:which|what)\s+(?:[\w'’-]+\s+){0,3}?"
+_ORG_NOUN = re.compile(
+    _WHICH + r"(?:team|company|companies|airline|firm|agency|network|brand|organi[sz]ation|party|group|club|band|"
+    r"university|college|school|bank|retailer|chain|automaker|carrier|league|newspaper|studio|startup|manufacturer|"
+    r"union|channel|platform|outlet|magazine|service|restaurant|store|corporation|giant|maker|franchise)s?\b"
+)
+_PLACE_NOUN = re.compile(
+    _WHICH + r"(?:country|countries|city|cities|state|town|region|province|nation|island|continent|county|capital|place|"
+    r"location|village|neighbo[u]?rhood|port|territory|border|airport|stadium|venue)s?\b"
+)
+_DATE_NOUN = re.compile(_WHICH + r"(?:day|date|year|month|time|season|decade|century|weekday)s?\b")
+_NUMBER_ASK = re.compile(r"\bhow (?:many|much|long|old|far|often|tall|big|large)\b|\bwhat (?:number|percentage|percent|share|amount|price|age|cost|rate|score)\b")
+# spaCy entity labels that can answer each kind of question.
+TYPE_LABELS = {
+    "person": {"PERSON", "ORG", "NORP"},
+    "org": {"ORG", "PERSON", "PRODUCT", "WORK_OF_ART", "FAC"},
+    "place": {"GPE", "LOC", "FAC", "NORP"},
+    "date": {"DATE", "TIME", "EVENT"},
+    "number": {"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL", "DATE", "TIME"},
+}
+
+
 def expected_type(question: str) -> str:
-    """The kind of answer the question asks for: person, number, date, place or other."""
+    """The kind of answer the question asks for: person, org, number, date, place or other."""
     q = question.lower().strip()
-    if re.match(r"^(?:who|whom|whose)\b", q) or re.search(_PERSON_NOUN, q):
-        return "person"
-    if re.search(r"\bhow (?:many|much|long|old|far|often)\b|\bwhat (?:number|percentage|share|amount)\b", q):
+    if _NUMBER_ASK.search(q):
         return "number"
-    if re.match(r"^when\b", q) or re.search(r"\b(?:what|which) (?:day|date|year|month|time)\b", q):
+    if re.match(r"^(?:who|whom|whose)\b", q) or re.search(r"\b(?:who|whom|whose)\s+(?:is|was|were|are|did|does|has|had|will|won|led)\b", q) or re.search(_PERSON_NOUN, q):
+        return "person"
+    if re.search(_ORG_NOUN, q):
+        return "org"
+    if re.match(r"^when\b", q) or re.search(r"\bwhen (?:did|does|will|was|is)\b", q) or re.search(_DATE_NOUN, q):
         return "date"
-    if re.match(r"^where\b", q) or re.search(r"\b(?:which|what) (?:country|city|state|town|region|province|place|nation)\b", q):
+    if re.match(r"^where\b", q) or re.search(r"\bwhere (?:did|does|will|was|is|are|were)\b", q) or re.search(_PLACE_NOUN, q):
         return "place"
     return "other"
+
+
+def _entity_has_type(entities: list[tuple[str, str]], kind: str, question: str) -> bool:
+    """Whether the sentence names an entity of the asked kind that the question does not already name."""
+    asked = {t.lower() for t in tokens(question)}
+    labels = TYPE_LABELS.get(kind)
+    for text, label in entities:
+        if labels is not None and label not in labels:
+            continue
+        words = [w.lower() for w in tokens(text) if w.lower() not in STOPWORDS]
+        if words and not all(w in asked for w in words):
+            return True
+    return False
 
 
 def _has_type(sentence: str, kind: str, question: str) -> bool:
@@ -99,7 +136,7 @@ def _has_type(sentence: str, kind: str, question: str) -> bool:
         return any(m.group(0).lower() not in asked for m in _NUMBER.finditer(sentence))
     if kind == "date":
         return any(m.group(0).lower() not in asked for m in _DATEISH.finditer(sentence))
-    if kind in ("person", "place"):
+    if kind in ("person", "place", "org"):
         # People are written with at least two capitalised words ("Joe Biden",
         # "President Biden"); places often with one ("Syria").
         least = 2 if kind == "person" else 1
@@ -115,11 +152,15 @@ def _has_type(sentence: str, kind: str, question: str) -> bool:
 class Extractor:
     """Builds cited answers from passages. Pure: it is handed its models as functions."""
 
-    def __init__(self, settings: Settings, templates: Templates, embed: Callable[[list[str]], np.ndarray], idf: Callable[[str], float]) -> None:
+    def __init__(
+        self, settings: Settings, templates: Templates, embed: Callable[[list[str]], np.ndarray], idf: Callable[[str], float],
+        entities: Callable[[list[str]], list[list[tuple[str, str]]] | None] | None = None,
+    ) -> None:
         self.settings = settings
         self.templates = templates
         self.embed = embed
         self.idf = idf
+        self.entities = entities
 
     # --- pieces ----------------------------------------------------------------------
 
@@ -178,11 +219,17 @@ class Extractor:
         kind = expected_type(standalone)
         asked = set(content_terms(standalone))
         previous = self._previous_terms(sentences)
-        for s, sim in zip(sentences, sims):
+        tagged = self.entities([s.text for s in sentences]) if (self.entities and kind != "other") else None
+        for i, (s, sim) in enumerate(zip(sentences, sims)):
             lexical = self._coverage(key, s.terms)
             # The sentence before often names what this one is about ("... in Erbil. A militia claimed it.").
             context = self._coverage(key, s.terms | previous.get(id(s), set()))
-            typed = 1.0 if _has_type(s.text, kind, standalone) else 0.0
+            if kind == "other":
+                typed = 1.0
+            elif tagged is not None:
+                typed = 1.0 if _entity_has_type(tagged[i], kind, standalone) else 0.0
+            else:
+                typed = 1.0 if _has_type(s.text, kind, standalone) else 0.0
             new_info = 1.0 if (s.terms - asked) else 0.0
             # A sentence without the kind of thing asked for cannot answer, however similar.
             s.score = float(0.5 * max(sim, 0.0) + 0.35 * lexical + 0.15 * context) * (0.7 + 0.3 * typed) * (0.5 + 0.5 * new_info)

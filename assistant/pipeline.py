@@ -211,7 +211,9 @@ class Assistant:
         passages = retriever.retrieve(standalone, window, k, self._preference(standalone, as_of_d))
         from assistant.answer import Extractor
 
-        extractor = Extractor(self.settings, self.templates, self.embedder.embed, retriever.idf)
+        from assistant.entities import tagger_for
+
+        extractor = Extractor(self.settings, self.templates, self.embedder.embed, retriever.idf, tagger_for(self.settings.ner_model).entities)
         return extractor.answer(question, standalone, passages, as_of_d)
 
     def article_text(self, doc_id: str) -> str:

