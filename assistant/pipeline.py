@@ -18,7 +18,7 @@ from assistant.ingest import Skip, load_articles
 from assistant.prompts import load_templates
 from assistant.retrieve import DateWindow, Retriever, TimePreference
 from assistant.settings import Settings
-from assistant.store import ChunkStore
+from assistant.store import ChunkStore, stitch
 from assistant.types import Answer, Article, IngestReport, Passage
 from assistant.versions import Fingerprint, fingerprint, group_stories, signature_from_text, signature_to_text
 
@@ -218,14 +218,8 @@ class Assistant:
 
     def article_text(self, doc_id: str) -> str:
         """The cleaned text of an indexed article, rebuilt from its chunks ("" if unknown)."""
-        text = ""
-        for chunk in self.store.article_chunks(doc_id):
-            start = int(chunk.metadata["start"])
-            if start >= len(text):
-                text += " " * (start - len(text)) + chunk.text
-            else:
-                text += chunk.text[len(text) - start :]
-        return text
+        begin, text = stitch(self.store.article_chunks(doc_id))
+        return "\n" * begin + text
 
     def stats(self) -> dict[str, Any]:
         """Articles, stories, chunks, model and store of the index."""

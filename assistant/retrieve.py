@@ -11,7 +11,7 @@ import logging
 import math
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from llama_index.core.schema import QueryBundle, TextNode
@@ -19,7 +19,7 @@ from llama_index.retrievers.bm25 import BM25Retriever
 
 from assistant.embedding import Embedder
 from assistant.settings import Settings
-from assistant.store import ChunkStore, StoredChunk
+from assistant.store import ChunkStore, StoredChunk, stitch
 from assistant.text import content_terms, jaccard
 from assistant.types import Passage
 
@@ -158,10 +158,24 @@ class Retriever:
             if any(jaccard(terms, other) >= self.settings.duplicate_passage_jaccard for other in kept_terms):
                 continue
             kept_terms.append(terms)
-            passages.append(to_passage(info[cid], fused[cid]))
+            passages.append(self._widen(info[cid], fused[cid]))
             if len(passages) >= k:
                 break
         return self._with_preferred_twins(passages, window)
+
+    def _widen(self, chunk: StoredChunk, score: float) -> Passage:
+        """The chunk with its neighbours: small chunks find the spot, the wider passage holds
+        the sentences around it that often carry the answer."""
+        n = self.settings.passage_neighbors
+        doc = chunk.metadata["doc_id"]
+        if n <= 0 or doc not in self._by_doc:
+            return to_passage(chunk, score)
+        pos = int(chunk.metadata.get("position", 0))
+        around = [c for c in self._by_doc[doc] if abs(int(c.metadata.get("position", 0)) - pos) <= n]
+        begin, text = stitch(around)
+        segments = sorted({s for c in around for s in c.segments}, key=lambda s: s.clean_start)
+        base = to_passage(chunk, score)
+        return replace(base, text=text, start=begin, end=begin + len(text), segments=tuple(segments))
 
     def _with_preferred_twins(self, passages: list[Passage], window: DateWindow) -> list[Passage]:
         """Add the preferred version's copy of passages retrieved from an older version.

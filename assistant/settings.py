@@ -58,8 +58,9 @@ class Settings(BaseSettings):
     dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     bm25_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
 
+    passage_neighbors: int = Field(default=1, ge=0, description="Neighbouring chunks added on each side of a retrieved chunk to form the passage the answer is drawn from.")
     duplicate_passage_jaccard: float = Field(default=0.7, gt=0, le=1, description="Word overlap above which a retrieved passage counts as a copy of a better-ranked one and is dropped.")
-    recency_weight: float = Field(default=1.0, ge=0, description="How much more a passage published on the reference day counts than an old one, when the question is about now (\"this week\") or an as-of date is given.")
+    recency_weight: float = Field(default=3.0, ge=0, description="How much more a passage published on the reference day counts than an old one, when the question is about now (\"this week\") or an as-of date is given.")
     recency_half_life_days: float = Field(default=7.0, gt=0, description="Days over which the recency boost decays by a factor e.")
     question_date_weight: float = Field(default=1.0, ge=0, description="Boost for passages inside a date range the question names (\"in January 2024\", \"on 20 February\").")
 

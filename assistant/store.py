@@ -219,6 +219,22 @@ class ChunkStore:
 
     def query(self, embedding: np.ndarray, k: int, since_day: int | None = None, until_day: int | None = None) -> list[StoredChunk]:
         """The k chunks nearest to `embedding` (cosine), within the date window."""
+        if since_day is None and until_day is None:
+            return self._query(embedding, k, None, None)
+        # A filtered search is several times slower than a plain one in Chroma, and the
+        # window usually admits most of the nearest chunks: over-fetch, filter, and fall
+        # back to the filtered search only when too few survive.
+        nearest = self._query(embedding, k * 4, None, None)
+        inside = [
+            c for c in nearest
+            if (until_day is None or int(c.metadata.get("day", -1)) <= until_day)
+            and (since_day is None or int(c.metadata.get("day", -1)) >= since_day)
+        ]
+        if len(inside) >= k or len(nearest) < k * 4:
+            return inside[:k]
+        return self._query(embedding, k, since_day, until_day)
+
+    def _query(self, embedding: np.ndarray, k: int, since_day: int | None, until_day: int | None) -> list[StoredChunk]:
         filters = []
         if until_day is not None:
             # Undated articles are stored as day -1, so they pass an upper bound.
@@ -286,6 +302,26 @@ class ChunkStore:
             metas = [_with_fields(m, story_id=sid, preferred=pref) for m in data["metadatas"]]
             col.update(ids=data["ids"], metadatas=metas)
         return len(changed)
+
+
+def stitch(chunks: list[StoredChunk]) -> tuple[int, str]:
+    """(start, text) of the article span the chunks cover, rebuilt from their offsets.
+
+    Gaps between chunks are only white space in the article (the splitter strips it);
+    they are filled with line breaks, so offsets stay exact and paragraphs stay apart.
+    """
+    ordered = sorted(chunks, key=lambda c: int(c.metadata["start"]))
+    if not ordered:
+        return 0, ""
+    begin = int(ordered[0].metadata["start"])
+    text = ""
+    for chunk in ordered:
+        start = int(chunk.metadata["start"]) - begin
+        if start >= len(text):
+            text += "\n" * (start - len(text)) + chunk.text
+        else:
+            text += chunk.text[len(text) - start :]
+    return begin, text
 
 
 def _with_fields(meta: dict[str, Any], **fields: Any) -> dict[str, Any]:
