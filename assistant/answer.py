@@ -116,17 +116,32 @@ def expected_type(question: str) -> str:
     return "other"
 
 
-def _entity_has_type(entities: list[tuple[str, str]], kind: str, question: str) -> bool:
-    """Whether the sentence names an entity of the asked kind that the question does not already name."""
+def _new_entities(entities: list[tuple[str, str]], question: str) -> list[tuple[str, str]]:
     asked = {t.lower() for t in tokens(question)}
-    labels = TYPE_LABELS.get(kind)
+    out = []
     for text, label in entities:
-        if labels is not None and label not in labels:
-            continue
         words = [w.lower() for w in tokens(text) if w.lower() not in STOPWORDS]
         if words and not all(w in asked for w in words):
-            return True
-    return False
+            out.append((text, label))
+    return out
+
+
+def _entity_has_type(entities: list[tuple[str, str]], kind: str, question: str) -> bool:
+    """Whether the sentence names an entity of the asked kind that the question does not already name."""
+    labels = TYPE_LABELS.get(kind)
+    return any(labels is None or label in labels for _, label in _new_entities(entities, question))
+
+
+def type_match(entities: list[tuple[str, str]], kind: str, question: str) -> float:
+    """1 when the sentence names something new of the asked kind, 0.5 for something new of
+    another kind (the tagger's labels are not perfect), 0 when it only repeats the question."""
+    new = _new_entities(entities, question)
+    if not new:
+        return 0.0
+    labels = TYPE_LABELS.get(kind)
+    if labels is None or any(label in labels for _, label in new):
+        return 1.0
+    return 0.5
 
 
 def _has_type(sentence: str, kind: str, question: str) -> bool:
@@ -219,20 +234,21 @@ class Extractor:
         kind = expected_type(standalone)
         asked = set(content_terms(standalone))
         previous = self._previous_terms(sentences)
-        tagged = self.entities([s.text for s in sentences]) if (self.entities and kind != "other") else None
+        tagged = self.entities([s.text for s in sentences]) if self.entities else None
+        top_passage = max(p.score for p in passages) or 1.0
         for i, (s, sim) in enumerate(zip(sentences, sims)):
             lexical = self._coverage(key, s.terms)
             # The sentence before often names what this one is about ("... in Erbil. A militia claimed it.").
             context = self._coverage(key, s.terms | previous.get(id(s), set()))
-            if kind == "other":
-                typed = 1.0
-            elif tagged is not None:
-                typed = 1.0 if _entity_has_type(tagged[i], kind, standalone) else 0.0
+            if tagged is not None:
+                typed = type_match(tagged[i], kind, standalone)
             else:
                 typed = 1.0 if _has_type(s.text, kind, standalone) else 0.0
             new_info = 1.0 if (s.terms - asked) else 0.0
             # A sentence without the kind of thing asked for cannot answer, however similar.
-            s.score = float(0.5 * max(sim, 0.0) + 0.35 * lexical + 0.15 * context) * (0.7 + 0.3 * typed) * (0.5 + 0.5 * new_info)
+            # The passage's rank carries retrieval's evidence, recency included.
+            prior = s.passage.score / top_passage
+            s.score = float(0.45 * max(sim, 0.0) + 0.3 * lexical + 0.1 * context + 0.15 * prior) * (0.6 + 0.4 * typed) * (0.5 + 0.5 * new_info)
 
         ranked = sorted(sentences, key=lambda s: -s.score)
         best = ranked[0]
