@@ -9,7 +9,7 @@ sentence (citations stripped, at most 50 words); a refusal counts as wrong. Reca
 share of questions whose gold answer string occurs in the top-5 retrieved passages.
 
     python benchmarks/rtqa.py                      # fresh index in runs/bench/index, then everything
-    python benchmarks/rtqa.py --reuse-index        # keep the index if it was built by an earlier run
+    python benchmarks/rtqa.py --reuse-index        # keep the index (and its measured ingest time) from an earlier run
     python benchmarks/rtqa.py --limit 100 --skip-baseline
 """
 
@@ -35,6 +35,7 @@ def main() -> None:
     parser.add_argument("--reuse-index", action="store_true", help="reuse workdir/index when it exists")
     parser.add_argument("--skip-baseline", action="store_true", help="do not run the plain llama-index pipeline")
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    parser.add_argument("--baseline-workdir", type=Path, default=None, help="where the llama-index baseline keeps its index (default workdir/llamaindex)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
 
@@ -45,13 +46,17 @@ def main() -> None:
     corpus, questions = args.data / "corpus.jsonl.gz", args.data / "questions.jsonl"
     index = args.workdir / "index"
     bot = Assistant(index_dir=index)
-    ingest_seconds = None
-    if not (args.reuse_index and bot.store.exists()):
+    ingest_record = args.workdir / "ingest.json"
+    if args.reuse_index and bot.store.exists() and ingest_record.exists():
+        # The time measured when this index was built, by this script.
+        ingest_seconds = json.loads(ingest_record.read_text())["seconds"]
+    else:
         if index.exists():
             shutil.rmtree(index)
         started = time.perf_counter()
         report = bot.ingest([corpus], progress=True)
         ingest_seconds = round(time.perf_counter() - started, 1)
+        ingest_record.write_text(json.dumps({"seconds": ingest_seconds, "summary": report.summary().splitlines()[0]}))
         print(report.summary().splitlines()[0], file=sys.stderr)
 
     evaluation = evaluate(questions, bot, limit=args.limit, progress=True)
@@ -70,7 +75,7 @@ def main() -> None:
         sys.path.insert(0, str(ROOT / "benchmarks"))
         from llamaindex_baseline import run_baseline
 
-        baseline = run_baseline(corpus, questions, args.workdir / "llamaindex", limit_questions=args.limit)
+        baseline = run_baseline(corpus, questions, args.baseline_workdir or args.workdir / "llamaindex", limit_questions=args.limit)
 
     s = evaluation.summary
     figures = {
