@@ -26,7 +26,7 @@ import numpy as np
 
 from assistant.prompts import Templates
 from assistant.settings import Settings
-from assistant.text import QUESTION_WORDS, STOPWORDS, content_terms, jaccard, tokens
+from assistant.text import QUESTION_WORDS, STOPWORDS, content_terms, jaccard, normalize_answer, tokens
 from assistant.types import Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
@@ -116,6 +116,13 @@ def expected_type(question: str) -> str:
     return "other"
 
 
+def focus_clause(question: str) -> str:
+    """The sentence of a question that asks (holds the question word), without its premise."""
+    parts = [p for p in re.split(r"(?<=[.!?])\s+", question.strip()) if p]
+    asking = [p for p in parts if re.search(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b", p, re.I)]
+    return (asking or parts or [question])[-1]
+
+
 def _new_entities(entities: list[tuple[str, str]], question: str) -> list[tuple[str, str]]:
     asked = {t.lower() for t in tokens(question)}
     out = []
@@ -198,6 +205,36 @@ class Extractor:
                 kept.append(s)
         return kept
 
+    def _vote(self, sentences: list[_Sentence], tagged: list[list[tuple[str, str]]], kind: str, question: str) -> None:
+        """Favour sentences naming the candidate answer that the best sentences agree on.
+
+        News repeats its facts: when several relevant sentences, often from different
+        articles, name the same new entity of the asked kind, that entity is probably the
+        answer, and the sentence that names it should come first.
+        """
+        labels = TYPE_LABELS.get(kind)
+        order = sorted(range(len(sentences)), key=lambda i: -sentences[i].score)[: self.settings.answer_vote_sentences]
+        votes: dict[str, float] = {}
+        names: dict[int, set[str]] = {}
+        for i in range(len(sentences)):
+            keys = {
+                normalize_answer(text) for text, label in _new_entities(tagged[i], question)
+                if labels is None or label in labels
+            }
+            names[i] = {k for k in keys if k}
+        for i in order:
+            for key in names[i]:
+                votes[key] = votes.get(key, 0.0) + sentences[i].score
+        # "Benedict XVI" and "Pope Benedict XVI" are one candidate.
+        merged = {k: sum(v for other, v in votes.items() if k in other or other in k) for k in votes}
+        if not merged:
+            return
+        top = max(merged.values())
+        weight = self.settings.answer_vote_weight
+        for i, sentence in enumerate(sentences):
+            support = max((merged.get(k, 0.0) for k in names[i]), default=0.0) / top
+            sentence.score *= (1.0 - weight) + weight * support
+
     @staticmethod
     def _previous_terms(sentences: list[_Sentence]) -> dict[int, set[str]]:
         out: dict[int, set[str]] = {}
@@ -208,7 +245,15 @@ class Extractor:
         return out
 
     def _key_terms(self, question: str) -> dict[str, float]:
+        """Question terms weighted by rarity; the asking clause counts half again as much.
+
+        Quiz-style questions open with a premise ("X died this week.") and then ask ("How
+        old was she?"): sentences that only restate the premise are not answers.
+        """
         terms = {t: self.idf(t) for t in content_terms(question)}
+        focus = set(content_terms(focus_clause(question)))
+        if focus and focus != set(terms):
+            terms = {t: w * (1.5 if t in focus else 1.0) for t, w in terms.items()}
         return {t: w for t, w in terms.items() if w > 0}
 
     @staticmethod
@@ -245,11 +290,17 @@ class Extractor:
             else:
                 typed = 1.0 if _has_type(s.text, kind, standalone) else 0.0
             new_info = 1.0 if (s.terms - asked) else 0.0
+            if s.text.rstrip(' "”’)').endswith("?"):
+                new_info *= 0.5  # a sentence that asks is a headline or a teaser, not an answer
             # A sentence without the kind of thing asked for cannot answer, however similar.
             # The passage's rank carries retrieval's evidence, recency included.
             prior = s.passage.score / top_passage
             s.score = float(0.45 * max(sim, 0.0) + 0.3 * lexical + 0.1 * context + 0.15 * prior) * (0.6 + 0.4 * typed) * (0.5 + 0.5 * new_info)
 
+        # Voting needs a specific kind: for open questions the most repeated new name is
+        # usually the premise's subject ("Jebb said ..."), not the answer.
+        if tagged is not None and kind != "other" and self.settings.answer_vote_weight > 0:
+            self._vote(sentences, tagged, kind, standalone)
         ranked = sorted(sentences, key=lambda s: -s.score)
         best = ranked[0]
         best_sim = float(max(sims))

