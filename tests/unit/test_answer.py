@@ -106,3 +106,29 @@ def test_without_the_model_typing_falls_back_to_heuristics():
 
     assert EntityTagger("no_such_package_anywhere").entities(["text"]) is None
     assert EntityTagger("").entities(["text"]) is None
+
+
+def test_focus_clause_drops_the_premise():
+    from assistant.answer import focus_clause
+
+    assert focus_clause("Bessie Hendricks died this week in Iowa. How old was she?") == "How old was she?"
+    assert focus_clause("Who ordered the strikes?") == "Who ordered the strikes?"
+
+
+def test_a_sentence_that_asks_is_not_the_answer(extractor):
+    teaser = _passage("a", "Who ordered the strikes on militia facilities in eastern Syria this week?")
+    fact = _passage("b", "President Joe Biden ordered the strikes on militia facilities in eastern Syria.")
+    ans = extractor.answer("Who ordered the strikes on militia facilities in eastern Syria?", "Who ordered the strikes on militia facilities in eastern Syria?", [teaser, fact])
+    assert ans.citations[0].doc_id == "b"
+
+
+def test_voting_prefers_the_name_several_sentences_agree_on():
+    from assistant.answer import Extractor, _Sentence
+
+    settings = Settings(answer_vote_weight=0.5)
+    ex = Extractor(settings, load_templates(settings.prompts_dir), BagOfWordsEmbedder(), lambda t: 1.0)
+    p = _passage("a", "x")
+    sents = [_Sentence(p, t, 0, 1, set(), score) for t, score in [("A", 0.60), ("B", 0.55), ("C", 0.50)]]
+    tagged = [[("Kevin Smith", "PERSON")], [("Anna Lee", "PERSON")], [("Anna Lee", "PERSON")]]
+    ex._vote(sents, tagged, "person", "Who won the vote?")
+    assert max(sents, key=lambda s: s.score).text == "B"
