@@ -26,7 +26,7 @@ import numpy as np
 
 from assistant.prompts import Templates
 from assistant.settings import Settings
-from assistant.text import QUESTION_WORDS, STOPWORDS, content_terms, jaccard, normalize_answer, tokens
+from assistant.text import STOPWORDS, content_terms, jaccard, normalize_answer, tokens
 from assistant.types import Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
