@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import logging
 
@@ -60,6 +60,7 @@ class _Sentence:
     end: int
     terms: set[str]
     score: float = 0.0
+    previous: set[str] = field(default_factory=set)  # terms of the sentence just before it
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -189,11 +190,16 @@ class Extractor:
     def _sentences(self, passages: list[Passage]) -> list[_Sentence]:
         out = []
         for p in passages:
+            before: set[str] = set()
+            end_before = -1
             for a, b in split_sentences(p.text):
                 text = p.text[a:b]
+                terms = set(content_terms(text))
+                previous = before if end_before >= 0 and not p.text[end_before:a].strip() else set()
+                before, end_before = terms, b
                 if len(tokens(text)) < 4:
                     continue  # fragments ("Read more.") say nothing on their own
-                out.append(_Sentence(p, text, a, b, set(content_terms(text))))
+                out.append(_Sentence(p, text, a, b, terms, previous=previous))
         return out
 
     def _collapse_versions(self, sentences: list[_Sentence]) -> list[_Sentence]:
@@ -235,15 +241,6 @@ class Extractor:
             support = max((merged.get(k, 0.0) for k in names[i]), default=0.0) / top
             sentence.score *= (1.0 - weight) + weight * support
 
-    @staticmethod
-    def _previous_terms(sentences: list[_Sentence]) -> dict[int, set[str]]:
-        out: dict[int, set[str]] = {}
-        for s in sentences:
-            for a, b in split_sentences(s.passage.text):
-                if b <= s.start and s.passage.text[b:s.start].strip() == "":
-                    out[id(s)] = set(content_terms(s.passage.text[a:b]))
-        return out
-
     def _key_terms(self, question: str) -> dict[str, float]:
         """Question terms weighted by rarity; the asking clause counts half again as much.
 
@@ -278,13 +275,12 @@ class Extractor:
         sims = vectors[1:] @ vectors[0]
         kind = expected_type(standalone)
         asked = set(content_terms(standalone))
-        previous = self._previous_terms(sentences)
         tagged = self.entities([s.text for s in sentences]) if self.entities else None
         top_passage = max(p.score for p in passages) or 1.0
         for i, (s, sim) in enumerate(zip(sentences, sims)):
             lexical = self._coverage(key, s.terms)
             # The sentence before often names what this one is about ("... in Erbil. A militia claimed it.").
-            context = self._coverage(key, s.terms | previous.get(id(s), set()))
+            context = self._coverage(key, s.terms | s.previous)
             if tagged is not None:
                 typed = type_match(tagged[i], kind, standalone)
             else:
