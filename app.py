@@ -1,10 +1,11 @@
-"""Start the chat: `python app.py` (builds the index from corpus/ on first run)."""
+"""Start the chat: `python app.py [--host H] [--port P] [--share]`, the same as `assistant serve`.
 
-from assistant.cli import configure_logging
+The first run builds the index from corpus/.
+"""
 
-configure_logging()
+import sys
 
-from assistant.chat import main  # noqa: E402
+from assistant.cli import cli
 
 if __name__ == "__main__":
-    main()
+    cli.main(args=["serve", *sys.argv[1:]], prog_name="app.py")

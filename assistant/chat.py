@@ -1,23 +1,37 @@
-"""The Gradio chat app: a thin shell around `Assistant.answer`."""
+"""The Gradio chat page: a shell around `Assistant.stream`, `Assistant.ingest` and the renderers.
+
+One `Assistant` (one loaded model, one index) serves every browser tab; Gradio's queue
+decides how many questions run at once. Each tab keeps its conversation (the chat
+history and the answers behind the sources panel) in its own session state.
+"""
 
 from __future__ import annotations
 
+import html
 import logging
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from assistant.errors import AssistantError
+from assistant.ingest import SUPPORTED_SUFFIXES
 from assistant.pipeline import Assistant
-from assistant.render import to_markdown
+from assistant.render import Context, chat_markdown, context_around, sources_panel
+from assistant.types import Answer, Progress
+from assistant.uploads import save_uploads, upload_dir
 
 log = logging.getLogger(__name__)
 
+STATIC = Path(__file__).resolve().parent / "static"
 EXAMPLES = [
     "Who ordered the strikes on militia facilities in eastern Syria?",
     "What did Russia say about the US strikes?",
     "Who is Igor Konashenkov?",
 ]
+PANEL_PLACEHOLDER = "Sources of the answers appear here. Click a [n] marker in an answer to see its passage."
+
+Turn = tuple[Answer, dict[str, Context]]
 
 
 def _text_of(content: Any) -> str:
@@ -42,45 +56,191 @@ def user_questions(history: list[Any] | None) -> list[str]:
     return out
 
 
-def build_ui(assistant: Assistant) -> gr.Blocks:
-    """The chat page: questions in, answers with numbered, dated, verbatim sources out."""
+def _alert(message: str) -> dict:
+    return gr.update(value=f"**Could not answer.** {html.escape(message)}", visible=True)
 
-    def respond(message: str, history: list[Any], as_of: str) -> str:
-        try:
-            answer = assistant.answer(message, history=user_questions(history), as_of=(as_of or "").strip() or None)
-        except AssistantError as exc:
-            raise gr.Error(str(exc)) from exc
-        except Exception as exc:  # shown as one line; the trace goes to the log
-            log.exception("answer failed")
-            raise gr.Error(f"Something went wrong while answering: {exc}") from exc
-        return to_markdown(answer, assistant.templates)
 
-    def answer_json(question: str, as_of: str = "") -> dict:
-        try:
-            return assistant.answer(question, as_of=(as_of or "").strip() or None).to_dict()
-        except AssistantError as exc:
-            raise gr.Error(str(exc)) from exc
+def _no_alert() -> dict:
+    return gr.update(value="", visible=False)
 
+
+def _status(text: str) -> str:
+    return f"*{html.escape(text)}*"
+
+
+def corpus_summary(assistant: Assistant) -> tuple[str, list[str]]:
+    """One line about the index, and the outlets it holds (for the sources filter)."""
     try:
         stats = assistant.stats()
-        about = f"{stats['articles']} articles ({stats['stories']} stories), published {stats['oldest'] or '?'} to {stats['newest'] or '?'}."
-    except AssistantError:
-        about = "No articles indexed yet: run `assistant ingest PATH`."
+    except AssistantError as exc:
+        return f"**No index yet.** {html.escape(str(exc))} Upload articles below to start one.", []
+    if not stats["articles"]:
+        return "**The index is empty.** Upload articles below, or run `assistant ingest PATH`.", []
+    outlets = list(stats["sources"])
+    dates = f", published {stats['oldest']} to {stats['newest']}" if stats["newest"] else ""
+    undated = stats["articles"] - stats["dated_articles"]
+    return (
+        f"**Index:** {stats['articles']} articles in {stats['stories']} stories{dates}"
+        + (f" ({undated} undated)" if undated else "")
+        + f"; {len(outlets)} outlet{'s' if len(outlets) != 1 else ''}; {stats['chunks']} passages."
+    ), outlets
 
+
+def build_ui(assistant: Assistant) -> gr.Blocks:
+    """The chat page: questions in, answers with clickable citations, sources beside them."""
+    settings = assistant.settings
+    templates = assistant.templates
+
+    def contexts_for(answer: Answer) -> dict[str, Context]:
+        texts: dict[str, str] = {}
+        out = {}
+        for c in answer.citations:
+            if c.doc_id not in texts:
+                texts[c.doc_id] = assistant.article_text(c.doc_id)
+            out[str(c.number)] = context_around(texts[c.doc_id], c.quote, settings.context_chars)
+        return out
+
+    def respond(message: str, history: list[Any], turns: list[Turn], as_of: str, since: str, until: str, outlets: list[str] | None):
+        history, turns = list(history or []), list(turns or [])
+        try:
+            events = assistant.stream(
+                message, history=user_questions(history), as_of=(as_of or "").strip() or None,
+                since=(since or "").strip() or None, until=(until or "").strip() or None, sources=outlets or None,
+            )
+            first = next(events)  # bad input raises here, before the chat changes
+        except AssistantError as exc:
+            yield gr.skip(), gr.skip(), gr.skip(), _alert(str(exc)), gr.skip()
+            return
+        except Exception as exc:  # shown as one line; the trace goes to the log
+            log.exception("answer failed")
+            yield gr.skip(), gr.skip(), gr.skip(), _alert(f"Something went wrong while answering: {exc}"), gr.skip()
+            return
+        pending = history + [{"role": "user", "content": message}, {"role": "assistant", "content": _status(first.message)}]
+        yield pending, gr.skip(), gr.skip(), _no_alert(), ""
+        try:
+            for event in events:
+                if isinstance(event, Progress):
+                    pending[-1] = {"role": "assistant", "content": _status(event.message) if not event.text else event.text}
+                    yield pending, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+                else:
+                    turns.append((event, contexts_for(event)))
+                    pending[-1] = {"role": "assistant", "content": chat_markdown(event, templates)}
+                    yield pending, turns, sources_panel(turns, PANEL_PLACEHOLDER), gr.skip(), gr.skip()
+        except Exception as exc:
+            log.exception("answer failed")
+            # The question goes back into the box, the half-made turn leaves the chat.
+            yield history, gr.skip(), gr.skip(), _alert(f"Something went wrong while answering: {exc}"), message
+
+    def new_chat():
+        return [], [], sources_panel([], PANEL_PLACEHOLDER), _no_alert(), ""
+
+    def add_files(files: list[str] | None, progress=gr.Progress()):
+        if not files:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        saved = save_uploads(list(files), settings.corpus_dir, int(settings.max_upload_mb * 1_000_000))
+        lines = []
+        if saved.files:
+            progress(0, desc="Reading the articles")
+            try:
+                report = assistant.ingest(
+                    saved.files, progress=False, root=settings.corpus_dir,
+                    on_progress=lambda done, total: progress((done, total), desc="Embedding passages", unit="passages"),
+                )
+            except AssistantError as exc:
+                lines.append(f"**Nothing was added.** {html.escape(str(exc))}")
+            except Exception as exc:
+                log.exception("upload ingest failed")
+                lines.append(f"**Nothing was added.** Ingest failed: {html.escape(str(exc))}")
+            else:
+                lines.append(
+                    f"**Added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+                    f"skipped {len(report.skipped)}** ({report.chunks_embedded} passages embedded in {report.seconds:.1f} s)."
+                )
+                lines += [f"- added `{doc}`" for doc in report.added] + [f"- updated `{doc}`" for doc in report.updated]
+                lines += [f"- skipped {html.escape(Path(where).name)}: {html.escape(why)}" for where, why in report.skipped]
+        lines += [f"- rejected {html.escape(name)}: {html.escape(why)}" for name, why in saved.rejected]
+        summary, outlets = corpus_summary(assistant)
+        return "\n".join(lines), summary, gr.update(choices=outlets), None
+
+    def refresh_corpus():
+        summary, outlets = corpus_summary(assistant)
+        return summary, gr.update(choices=outlets)
+
+    def answer_api(question: str, as_of: str = "", since: str = "", until: str = "",
+                   sources: list[str] | None = None, history: list[str] | None = None) -> dict:
+        """Answer a question from the index: the same structure as `Answer.to_dict()`.
+
+        `history` lists the earlier questions of the conversation, oldest first.
+        """
+        try:
+            return assistant.answer(
+                question, history=history or None, as_of=(as_of or "").strip() or None,
+                since=(since or "").strip() or None, until=(until or "").strip() or None, sources=sources or None,
+            ).to_dict()
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from exc
+
+    summary, outlets = corpus_summary(assistant)
+    accepted = sorted({s.split(".")[-1] for s in SUPPORTED_SUFFIXES})
     with gr.Blocks(title="News assistant") as demo:
-        gr.Markdown(f"## News assistant\nAnswers only from the indexed articles, every sentence cited. {about}")
-        as_of = gr.Textbox(label="As of (YYYY-MM-DD): ignore articles published later", placeholder="optional", max_lines=1, render=False)
-        gr.ChatInterface(
-            respond,
-            chatbot=gr.Chatbot(label="Chat", height=520),
-            textbox=gr.Textbox(placeholder="Ask about the news…", label="Question", submit_btn=True),
-            additional_inputs=[as_of],
-            additional_inputs_accordion="Date filter",
-            examples=[[e, ""] for e in EXAMPLES],
-            api_name="chat",
-        )
-        gr.api(answer_json, api_name="answer")
+        gr.Markdown("## News assistant\nAnswers only from the indexed news articles; every sentence is cited to a verbatim passage.")
+        corpus = gr.Markdown(summary, elem_id="corpus")
+        turns = gr.State([])
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=320):
+                chatbot = gr.Chatbot(
+                    elem_id="chat", label="Chat", height="62vh", buttons=["copy"],
+                    placeholder="Ask a question about the articles in the index.",
+                )
+                alert = gr.Markdown(visible=False, elem_id="alert")
+                with gr.Row(equal_height=True):
+                    box = gr.Textbox(label="Question", placeholder="Ask about the news…", lines=1, max_lines=4, scale=5, autofocus=True)
+                    ask = gr.Button("Ask", variant="primary", scale=1, min_width=80)
+                clear = gr.Button("New chat", size="sm")
+                gr.Examples(EXAMPLES, inputs=[box], label="Examples (bundled corpus)")
+                with gr.Accordion("Filters", open=False):
+                    with gr.Row():
+                        since = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD", max_lines=1, min_width=120)
+                        until = gr.Textbox(label="Published until", placeholder="YYYY-MM-DD", max_lines=1, min_width=120)
+                        as_of = gr.Textbox(label="As of (ignore later articles)", placeholder="YYYY-MM-DD", max_lines=1, min_width=120)
+                    outlet_box = gr.Dropdown(choices=outlets, value=[], multiselect=True, label="Sources (outlets); none chosen = all")
+                with gr.Accordion("Add articles", open=False):
+                    files = gr.File(
+                        label=f"Upload articles ({', '.join(accepted)}; up to {settings.max_upload_mb:g} MB each)",
+                        file_count="multiple", file_types=sorted(set(SUPPORTED_SUFFIXES)), type="filepath",
+                    )
+                    gr.Markdown(f"Uploaded files are saved in `{upload_dir(settings.corpus_dir)}` and added to the index.")
+                    upload_summary = gr.Markdown(elem_id="upload-summary")
+            with gr.Column(scale=2, min_width=300):
+                gr.Markdown("### Sources")
+                panel = gr.HTML(sources_panel([], PANEL_PLACEHOLDER), elem_id="sources-panel")
+
+        inputs = [box, chatbot, turns, as_of, since, until, outlet_box]
+        outputs = [chatbot, turns, panel, alert, box]
+        box.submit(respond, inputs, outputs, api_visibility="private", concurrency_id="answer")
+        ask.click(respond, inputs, outputs, api_visibility="private", concurrency_id="answer")
+        clear.click(new_chat, None, [chatbot, turns, panel, alert, box], api_visibility="private", queue=False)
+        # The chat's own bin icon empties the chat: the sources go with it, or the turns would no longer line up.
+        chatbot.clear(new_chat, None, [chatbot, turns, panel, alert, box], api_visibility="private", queue=False)
+        files.upload(add_files, [files], [upload_summary, corpus, outlet_box, files], api_visibility="private", concurrency_limit=1)
+        demo.load(refresh_corpus, None, [corpus, outlet_box], api_visibility="private")
+        gr.api(answer_api, api_name="answer", concurrency_id="answer")
     return demo
+
+
+def launch_options(assistant: Assistant) -> dict[str, Any]:
+    """How `launch` is called: address, login, upload limit, the page's script and style."""
+    s = assistant.settings
+    auth = None
+    if s.auth is not None:
+        user, _, password = s.auth.get_secret_value().partition(":")
+        auth = (user, password)
+    return {
+        "server_name": s.host, "server_port": s.port, "share": s.share, "auth": auth,
+        "max_file_size": int(s.max_upload_mb * 1_000_000), "show_error": True,
+        "js": (STATIC / "chat.js").read_text(encoding="utf-8"), "css": (STATIC / "chat.css").read_text(encoding="utf-8"),
+        "footer_links": ["api"],
+    }
 
 
 def main(assistant: Assistant | None = None) -> None:
@@ -90,6 +250,12 @@ def main(assistant: Assistant | None = None) -> None:
         print(f"Building the index at {assistant.store.location} from {assistant.settings.corpus_dir} (first run)…", flush=True)
         report = assistant.ingest([assistant.settings.corpus_dir], progress=True)
         print(report.summary(), flush=True)
+    serve(assistant)
+
+
+def serve(assistant: Assistant) -> None:
+    """Serve the chat page for `assistant` until interrupted."""
     demo = build_ui(assistant)
-    print(f"Chat on http://{assistant.settings.host}:{assistant.settings.port}", flush=True)
-    demo.queue(default_concurrency_limit=2).launch(server_name=assistant.settings.host, server_port=assistant.settings.port, show_error=True)
+    options = launch_options(assistant)
+    print(f"Chat on http://{assistant.settings.host}:{assistant.settings.port}" + (" (login required)" if options["auth"] else ""), flush=True)
+    demo.queue(default_concurrency_limit=assistant.settings.chat_concurrency).launch(**options)

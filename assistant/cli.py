@@ -29,6 +29,7 @@ def _assistant(ctx: click.Context, **overrides: Any):
     from assistant.pipeline import Assistant
     from assistant.settings import Settings
 
+    # `python app.py` runs `serve` on its own, without the group's options.
     opts = ctx.find_root().params
     values = {"index_dir": Path(opts["index"]) if opts.get("index") else None, "chroma_url": opts.get("chroma_url"), **overrides}
     return Assistant(settings=Settings().with_overrides(**values))
@@ -119,14 +120,19 @@ def chat(ctx: click.Context, as_of: str | None) -> None:
 
 
 @cli.command()
-@click.option("--host", help="Address to listen on (default 127.0.0.1).")
+@click.option("--host", help="Address to listen on (default 127.0.0.1: this machine only).")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default 7860).")
+@click.option("--share", is_flag=True, default=None, help="Also publish a public Gradio share link (off by default).")
+@click.option("--max-upload-mb", type=click.FloatRange(min=0.001), help="Largest article file the page accepts (default 20 MB).")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Start the Gradio chat (builds the index from the bundled corpus if there is none)."""
+def serve(ctx: click.Context, host: str | None, port: int | None, share: bool | None, max_upload_mb: float | None) -> None:
+    """Start the Gradio chat (builds the index from the bundled corpus if there is none).
+
+    Set ASSISTANT_AUTH=user:password to require a login.
+    """
     from assistant.chat import main as serve_chat
 
-    serve_chat(_assistant(ctx, host=host, port=port))
+    serve_chat(_assistant(ctx, host=host, port=port, share=share, max_upload_mb=max_upload_mb))
 
 
 @cli.command()

@@ -9,12 +9,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from assistant.cleaning import clean
 from assistant.dates import normalize_date
@@ -45,23 +47,33 @@ def _strip_suffix(rel: str, suffix: str) -> str:
     return rel[: -len(suffix)] if rel.lower().endswith(suffix) else rel
 
 
-def discover(paths: Iterable[str | Path]) -> tuple[list[tuple[Path, Path]], list[Skip]]:
-    """Expand files and folders (recursively) into (file, root) pairs; doc ids are relative to root."""
+def _absolute(path: Path) -> Path:
+    # Normalised but with symlinks kept, so an article's id follows the path it was given by.
+    return Path(os.path.abspath(path))
+
+
+def discover(paths: Iterable[str | Path], root: Path | None = None) -> tuple[list[tuple[Path, Path]], list[Skip]]:
+    """Expand files and folders (recursively) into (file, root) pairs; doc ids are relative to root.
+
+    The root is the folder given, or a file's own folder, unless `root` holds them: then
+    the ids are relative to `root`, so a file gets the same id however it is named.
+    """
     found: list[tuple[Path, Path]] = []
     skips: list[Skip] = []
     for given in paths:
         path = Path(given).expanduser()
+        base = root if root is not None and _absolute(path).is_relative_to(_absolute(root)) else None
         if path.is_dir():
             for file in sorted(p for p in path.rglob("*") if p.is_file()):
                 if any(part.startswith(".") for part in file.relative_to(path).parts):
                     continue  # hidden files and folders (.git, .DS_Store) are not articles
                 if _suffix(file) in SUPPORTED_SUFFIXES:
-                    found.append((file, path))
+                    found.append((file, base or path))
                 else:
                     skips.append(Skip(str(file), f"unsupported file type {_suffix(file) or '(none)'}"))
         elif path.is_file():
             if _suffix(path) in SUPPORTED_SUFFIXES:
-                found.append((path, path.parent))
+                found.append((path, base or path.parent))
             else:
                 skips.append(Skip(str(path), f"unsupported file type {_suffix(path) or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}"))
         else:
@@ -95,6 +107,15 @@ def _read_bytes(path: Path) -> bytes:
     return data
 
 
+def outlet_of(url: str) -> str:
+    """The site an article came from, as a fallback outlet name: `https://www.bbc.co.uk/x` -> `bbc.co.uk`."""
+    try:
+        host = urlsplit((url or "").strip()).hostname or ""
+    except ValueError:
+        return ""
+    return host.removeprefix("www.")
+
+
 def make_article(
     doc_id: str,
     source_text: str,
@@ -121,7 +142,7 @@ def make_article(
         text=cleaned.text,
         title=title,
         published_at=published,
-        source=(source or "").strip(),
+        source=(source or "").strip() or outlet_of(url),
         url=(url or "").strip(),
         authors=author_tuple,
         path=path,
@@ -333,7 +354,7 @@ _READERS = {
 def read_file(path: Path, root: Path) -> Iterator[Article | Skip]:
     """Every article in one file (JSON Lines hold many), or Skips explaining what failed."""
     suffix = _suffix(path)
-    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+    rel = _absolute(path).relative_to(_absolute(root)).as_posix() if _absolute(path).is_relative_to(_absolute(root)) else path.name
     doc_id = _strip_suffix(rel, suffix)
     try:
         yield from _READERS[suffix](path, doc_id)
@@ -341,9 +362,9 @@ def read_file(path: Path, root: Path) -> Iterator[Article | Skip]:
         yield Skip(str(path), f"unreadable: {exc}")
 
 
-def load_articles(paths: Iterable[str | Path]) -> tuple[list[Article], list[Skip]]:
+def load_articles(paths: Iterable[str | Path], root: Path | None = None) -> tuple[list[Article], list[Skip]]:
     """Read and clean every article under `paths`; duplicates of a doc id are skipped."""
-    files, skips = discover(paths)
+    files, skips = discover(paths, root)
     articles: dict[str, Article] = {}
     for path, root in files:
         for item in read_file(path, root):

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,10 +19,10 @@ from assistant.embedding import Embedder
 from assistant.errors import CorpusError, InvalidQuestion
 from assistant.ingest import Skip, load_articles
 from assistant.prompts import load_templates
-from assistant.retrieve import DateWindow, Retriever, TimePreference
+from assistant.retrieve import Retriever, Scope, TimePreference
 from assistant.settings import Settings
 from assistant.store import ChunkStore, stitch
-from assistant.types import Answer, Article, IngestReport, Passage
+from assistant.types import Answer, Article, IngestReport, Passage, Progress
 from assistant.versions import Fingerprint, fingerprint, group_stories, signature_from_text, signature_to_text
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,9 @@ class Assistant:
         self.embedder = Embedder(self.settings.embed_model, self.settings.embed_batch_size, self.settings.embed_max_tokens)
         self._retriever: Retriever | None = None
         self._checked = False
+        self._retriever_lock = threading.Lock()
+        # One ingest at a time per process: the chat's uploads share this object.
+        self._ingest_lock = threading.Lock()
 
     # --- building the index ----------------------------------------------------------
 
@@ -50,16 +56,24 @@ class Assistant:
             "chunk_overlap": self.settings.chunk_overlap,
         }
 
-    def ingest(self, paths: Iterable[str | Path], *, prune: bool = False, rebuild: bool = False, progress: bool = True) -> IngestReport:
+    def ingest(self, paths: Iterable[str | Path], *, prune: bool = False, rebuild: bool = False, progress: bool = True,
+               on_progress: Callable[[int, int], None] | None = None, root: str | Path | None = None) -> IngestReport:
         """Add new and changed articles under `paths`; with `prune`, drop ones whose files are gone.
 
         Unchanged articles (same content hash, all chunks stored) are not embedded again.
         Each article is written as one unit, so an interrupted run leaves a usable index
-        and the next run finishes the job.
+        and the next run finishes the job. `progress` shows a progress bar on the terminal;
+        `on_progress(done, total)` is called as chunks are embedded (for other interfaces).
+        Document ids are file paths relative to the folder given, or to `root` when it holds
+        the paths (the chat's uploads use the corpus folder, so ids match a later ingest of it).
         """
+        with self._ingest_lock:
+            return self._ingest([Path(p) for p in paths], prune, rebuild, progress, on_progress, Path(root) if root else None)
+
+    def _ingest(self, paths: list[Path], prune: bool, rebuild: bool, progress: bool, on_progress: Callable[[int, int], None] | None,
+                root: Path | None) -> IngestReport:
         started = time.perf_counter()
-        paths = [Path(p) for p in paths]
-        articles, skips = load_articles(paths)
+        articles, skips = load_articles(paths, root)
         report = IngestReport(skipped=[(s.where, s.reason) for s in skips])
         if not articles and not (prune and self.store.exists()):
             reasons = "; ".join(f"{w}: {r}" for w, r in report.skipped[:5]) or "no files found"
@@ -78,7 +92,7 @@ class Assistant:
             else:
                 todo.append(article)
                 (report.updated if old else report.added).append(article.doc_id)
-        report.chunks_embedded = self._embed_and_store(todo, progress)
+        report.chunks_embedded = self._embed_and_store(todo, progress, on_progress)
 
         if prune:
             report.removed = self._prune(paths, {a.doc_id for a in articles}, existing, skips)
@@ -87,7 +101,7 @@ class Assistant:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _embed_and_store(self, todo: list[Article], progress: bool) -> int:
+    def _embed_and_store(self, todo: list[Article], progress: bool, on_progress: Callable[[int, int], None] | None) -> int:
         if not todo:
             return 0
         from tqdm import tqdm
@@ -97,6 +111,16 @@ class Assistant:
         total = sum(len(c) for _, c in planned)
         bar = tqdm(total=total, desc="Embedding chunks", unit="chunk", disable=not progress)
         done = 0
+
+        def advance(n: int) -> None:
+            bar.update(n)
+            advance.count += n
+            if on_progress:
+                on_progress(advance.count, total)
+
+        advance.count = 0
+        if on_progress:
+            on_progress(0, total)
         # Embed a few hundred chunks at a time: big enough for length-sorted batches,
         # small enough that an interruption loses little work.
         group: list[tuple[Article, list]] = []
@@ -106,7 +130,7 @@ class Assistant:
             size = sum(len(c) for _, c in group)
             if group and (item[0] is None or size >= 256):
                 texts = [embed_text(a.title, c.text) for a, chunks in group for c in chunks]
-                vectors = self.embedder.embed(texts, progress=bar.update)
+                vectors = self.embedder.embed(texts, progress=advance)
                 offset = 0
                 for article, chunks in group:
                     fp = fingerprint(article.doc_id, article.text, width=self.settings.shingle_words, perms=self.settings.minhash_perms, published_at=article.published_at)
@@ -146,23 +170,31 @@ class Assistant:
 
     @property
     def retriever(self) -> Retriever:
-        if self._retriever is None:
-            if not self._checked:
-                self.store.open(create=False)
-                self.store.check_manifest(self._manifest(), ["embed_model"])
-                self._checked = True
-            self._retriever = Retriever(self.store, self.embedder, self.settings)
-        return self._retriever
+        with self._retriever_lock:
+            if self._retriever is None:
+                if not self._checked:
+                    self.store.open(create=False)
+                    self.store.check_manifest(self._manifest(), ["embed_model"])
+                    self._checked = True
+                self._retriever = Retriever(self.store, self.embedder, self.settings)
+            return self._retriever
 
     @staticmethod
-    def _window(as_of: Any, since: Any, until: Any) -> tuple[dt.date | None, DateWindow]:
+    def _scope(as_of: Any, since: Any, until: Any, sources: Any) -> tuple[dt.date | None, Scope]:
         as_of_d = parse_user_date(as_of, "as_of")
         since_d = parse_user_date(since, "since")
         until_d = parse_user_date(until, "until")
         upper = min(d for d in (as_of_d, until_d) if d) if (as_of_d or until_d) else None
-        return as_of_d, DateWindow(
+        if since_d and upper and since_d > upper:
+            raise InvalidQuestion(f"The date range is empty: since {since_d.isoformat()} is after {'as_of' if upper == as_of_d else 'until'} {upper.isoformat()}.")
+        if isinstance(sources, str):
+            sources = [sources]
+        if sources is not None and not (isinstance(sources, (list, tuple, set, frozenset)) and all(isinstance(x, str) for x in sources)):
+            raise InvalidQuestion("`sources` must be a list of outlet names.")
+        return as_of_d, Scope(
             since=day_number(since_d.isoformat()) if since_d else None,
             until=day_number(upper.isoformat()) if upper else None,
+            sources=frozenset(x.strip() for x in sources or () if x.strip()),
         )
 
     def _check_question(self, question: Any) -> str:
@@ -191,30 +223,52 @@ class Assistant:
             until=day_number(said.until.isoformat()) if said.until else None,
         )
 
-    def retrieve(self, question: str, history: Sequence[str] | None = None, as_of: Any = None, since: Any = None, until: Any = None, k: int | None = None) -> list[Passage]:
-        """The passages an answer to `question` would be drawn from."""
+    def _request(self, question: Any, history: Sequence[str] | None, as_of: Any, since: Any, until: Any, sources: Any) -> "_Request":
         question = self._check_question(question)
-        as_of_d, window = self._window(as_of, since, until)
-        standalone = condense(question, list(history or []))
-        return self.retriever.retrieve(standalone, window, k, self._preference(standalone, as_of_d))
+        as_of_d, scope = self._scope(as_of, since, until, sources)
+        standalone = condense(question, [h for h in (history or []) if isinstance(h, str)])
+        return _Request(question, standalone, as_of_d, scope, self._preference(standalone, as_of_d))
 
-    def answer(self, question: str, history: Sequence[str] | None = None, as_of: Any = None, since: Any = None, until: Any = None, k: int | None = None) -> Answer:
+    def retrieve(self, question: str, history: Sequence[str] | None = None, as_of: Any = None, since: Any = None, until: Any = None,
+                 k: int | None = None, sources: Sequence[str] | None = None) -> list[Passage]:
+        """The passages an answer to `question` would be drawn from."""
+        req = self._request(question, history, as_of, since, until, sources)
+        return self.retriever.retrieve(req.standalone, req.scope, k, req.prefer)
+
+    def answer(self, question: str, history: Sequence[str] | None = None, as_of: Any = None, since: Any = None, until: Any = None,
+               k: int | None = None, sources: Sequence[str] | None = None) -> Answer:
         """Answer `question` from the index, citing a verbatim passage for every sentence.
 
         `history` lists the earlier user questions of the conversation, oldest first;
-        `as_of` (a date) hides articles published after it, as do `until`; `since` hides older ones.
+        `as_of` (a date) hides articles published after it, as do `until`; `since` hides older
+        ones; `sources` (outlet names) keeps only articles from those outlets.
         """
-        question = self._check_question(question)
-        as_of_d, window = self._window(as_of, since, until)
-        standalone = condense(question, [h for h in (history or []) if isinstance(h, str)])
-        retriever = self.retriever
-        passages = retriever.retrieve(standalone, window, k, self._preference(standalone, as_of_d))
-        from assistant.answer import Extractor
+        result = None
+        for result in self.stream(question, history, as_of, since, until, k, sources):
+            pass
+        assert isinstance(result, Answer)
+        return result
 
+    def stream(self, question: str, history: Sequence[str] | None = None, as_of: Any = None, since: Any = None, until: Any = None,
+               k: int | None = None, sources: Sequence[str] | None = None) -> Iterator[Progress | Answer]:
+        """`answer`, step by step: `Progress` items as the work goes on, then the `Answer`.
+
+        Bad input raises before anything is yielded.
+        """
+        req = self._request(question, history, as_of, since, until, sources)
+        retriever = self.retriever
+        yield Progress("searching", self.templates.progress_searching.substitute(question=req.standalone))
+        passages = retriever.retrieve(req.standalone, req.scope, k, req.prefer)
+        days = sorted(p.published_at for p in passages if p.published_at)
+        yield Progress("reading", self.templates.progress_reading.substitute(
+            passages=len(passages), articles=len({p.doc_id for p in passages}),
+            dates=f" published {days[0]} to {days[-1]}" if days else "",
+        ))
+        from assistant.answer import Extractor
         from assistant.entities import tagger_for
 
         extractor = Extractor(self.settings, self.templates, self.embedder.embed, retriever.idf, tagger_for(self.settings.ner_model).entities)
-        return extractor.answer(question, standalone, passages, as_of_d)
+        yield extractor.answer(req.question, req.standalone, passages, req.as_of)
 
     def article_text(self, doc_id: str) -> str:
         """The cleaned text of an indexed article, rebuilt from its chunks ("" if unknown)."""
@@ -236,4 +290,16 @@ class Assistant:
             "dated_articles": sum(1 for r in records.values() if r.published_at),
             "newest": max((r.published_at for r in records.values() if r.published_at), default=""),
             "oldest": min((r.published_at for r in records.values() if r.published_at), default=""),
+            "sources": dict(sorted(Counter(r.source for r in records.values() if r.source).items())),
         }
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A checked question with everything retrieval needs."""
+
+    question: str
+    standalone: str
+    as_of: dt.date | None
+    scope: Scope
+    prefer: TimePreference

@@ -13,6 +13,9 @@ REQUIRED = {
     "sources.txt": {"dates"},
     "refusal.txt": {"window"},
     "citation.md": {"number", "title", "date", "source", "quote"},
+    "chat_source.md": {"number", "title", "date", "source"},
+    "progress_searching.txt": {"question"},
+    "progress_reading.txt": {"passages", "articles", "dates"},
 }
 
 
@@ -22,6 +25,9 @@ class Templates:
     sources: Template
     refusal: Template
     citation: Template
+    chat_source: Template
+    progress_searching: Template
+    progress_reading: Template
 
 
 def _placeholders(template: Template) -> set[str]:

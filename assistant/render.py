@@ -1,6 +1,11 @@
-"""Answers as text for people: the chat UI (Markdown) and the terminal."""
+"""Answers as text for people: Markdown for the chat, HTML for its sources panel, plain text
+for the terminal. Article text is always escaped: it is data, never markup."""
 
 from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
 
 from assistant.prompts import Templates
 from assistant.types import Answer, Citation
@@ -19,7 +24,7 @@ def citation_line(c: Citation, templates: Templates) -> str:
 
 
 def to_markdown(answer: Answer, templates: Templates) -> str:
-    """The answer followed by its numbered sources, for the chat window."""
+    """The answer followed by its numbered sources, quotes included."""
     if answer.refused or not answer.citations:
         return answer.text
     lines = [answer.text, "", "**Sources**", ""]
@@ -36,3 +41,107 @@ def to_terminal(answer: Answer, templates: Templates) -> str:
         lines.append(citation_line(c, templates).replace("**", "").replace("*", ""))
         lines.append(f"    {c.doc_id} characters {c.start}-{c.end}" + (f"  {c.url}" if c.url else ""))
     return "\n".join(lines)
+
+
+# --- the web chat -------------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}()#+!|~>-])")
+_CITE = re.compile(r"\\\[(\d+)\\\]")
+
+
+def escape_markdown(text: str) -> str:
+    """`text` shown literally by a Markdown renderer that also accepts HTML."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+    return escaped.replace("[", r"\[").replace("]", r"\]")
+
+
+def chat_markdown(answer: Answer, templates: Templates) -> str:
+    """An answer for the chat window: its text with `[n]` markers, then a short list of sources.
+
+    A refusal is a block quote, so it never looks like an answer. The quotes themselves
+    go to the sources panel (`sources_panel`).
+    """
+    text = escape_markdown(answer.text)
+    if answer.refused or not answer.citations:
+        return "\n".join("> " + line if line else ">" for line in text.split("\n"))
+    # The `[n]` markers stay plain text (so the copy button copies readable text); the
+    # page's script turns them into links to the sources panel.
+    text = _CITE.sub(r"[\1]", text)
+    lines = [text, ""]
+    for c in answer.citations:
+        line = templates.chat_source.substitute(
+            number=c.number, title=escape_markdown(c.title or c.doc_id), date=_date(c),
+            source=f" — {escape_markdown(c.source)}" if c.source else "",
+        )
+        lines.append(line + "  ")  # two spaces: a Markdown line break
+    return "\n".join(lines).rstrip()
+
+
+@dataclass(frozen=True)
+class Context:
+    """A quote inside the paragraph around it: `before + quote + after`, trimmed to size."""
+
+    before: str
+    quote: str
+    after: str
+
+
+def context_around(article_text: str, quote: str, max_chars: int) -> Context:
+    """The paragraph of `article_text` holding `quote`, cut to about `max_chars` around it.
+
+    The quote is verbatim, so it is found as is; if it is not (the article changed since
+    the answer), the quote is shown alone.
+    """
+    at = article_text.find(quote) if quote else -1
+    if at < 0:
+        return Context("", quote, "")
+    end = at + len(quote)
+    # Paragraphs are blank-line separated; texts without blank lines put one per line.
+    sep = "\n\n" if "\n\n" in article_text else "\n"
+    start_par = article_text.rfind(sep, 0, at)
+    start_par = 0 if start_par < 0 else start_par + len(sep)
+    end_par = article_text.find(sep, end)
+    end_par = len(article_text) if end_par < 0 else end_par
+    room = max(0, max_chars - len(quote)) // 2
+    before = article_text[max(start_par, at - room):at]
+    after = article_text[end:min(end_par, end + room)]
+    # Cut at word boundaries and say so, rather than showing half words.
+    if at - room > start_par:
+        before = "…" + before[before.find(" ") + 1:] if " " in before else "…" + before
+    if end + room < end_par:
+        after = after[: after.rfind(" ")] + "…" if " " in after else after + "…"
+    return Context(before.lstrip("\n"), quote, after.rstrip("\n"))
+
+
+def sources_panel(turns: list[tuple[Answer, dict[str, Context]]], placeholder: str) -> str:
+    """HTML for the sources panel: every answer of the conversation, the newest shown.
+
+    Each citation is a card with id `src-<turn>-<n>` (turns count from 1), holding the
+    article's title, outlet, date and url and the quote highlighted in its paragraph;
+    the page's script shows the card of a clicked `[n]`.
+    """
+    if not turns:
+        return f'<div class="src-panel"><p class="src-empty">{html.escape(placeholder)}</p></div>'
+    parts = ['<div class="src-panel">']
+    for turn, (answer, contexts) in enumerate(turns, start=1):
+        shown = " shown" if turn == len(turns) else ""
+        parts.append(f'<section class="src-turn{shown}" id="src-turn-{turn}">')
+        parts.append(f'<h3 class="src-question">Sources for: {html.escape(answer.question)}</h3>')
+        if not answer.citations:
+            parts.append('<p class="src-empty">No sources: the articles do not cover this question.</p>')
+        for c in answer.citations:
+            ctx = contexts.get(f"{c.number}", Context("", c.quote, ""))
+            meta = " · ".join(html.escape(x) for x in (c.source, c.published_at or "date unknown") if x)
+            link = (f'<a class="src-url" href="{html.escape(c.url, quote=True)}" target="_blank" rel="noopener noreferrer">{html.escape(c.url)}</a>'
+                    if c.url.startswith(("http://", "https://")) else "")
+            parts.append(
+                f'<article class="src-card" id="src-{turn}-{c.number}">'
+                f'<div class="src-head"><span class="src-num">[{c.number}]</span> <span class="src-title">{html.escape(c.title or c.doc_id)}</span></div>'
+                f'<div class="src-meta">{meta}</div>{link}'
+                f'<p class="src-context">{html.escape(ctx.before)}<mark>{html.escape(ctx.quote)}</mark>{html.escape(ctx.after)}</p>'
+                f'<div class="src-offsets">{html.escape(c.doc_id)}, characters {c.start}–{c.end}</div>'
+                "</article>"
+            )
+        parts.append("</section>")
+    parts.append("</div>")
+    return "".join(parts)

@@ -1,6 +1,6 @@
 """Question -> Passages: dense (Chroma) and BM25 rankings fused by reciprocal rank.
 
-Both retrievers honour the date window: nothing published after `until` (the as-of
+Both retrievers honour the scope (date window and outlets): nothing published after `until` (the as-of
 date) is ever returned, and `since` drops older articles. Undated articles pass an
 upper bound (they cannot be shown to be later) but not a lower one.
 """
@@ -27,18 +27,29 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class DateWindow:
-    """Inclusive day numbers (days since 1970-01-01); None means open."""
+class Scope:
+    """Which articles may be used: a publication-day window (inclusive day numbers, days
+    since 1970-01-01; None means open) and, when `sources` is not empty, only those outlets."""
 
     since: int | None = None
     until: int | None = None
+    sources: frozenset[str] = frozenset()
 
-    def admits(self, day: int) -> bool:
+    def admits(self, day: int, source: str | None = None) -> bool:
         if self.until is not None and day > self.until:
             return False
         if self.since is not None and (day < 0 or day < self.since):
             return False
+        if self.sources and source is not None and source not in self.sources:
+            return False
         return True
+
+    def admits_chunk(self, metadata: dict) -> bool:
+        return self.admits(int(metadata.get("day", -1)), metadata.get("source", ""))
+
+    @property
+    def narrowed(self) -> bool:
+        return self.since is not None or self.until is not None or bool(self.sources)
 
 
 @dataclass(frozen=True)
@@ -58,7 +69,7 @@ class TimePreference:
         if self.recent and self.reference_day is not None:
             age = max(0, self.reference_day - day)
             factor *= 1.0 + settings.recency_weight * math.exp(-age / settings.recency_half_life_days)
-        if (self.since is not None or self.until is not None) and DateWindow(self.since, self.until).admits(day):
+        if (self.since is not None or self.until is not None) and Scope(self.since, self.until).admits(day):
             factor *= 1.0 + settings.question_date_weight
         return factor
 
@@ -72,6 +83,7 @@ class Retriever:
         self.settings = settings
         self._bm25: BM25Retriever | None = None
         self._days: np.ndarray | None = None
+        self._sources: np.ndarray | None = None
         self._df: Counter[str] = Counter()
         self._n_chunks = 0
         self._by_doc: dict[str, list[StoredChunk]] = {}
@@ -92,6 +104,7 @@ class Retriever:
                         excluded_llm_metadata_keys=list(meta),
                     ))
                 self._days = np.array([int(c.metadata.get("day", -1)) for c in chunks])
+                self._sources = np.array([c.metadata.get("source", "") for c in chunks], dtype=object)
                 self._by_doc = {}
                 self._preferred_of = {}
                 for c in chunks:
@@ -113,16 +126,18 @@ class Retriever:
         self._build_bm25()
         return math.log((self._n_chunks + 1) / (self._df.get(term, 0) + 0.5))
 
-    def _bm25_ranking(self, query: str, window: DateWindow) -> list[tuple[str, float, dict, str]]:
+    def _bm25_ranking(self, query: str, scope: Scope) -> list[tuple[str, float, dict, str]]:
         bm25 = self._build_bm25()
         mask = None
-        if window.since is not None or window.until is not None:
+        if scope.narrowed:
             days = self._days
             ok = np.ones(len(days), dtype=bool)
-            if window.until is not None:
-                ok &= days <= window.until
-            if window.since is not None:
-                ok &= days >= window.since
+            if scope.until is not None:
+                ok &= days <= scope.until
+            if scope.since is not None:
+                ok &= days >= scope.since
+            if scope.sources:
+                ok &= np.isin(self._sources, list(scope.sources))
             if not ok.any():
                 return []
             mask = ok.astype(int).tolist()
@@ -131,12 +146,12 @@ class Retriever:
             results = bm25.retrieve(QueryBundle(query))
         return [(r.node.node_id, float(r.score or 0.0), r.node.metadata, r.node.get_content()) for r in results if (r.score or 0) > 0]
 
-    def retrieve(self, query: str, window: DateWindow = DateWindow(), k: int | None = None, prefer: TimePreference = TimePreference()) -> list[Passage]:
+    def retrieve(self, query: str, scope: Scope = Scope(), k: int | None = None, prefer: TimePreference = TimePreference()) -> list[Passage]:
         """The top-k passages for `query`, best first: fused, time-weighted, near-duplicates collapsed."""
         k = k or self.settings.top_k
         n = self.settings.candidates
-        dense = self.store.query(self.embedder.embed_query(query), n, window.since, window.until)
-        sparse = self._bm25_ranking(query, window)
+        dense = self.store.query(self.embedder.embed_query(query), n, scope.since, scope.until, scope.sources)
+        sparse = self._bm25_ranking(query, scope)
         fused: dict[str, float] = {}
         info: dict[str, StoredChunk] = {}
         for rank, c in enumerate(dense):
@@ -151,7 +166,7 @@ class Retriever:
         passages: list[Passage] = []
         kept_terms: list[set[str]] = []
         for cid in ranked:
-            if not window.admits(int(info[cid].metadata.get("day", -1))):
+            if not scope.admits_chunk(info[cid].metadata):
                 continue
             terms = set(content_terms(info[cid].text))
             # Syndicated copies and re-publications would otherwise fill the top-k with one story.
@@ -161,7 +176,7 @@ class Retriever:
             passages.append(self._widen(info[cid], fused[cid]))
             if len(passages) >= k:
                 break
-        return self._with_preferred_twins(passages, window)
+        return self._with_preferred_twins(passages, scope)
 
     def _widen(self, chunk: StoredChunk, score: float) -> Passage:
         """The chunk with its neighbours: small chunks find the spot, the wider passage holds
@@ -177,7 +192,7 @@ class Retriever:
         base = to_passage(chunk, score)
         return replace(base, text=text, start=begin, end=begin + len(text), segments=tuple(segments))
 
-    def _with_preferred_twins(self, passages: list[Passage], window: DateWindow) -> list[Passage]:
+    def _with_preferred_twins(self, passages: list[Passage], scope: Scope) -> list[Passage]:
         """Add the preferred version's copy of passages retrieved from an older version.
 
         Versions of a story share most sentences; handing the answer step both copies
@@ -193,7 +208,7 @@ class Retriever:
                 continue
             terms = set(content_terms(p.text))
             for c in self._by_doc.get(twin_doc, []):
-                if c.chunk_id in have or not window.admits(int(c.metadata.get("day", -1))):
+                if c.chunk_id in have or not scope.admits_chunk(c.metadata):
                     continue
                 overlap = len(terms & set(content_terms(c.text))) / max(1, len(terms))
                 if overlap >= 0.5:

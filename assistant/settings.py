@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     # Serving
     host: str = Field(default="127.0.0.1", description="Address the chat app listens on.")
     port: int = Field(default=7860, gt=0, lt=65536, description="Port of the chat app.")
+    auth: SecretStr | None = Field(default=None, description="`user:password` that the chat page asks for (no login when unset).")
+    share: bool = Field(default=False, description="Also publish the chat through a public Gradio share link (off: the page is only on `host`).")
+    max_upload_mb: float = Field(default=20.0, gt=0, description="Largest article file the chat page accepts, in MB.")
+    chat_concurrency: int = Field(default=2, gt=0, description="Questions the chat answers at the same time (more wait in Gradio's queue).")
+    context_chars: int = Field(default=700, gt=50, description="Characters of the surrounding paragraph shown around a quote in the sources panel.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING", description="Log level of the assistant's own messages.")
 
     @model_validator(mode="after")
@@ -87,6 +92,8 @@ class Settings(BaseSettings):
         if self.chunk_tokens > self.embed_max_tokens - 2:
             # [CLS] and [SEP] take two of the model's positions.
             raise ValueError(f"chunk_tokens ({self.chunk_tokens}) must leave room for the model's 2 special tokens within embed_max_tokens ({self.embed_max_tokens})")
+        if self.auth is not None and ":" not in self.auth.get_secret_value():
+            raise ValueError("auth must be `user:password`")
         return self
 
     def with_overrides(self, **overrides: object) -> "Settings":

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +66,7 @@ class ArticleRecord:
     length: int
     story_id: str
     preferred: bool
+    source: str = ""
 
     @property
     def complete(self) -> bool:
@@ -203,6 +204,7 @@ class ChunkStore:
                 published_at=m.get("published_at", ""), title=m.get("title", ""),
                 signature=m.get("signature", ""), shingles=int(m.get("shingles", 0)),
                 length=int(m.get("length", 0)), story_id=m.get("story_id", doc), preferred=bool(m.get("preferred", True)),
+                source=m.get("source", ""),
             )
         return records
 
@@ -217,30 +219,34 @@ class ChunkStore:
         chunks = [StoredChunk(i, d, m) for i, d, m in zip(data["ids"], data["documents"], data["metadatas"])]
         return sorted(chunks, key=lambda c: int(c.metadata.get("position", 0)))
 
-    def query(self, embedding: np.ndarray, k: int, since_day: int | None = None, until_day: int | None = None) -> list[StoredChunk]:
-        """The k chunks nearest to `embedding` (cosine), within the date window."""
-        if since_day is None and until_day is None:
-            return self._query(embedding, k, None, None)
+    def query(self, embedding: np.ndarray, k: int, since_day: int | None = None, until_day: int | None = None,
+              sources: Collection[str] = ()) -> list[StoredChunk]:
+        """The k chunks nearest to `embedding` (cosine), within the date window and outlets."""
+        if since_day is None and until_day is None and not sources:
+            return self._query(embedding, k, None, None, ())
         # A filtered search is several times slower than a plain one in Chroma, and the
         # window usually admits most of the nearest chunks: over-fetch, filter, and fall
         # back to the filtered search only when too few survive.
-        nearest = self._query(embedding, k * 4, None, None)
+        nearest = self._query(embedding, k * 4, None, None, ())
         inside = [
             c for c in nearest
             if (until_day is None or int(c.metadata.get("day", -1)) <= until_day)
             and (since_day is None or int(c.metadata.get("day", -1)) >= since_day)
+            and (not sources or c.metadata.get("source", "") in sources)
         ]
         if len(inside) >= k or len(nearest) < k * 4:
             return inside[:k]
-        return self._query(embedding, k, since_day, until_day)
+        return self._query(embedding, k, since_day, until_day, sources)
 
-    def _query(self, embedding: np.ndarray, k: int, since_day: int | None, until_day: int | None) -> list[StoredChunk]:
+    def _query(self, embedding: np.ndarray, k: int, since_day: int | None, until_day: int | None, sources: Collection[str]) -> list[StoredChunk]:
         filters = []
         if until_day is not None:
             # Undated articles are stored as day -1, so they pass an upper bound.
             filters.append(MetadataFilter(key="day", value=until_day, operator=FilterOperator.LTE))
         if since_day is not None:
             filters.append(MetadataFilter(key="day", value=since_day, operator=FilterOperator.GTE))
+        if sources:
+            filters.append(MetadataFilter(key="source", value=sorted(sources), operator=FilterOperator.IN))
         query = VectorStoreQuery(
             query_embedding=embedding.tolist(), similarity_top_k=k,
             filters=MetadataFilters(filters=filters) if filters else None,

@@ -120,6 +120,15 @@ class Answer:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class Progress:
+    """A step of an answer in the making, for interfaces that show it as it happens."""
+
+    stage: str  # "searching", "reading" or "writing"
+    message: str
+    text: str = ""  # the answer so far, for backends that write it piece by piece
+
+
 @dataclass
 class IngestReport:
     """What an ingest run did, article by article."""

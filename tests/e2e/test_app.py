@@ -1,98 +1,194 @@
-"""`python app.py` from scratch: builds the index, serves the chat, answers in a real browser."""
+"""`python app.py` from scratch: builds the index, serves the chat, used in a real browser and
+through gradio_client.
 
-import os
-import shutil
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
+Screenshots of each state go to tests/output/e2e/ (git-ignored), for a person to look at.
+"""
+
+import json
 
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.e2e.conftest import shot
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 QUESTION = "Who ordered the strikes on militia facilities in eastern Syria?"
+UPLOADED = json.dumps({
+    "title": "Tramway approved in Port Elsworth", "published_at": "2025-03-04", "source": "Elsworth Gazette",
+    "url": "https://gazette.example/tram",
+    "text": "The city council of Port Elsworth approved the construction of a new harbour tramway on Tuesday, "
+            "council leader Maren Okafor said.\n\nThe line will run 7 kilometres from the ferry terminal to the "
+            "university and is expected to open in 2028.",
+})
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
-    index = tmp_path_factory.mktemp("app-index")
-    port = free_port()
-    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index), "ASSISTANT_PORT": str(port)}
-    log = (tmp_path_factory.mktemp("app-log") / "app.log").open("w")
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 240
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"the app did not start; see {log.name}:\n{Path(log.name).read_text()[-2000:]}")
-        time.sleep(0.5)
-    # The first run built the index from the bundled corpus.
-    assert any(index.iterdir())
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+def ask(page, question: str) -> None:
+    box = page.get_by_label("Question")
+    box.fill(question)
+    page.get_by_role("button", name="Ask", exact=True).click()
 
 
-def test_api_answer_through_gradio_client(app_url):
+def test_api_answer_through_gradio_client(app):
     from gradio_client import Client
 
-    client = Client(app_url, verbose=False)
-    answer = client.predict(QUESTION, "", api_name="/answer")
-    assert "Biden" in answer["text"].split(" [1]")[0] and answer["citations"]
-    chat = client.predict(QUESTION, "", api_name="/chat")
-    assert "Biden" in chat and "**Sources**" in chat and "2021-04-19" in chat
-    refused = client.predict("Who won the 2022 FIFA World Cup?", "", api_name="/chat")
-    assert "do not cover" in refused
+    url, _ = app
+    client = Client(url, verbose=False)
+    answer = client.predict(QUESTION, api_name="/answer")
+    assert "Biden" in answer["text"].split(" [1]")[0]
+    assert answer["citations"] and not answer["refused"]
+    assert set(answer["citations"][0]) >= {"number", "doc_id", "title", "published_at", "quote", "start", "end"}
+    # A follow-up resolved through the history argument.
+    follow = client.predict("What did he threaten to do?", history=["Who is Igor Konashenkov?"], api_name="/answer")
+    assert "suppressed with all military means" in follow["text"]
+    # Filters reach retrieval: no article before 2000, no such outlet.
+    assert client.predict(QUESTION, until="1999-12-31", api_name="/answer")["refused"]
+    assert client.predict(QUESTION, sources=["No Such Outlet"], api_name="/answer")["refused"]
+    assert client.predict("Who won the 2022 FIFA World Cup?", api_name="/answer")["refused"]
 
 
-def test_bad_question_is_a_message_not_a_crash(app_url):
+def test_bad_input_through_gradio_client_is_a_message(app):
     from gradio_client import Client
 
-    client = Client(app_url, verbose=False)
+    client = Client(app[0], verbose=False)
     with pytest.raises(Exception, match="question is empty"):
-        client.predict("   ", "", api_name="/chat")
+        client.predict("   ", api_name="/answer")
     with pytest.raises(Exception, match="as_of"):
-        client.predict(QUESTION, "not-a-date", api_name="/chat")
+        client.predict(QUESTION, as_of="not-a-date", api_name="/answer")
+    with pytest.raises(Exception, match="date range is empty"):
+        client.predict(QUESTION, since="2024-01-01", until="2020-01-01", api_name="/answer")
+    # And the app still answers afterwards.
+    assert not client.predict(QUESTION, api_name="/answer")["refused"]
 
 
-def test_chat_in_headless_chromium(app_url, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+def test_chat_in_headless_chromium(app, browser):
+    from playwright.sync_api import expect
 
-    with sync_playwright() as p:
-        # Playwright gives each launch a fresh, empty profile of its own.
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--disable-sync"],
-        )
-        page = browser.new_page()
-        page.goto(app_url)
-        box = page.get_by_label("Question")
-        box.fill(QUESTION)
-        box.press("Enter")
-        bots = page.locator("[data-testid='bot']")
-        expect(bots.nth(0)).to_contain_text("Biden", timeout=60_000)
-        expect(bots.nth(0)).to_contain_text("Sources")
-        expect(bots.nth(0)).to_contain_text("2021-04-19")
-        # A follow-up that only makes sense with the conversation so far.
-        box.fill("Who is Igor Konashenkov?")
-        box.press("Enter")
-        expect(bots.nth(1)).to_contain_text("Konashenkov", timeout=60_000)
-        box.fill("What did he threaten to do?")
-        box.press("Enter")
-        expect(bots.nth(2)).to_contain_text("suppressed with all military means", timeout=60_000)
-        expect(bots).to_have_count(3)
-        page.screenshot(path=str(tmp_path / "chat.png"), full_page=True)
-        browser.close()
+    url, corpus = app
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(url)
+    expect(page.locator("#corpus")).to_contain_text("articles in", timeout=30_000)
+
+    # An answer with citations; the [n] markers are links to the sources panel.
+    ask(page, QUESTION)
+    bots = page.locator("#chat [data-testid='bot']")
+    expect(bots.nth(0)).to_contain_text("Biden", timeout=90_000)
+    links = bots.nth(0).locator("a.cite")
+    expect(links.first).to_be_visible()
+    panel = page.locator("#sources-panel")
+    expect(panel.locator(".src-turn.shown .src-card")).not_to_have_count(0)
+    shot(page, "1-answer")
+
+    # Clicking [2] shows source 2 with its quote highlighted inside its paragraph.
+    links.filter(has_text="[2]").first.click()
+    active = panel.locator(".src-card.active")
+    expect(active).to_have_count(1)
+    expect(active).to_have_attribute("id", "src-1-2")
+    mark = active.locator("mark")
+    expect(mark).to_be_visible()
+    quote = mark.inner_text().strip()
+    assert quote and quote in (corpus / "001_5618d79fe3bfd785.txt").read_text() + (corpus / "000_42dd889af19354b1.txt").read_text()
+    context = active.locator(".src-context").inner_text()
+    assert len(context) > len(quote)  # the paragraph around the quote is there too
+    expect(active).to_contain_text("2021-")
+    shot(page, "2-citation-clicked")
+
+    # A follow-up that only makes sense with the conversation so far.
+    ask(page, "Who is Igor Konashenkov?")
+    expect(bots.nth(1)).to_contain_text("Konashenkov", timeout=90_000)
+    ask(page, "What did he threaten to do?")
+    expect(bots.nth(2)).to_contain_text("suppressed with all military means", timeout=90_000)
+    expect(bots).to_have_count(3)
+    # Each answer's markers lead to that answer's sources.
+    bots.nth(0).locator("a.cite").first.click()
+    expect(panel.locator(".src-card.active")).to_have_attribute("id", "src-1-1")
+    expect(panel.locator(".src-turn.shown")).to_have_attribute("id", "src-turn-1")
+    bots.nth(2).locator("a.cite").first.click()
+    expect(panel.locator(".src-turn.shown")).to_have_attribute("id", "src-turn-3")
+    shot(page, "3-follow-up")
+
+    # A refusal looks like a refusal, not an answer.
+    ask(page, "Who won the 2022 FIFA World Cup?")
+    expect(bots.nth(3).locator("blockquote")).to_contain_text("do not cover", timeout=90_000)
+    expect(bots.nth(3).locator("a.cite")).to_have_count(0)
+    shot(page, "4-refusal")
+
+    # Errors are messages in the page, and the chat goes on afterwards.
+    ask(page, "   ")
+    alert = page.locator("#alert")
+    expect(alert).to_contain_text("question is empty", timeout=30_000)
+    expect(bots).to_have_count(4)
+    page.get_by_text("Filters", exact=True).click()
+    page.get_by_label("Published from").fill("2024-01-01")
+    page.get_by_label("Published until").fill("2020-01-01")
+    ask(page, QUESTION)
+    expect(alert).to_contain_text("date range is empty", timeout=30_000)
+    shot(page, "5-error")
+    page.get_by_label("Published from").fill("")
+    page.get_by_label("Published until").fill("")
+    ask(page, "What did Russia say about the US strikes?")
+    expect(bots.nth(4)).to_contain_text("condemn", timeout=90_000)
+    expect(alert).to_be_hidden()
+
+    # "New chat" empties the conversation and the sources panel.
+    page.get_by_role("button", name="New chat").click()
+    expect(bots).to_have_count(0)
+    expect(panel.locator(".src-card")).to_have_count(0)
+    page.close()
+
+
+def test_upload_then_ask_about_it(app, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    url, corpus = app
+    article = tmp_path / "port-elsworth-tram.json"
+    article.write_text(UPLOADED, encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(url)
+    page.get_by_text("Add articles", exact=True).click()
+    page.locator("input[type='file']").set_input_files([str(article)])
+    summary = page.locator("#upload-summary")
+    expect(summary).to_contain_text("Added 1", timeout=120_000)
+    expect(page.locator("#corpus")).to_contain_text("6 articles")
+    assert (corpus / "uploads" / "port-elsworth-tram.json").read_text(encoding="utf-8") == UPLOADED
+    expect(page.locator("#corpus")).to_contain_text("to 2025-03-04")
+    shot(page, "6-upload")
+
+    ask(page, "Who is the council leader of Port Elsworth?")
+    bots = page.locator("#chat [data-testid='bot']")
+    expect(bots.nth(0)).to_contain_text("Maren Okafor", timeout=90_000)
+    bots.nth(0).locator("a.cite").first.click()
+    card = page.locator("#sources-panel .src-card.active")
+    expect(card).to_contain_text("Tramway approved in Port Elsworth")
+    expect(card).to_contain_text("Elsworth Gazette")
+    expect(card.locator("a.src-url")).to_have_attribute("href", "https://gazette.example/tram")
+    shot(page, "7-upload-answered")
+
+    # The new outlet is offered as a filter, and the filter reaches retrieval.
+    page.get_by_text("Filters", exact=True).click()
+    outlets = page.get_by_label("Sources (outlets); none chosen = all")
+    outlets.click()
+    page.get_by_role("option", name="Elsworth Gazette").click()
+    page.keyboard.press("Escape")
+    ask(page, QUESTION)
+    expect(bots.nth(1).locator("blockquote")).to_contain_text("do not cover", timeout=90_000)
+    shot(page, "8-outlet-filter")
+    page.close()
+
+
+def test_phone_width_layout(app, browser):
+    from playwright.sync_api import expect
+
+    url, _ = app
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    page.goto(url)
+    ask(page, QUESTION)
+    bots = page.locator("#chat [data-testid='bot']")
+    expect(bots.nth(0)).to_contain_text("Biden", timeout=90_000)
+    # Nothing is wider than the screen: the sources panel goes below the chat.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390 + 1
+    chat_box = page.locator("#chat").bounding_box()
+    panel_box = page.locator("#sources-panel").bounding_box()
+    assert panel_box["y"] > chat_box["y"] + chat_box["height"] - 1
+    shot(page, "9-phone")
+    page.close()

@@ -80,3 +80,14 @@ def test_content_hash_changes_with_text_and_metadata(tmp_path):
     p.write_text(BODY + " More was said later on Friday by the ministry.")
     h2 = load_articles([p])[0][0].content_hash
     assert h1 != h2
+
+
+def test_outlet_falls_back_to_the_site_of_the_url():
+    from assistant.ingest import make_article, outlet_of
+
+    assert outlet_of("https://www.bbc.co.uk/news/x") == "bbc.co.uk"
+    assert outlet_of("") == "" and outlet_of("not a url") == ""
+    article = make_article("d", "Some prose that is long enough to keep as an article body.", url="https://apnews.com/a")
+    assert article is not None and article.source == "apnews.com"
+    named = make_article("d", "Some prose that is long enough to keep as an article body.", source="AP", url="https://apnews.com/a")
+    assert named is not None and named.source == "AP"

@@ -1,0 +1,57 @@
+from assistant.prompts import load_templates
+from assistant.render import chat_markdown, context_around, escape_markdown, sources_panel
+from assistant.settings import Settings
+from assistant.types import Answer, Citation
+
+TEMPLATES = load_templates(Settings().prompts_dir)
+
+
+def citation(n: int, quote: str, **kw) -> Citation:
+    base = dict(number=n, doc_id=f"doc{n}", title=f"Title {n}", source="Wire", url="https://example.org/a",
+                published_at="2024-01-02", quote=quote, start=0, end=len(quote), score=1.0)
+    return Citation(**{**base, **kw})
+
+
+def test_chat_markdown_keeps_markers_and_escapes_article_text():
+    answer = Answer("q", "Prices *fell* <b>5%</b> [1] and rose [2]", False,
+                    [citation(1, "Prices fell"), citation(2, "and rose", title="A_b <script>")])
+    md = chat_markdown(answer, TEMPLATES)
+    assert "[1]" in md and "[2]" in md and r"\[1\]" not in md
+    assert r"\*fell\*" in md and "&lt;b&gt;" in md and "<b>" not in md
+    assert "&lt;script&gt;" in md and r"A\_b" in md
+    assert "Wire" in md and "2024-01-02" in md
+
+
+def test_refusal_is_a_block_quote():
+    md = chat_markdown(Answer("q", "The articles do not cover this.\nTry again.", True), TEMPLATES)
+    assert all(line.startswith(">") for line in md.splitlines())
+
+
+def test_escape_markdown_leaves_plain_words_alone():
+    assert escape_markdown("plain words 2024") == "plain words 2024"
+
+
+def test_context_is_the_paragraph_around_the_quote():
+    text = "First paragraph.\n\nBefore the quote. The quote itself. After it.\n\nNext paragraph."
+    ctx = context_around(text, "The quote itself.", 500)
+    assert (ctx.before, ctx.quote, ctx.after) == ("Before the quote. ", "The quote itself.", " After it.")
+    # Long paragraphs are cut at word boundaries, marked with an ellipsis.
+    long = " ".join(f"word{i}" for i in range(200)) + " QUOTE " + " ".join(f"more{i}" for i in range(200))
+    ctx = context_around(long, "QUOTE", 100)
+    assert ctx.before.startswith("…") and ctx.after.endswith("…")
+    assert len(ctx.before) + len(ctx.after) <= 110
+    assert not ctx.before[1:].startswith("ord")  # no half words
+    # A quote that is not in the text is shown alone.
+    assert context_around("other text", "missing", 100) == context_around("", "missing", 100)
+
+
+def test_sources_panel_cards_per_turn_newest_shown_and_escaped():
+    a1 = Answer("first?", "x [1]", False, [citation(1, "x")])
+    a2 = Answer("second <i>?", "y [1] z [2]", False, [citation(1, "y"), citation(2, "z", url="javascript:alert(1)")])
+    out = sources_panel([(a1, {}), (a2, {"2": context_around("before z after", "z", 100)})], "empty")
+    assert 'id="src-1-1"' in out and 'id="src-2-1"' in out and 'id="src-2-2"' in out
+    assert '<section class="src-turn" id="src-turn-1">' in out and '<section class="src-turn shown" id="src-turn-2">' in out
+    assert "second &lt;i&gt;?" in out and "<i>" not in out
+    assert "before <mark>z</mark> after" in out
+    assert "javascript:" not in out  # only http(s) links become links
+    assert "empty" in sources_panel([], "empty")
