@@ -169,3 +169,25 @@ def test_missing_index_and_model_mismatch(tmp_path):
         Assistant(index_dir=tmp_path / "idx", embed_model=str(other)).answer("Who ordered the strikes?")
     with pytest.raises(IndexMismatch, match="chunk_tokens"):
         Assistant(index_dir=tmp_path / "idx", chunk_tokens=120).ingest([tmp_path / "c"], progress=False)
+
+
+def test_stream_reports_progress_then_the_same_answer(built_assistant):
+    from assistant.types import Answer, Progress
+
+    question = "Who ordered the strikes on militia facilities in eastern Syria?"
+    events = list(built_assistant.stream(question))
+    assert [type(e) for e in events] == [Progress, Progress, Answer]
+    assert [e.stage for e in events[:2]] == ["searching", "reading"]
+    assert "passages from" in events[1].message
+    assert events[-1] == built_assistant.answer(question)
+
+
+def test_filters_are_checked_before_anything_runs(built_assistant):
+    from assistant.errors import InvalidQuestion
+
+    with pytest.raises(InvalidQuestion, match="date range is empty"):
+        next(built_assistant.stream("Who is Igor Konashenkov?", since="2024-02-01", as_of="2024-01-01"))
+    with pytest.raises(InvalidQuestion, match="list of outlet names"):
+        built_assistant.answer("Who is Igor Konashenkov?", sources=[3])
+    # Outlets the index does not hold leave nothing to answer from.
+    assert built_assistant.answer("Who is Igor Konashenkov?", sources=["Nobody"]).refused
