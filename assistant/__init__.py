@@ -26,6 +26,8 @@ for _name, _value in {
 from assistant.errors import (  # noqa: E402
     AssistantError,
     CorpusError,
+    IndexBusy,
+    IndexCorrupt,
     IndexMismatch,
     IndexNotBuilt,
     InvalidDate,
@@ -35,11 +37,11 @@ from assistant.errors import (  # noqa: E402
 )
 from assistant.pipeline import Assistant  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
-from assistant.types import Answer, Article, Chunk, Citation, IngestReport, Passage  # noqa: E402
+from assistant.types import Answer, Article, Chunk, Citation, IngestReport, Passage, Progress  # noqa: E402
 
 __all__ = [
-    "Answer", "Article", "Assistant", "AssistantError", "Chunk", "Citation", "CorpusError", "IndexMismatch",
-    "IndexNotBuilt", "IngestReport", "InvalidDate", "InvalidQuestion", "ModelMissing", "Passage", "Settings",
+    "Answer", "Article", "Assistant", "AssistantError", "Chunk", "Citation", "CorpusError", "IndexBusy", "IndexCorrupt", "IndexMismatch",
+    "IndexNotBuilt", "IngestReport", "InvalidDate", "InvalidQuestion", "ModelMissing", "Passage", "Progress", "Settings",
     "StoreUnavailable", "answer", "evaluate",
 ]
 

@@ -64,6 +64,14 @@ def _no_alert() -> dict:
     return gr.update(value="", visible=False)
 
 
+def _lock() -> tuple[dict, dict]:
+    return gr.update(interactive=False), gr.update(interactive=False)
+
+
+def _unlock() -> tuple[dict, dict]:
+    return gr.update(interactive=True), gr.update(interactive=True)
+
+
 def _status(text: str) -> str:
     return f"*{html.escape(text)}*"
 
@@ -217,8 +225,12 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
 
         inputs = [box, chatbot, turns, as_of, since, until, outlet_box]
         outputs = [chatbot, turns, panel, alert, box]
-        box.submit(respond, inputs, outputs, api_visibility="private", concurrency_id="answer")
-        ask.click(respond, inputs, outputs, api_visibility="private", concurrency_id="answer")
+        # The question box is locked while an answer is made, and unlocked only once that
+        # event has finished: a question sent in between would be dropped by Gradio.
+        for trigger in (box.submit, ask.click):
+            (trigger(_lock, None, [box, ask], api_visibility="private", queue=False)
+             .then(respond, inputs, outputs, api_visibility="private", concurrency_id="answer")
+             .then(_unlock, None, [box, ask], api_visibility="private", queue=False))
         clear.click(new_chat, None, [chatbot, turns, panel, alert, box], api_visibility="private", queue=False)
         # The chat's own bin icon empties the chat: the sources go with it, or the turns would no longer line up.
         chatbot.clear(new_chat, None, [chatbot, turns, panel, alert, box], api_visibility="private", queue=False)

@@ -4,7 +4,9 @@
     ├── InvalidQuestion     the question is empty, too long or not text
     ├── InvalidDate         a date argument could not be read
     ├── IndexNotBuilt       no index at the configured place yet
-    ├── IndexMismatch       the index was built with another embedding model or chunking
+    ├── IndexMismatch       the index was built with another embedding model, chunking or project version
+    ├── IndexCorrupt        the index cannot be read (damaged files)
+    ├── IndexBusy           another ingest is writing to the index
     ├── ModelMissing        the embedding model cannot be found locally
     ├── StoreUnavailable    the Chroma server cannot be reached
     └── CorpusError         nothing readable was found in the given paths
@@ -31,6 +33,14 @@ class IndexNotBuilt(AssistantError):
 
 class IndexMismatch(AssistantError):
     """The index was built with a different embedding model or chunking."""
+
+
+class IndexCorrupt(AssistantError):
+    """The index files cannot be read: damaged, or written by an incompatible Chroma."""
+
+
+class IndexBusy(AssistantError):
+    """Another ingest holds the index's write lock."""
 
 
 class ModelMissing(AssistantError):

@@ -6,6 +6,8 @@ line) and the reason, so one broken file never costs the rest of the corpus.
 
 from __future__ import annotations
 
+import codecs
+import errno
 import gzip
 import hashlib
 import json
@@ -57,6 +59,9 @@ def discover(paths: Iterable[str | Path], root: Path | None = None) -> tuple[lis
 
     The root is the folder given, or a file's own folder, unless `root` holds them: then
     the ids are relative to `root`, so a file gets the same id however it is named.
+    Everything that is not read says why: unsupported types, folders that cannot be
+    listed, broken or looping symbolic links. Links to folders are not followed (a link
+    back up the tree would otherwise be walked forever); ingest the folder itself.
     """
     found: list[tuple[Path, Path]] = []
     skips: list[Skip] = []
@@ -64,11 +69,27 @@ def discover(paths: Iterable[str | Path], root: Path | None = None) -> tuple[lis
         path = Path(given).expanduser()
         base = root if root is not None and _absolute(path).is_relative_to(_absolute(root)) else None
         if path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                if any(part.startswith(".") for part in file.relative_to(path).parts):
-                    continue  # hidden files and folders (.git, .DS_Store) are not articles
-                if _suffix(file) in SUPPORTED_SUFFIXES:
-                    found.append((file, base or path))
+            walked: list[tuple[Path, Path]] = []
+
+            def unreadable(exc: OSError) -> None:
+                skips.append(Skip(str(exc.filename or path), f"cannot list this folder: {exc.strerror or exc}"))
+
+            for folder, dirs, files in os.walk(path, onerror=unreadable):
+                folder_path = Path(folder)
+                # Hidden files and folders (.git, .DS_Store) are not articles.
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for d in dirs:
+                    if (folder_path / d).is_symlink():
+                        skips.append(Skip(str(folder_path / d), "symbolic link to a folder, not followed; ingest the folder it points to"))
+                for name in sorted(files):
+                    if not name.startswith("."):
+                        walked.append((folder_path / name, base or path))
+            for file, file_root in walked:
+                skip = _not_a_readable_file(file)
+                if skip:
+                    skips.append(skip)
+                elif _suffix(file) in SUPPORTED_SUFFIXES:
+                    found.append((file, file_root))
                 else:
                     skips.append(Skip(str(file), f"unsupported file type {_suffix(file) or '(none)'}"))
         elif path.is_file():
@@ -77,8 +98,26 @@ def discover(paths: Iterable[str | Path], root: Path | None = None) -> tuple[lis
             else:
                 skips.append(Skip(str(path), f"unsupported file type {_suffix(path) or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}"))
         else:
-            skips.append(Skip(str(path), "no such file or folder"))
+            skips.append(_not_a_readable_file(path) or Skip(str(path), "not a regular file or folder"))
     return found, skips
+
+
+def _not_a_readable_file(path: Path) -> Skip | None:
+    """Why `path` cannot be read as a file, or None if it can be tried."""
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True)
+        except RuntimeError:
+            return Skip(str(path), "symbolic link loop")
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return Skip(str(path), "symbolic link loop")
+            return Skip(str(path), f"broken symbolic link (points to {os.readlink(path)})")
+    if not os.path.lexists(path):
+        return Skip(str(path), "no such file or folder")
+    if not path.is_file() and not path.is_dir():
+        return Skip(str(path), "not a regular file (a device, socket or pipe)")
+    return None
 
 
 def _hash(*parts: str) -> str:
@@ -89,21 +128,50 @@ def _hash(*parts: str) -> str:
     return h.hexdigest()[:32]
 
 
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+# Control characters other than tab, newline, form feed and carriage return: text has almost none.
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
 def _decode(data: bytes, where: str) -> str:
-    if b"\x00" in data[:4096]:
-        raise ValueError("binary file, not text")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValueError("not valid UTF-8 or Windows-1252 text")
+    """Text from bytes: a BOM decides (UTF-8/16/32), else UTF-8, else Windows-1252 (a superset of
+    Latin-1's printable range). Images and other binaries are refused, not decoded as noise."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise ValueError(f"starts with a {encoding.upper()} byte-order mark but is not valid {encoding.upper()} ({exc.reason} at byte {exc.start})") from exc
+    head = data[:4096]
+    if b"\x00" in head or (head and sum(head.count(bytes([c])) for c in _CONTROL) > len(head) * 0.05):
+        raise ValueError("binary data, not text (an image or another binary file with a text extension?)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise ValueError("not valid UTF-8 or Windows-1252/Latin-1 text") from exc
 
 
-def _read_bytes(path: Path) -> bytes:
-    data = path.read_bytes()
-    if path.name.lower().endswith(".gz"):
-        data = gzip.decompress(data)
+class TooLarge(ValueError):
+    """A single article bigger than the configured limit."""
+
+
+def _read_bytes(path: Path, limit: int | None = None) -> bytes:
+    """The file's bytes, decompressed for .gz; with `limit`, refuse more than that many bytes
+    without reading (or decompressing) the rest."""
+    gz = path.name.lower().endswith(".gz")
+    if limit is not None and not gz and path.stat().st_size > limit:
+        raise TooLarge(f"{path.stat().st_size / 1e6:.1f} MB is more than the {limit / 1e6:g} MB limit for one article (ASSISTANT_MAX_ARTICLE_MB); split it into articles, e.g. JSON Lines, or raise the limit")
+    if not gz:
+        return path.read_bytes()
+    with gzip.open(path, "rb") as f:
+        data = f.read(-1 if limit is None else limit + 1)
+    if limit is not None and len(data) > limit:
+        raise TooLarge(f"it decompresses to more than the {limit / 1e6:g} MB limit for one article (ASSISTANT_MAX_ARTICLE_MB)")
     return data
 
 
@@ -154,8 +222,8 @@ def make_article(
 # --- plain text and Markdown ----------------------------------------------------------
 
 
-def _read_text(path: Path, doc_id: str) -> Iterator[Article | Skip]:
-    text = _decode(_read_bytes(path), str(path))
+def _read_text(path: Path, doc_id: str, limit: int | None) -> Iterator[Article | Skip]:
+    text = _decode(_read_bytes(path, limit), str(path))
     title = ""
     if _suffix(path) in (".md", ".markdown"):
         front = _MD_FRONT_MATTER.match(text)
@@ -257,9 +325,9 @@ class _MainText(HTMLParser):
         self._buf.append(data)
 
 
-def _read_html(path: Path, doc_id: str) -> Iterator[Article | Skip]:
+def _read_html(path: Path, doc_id: str, limit: int | None) -> Iterator[Article | Skip]:
     parser = _MainText()
-    parser.feed(_decode(_read_bytes(path), str(path)))
+    parser.feed(_decode(_read_bytes(path, limit), str(path)))
     parser.close()
     parser._flush()
     blocks = parser.main_blocks if parser.main_blocks else parser.blocks
@@ -284,13 +352,15 @@ def _read_html(path: Path, doc_id: str) -> Iterator[Article | Skip]:
 _NO_TEXT = "no 'text' or 'body' field with text"
 
 
-def record_to_article(record: Any, fallback_id: str, path: str, where: str) -> Article | Skip:
+def record_to_article(record: Any, fallback_id: str, path: str, where: str, limit: int | None = None) -> Article | Skip:
     """One JSON object -> Article, or a Skip naming the missing or wrong field."""
     if not isinstance(record, dict):
         return Skip(where, f"expected a JSON object, got {type(record).__name__}")
     text = record.get("text", record.get("body"))
     if not isinstance(text, str) or not text.strip():
         return Skip(where, _NO_TEXT)
+    if limit is not None and len(text) > limit:
+        return Skip(where, f"the text has {len(text):,} characters, more than the {limit / 1e6:g} MB limit for one article (ASSISTANT_MAX_ARTICLE_MB)")
     doc_id = str(record.get("id") or fallback_id)
     article = make_article(
         doc_id,
@@ -305,7 +375,7 @@ def record_to_article(record: Any, fallback_id: str, path: str, where: str) -> A
     return article if article else Skip(where, "no article text left after removing page furniture")
 
 
-def _read_json(path: Path, doc_id: str) -> Iterator[Article | Skip]:
+def _read_json(path: Path, doc_id: str, limit: int | None) -> Iterator[Article | Skip]:
     try:
         data = json.loads(_decode(_read_bytes(path), str(path)))
     except json.JSONDecodeError as exc:
@@ -314,10 +384,10 @@ def _read_json(path: Path, doc_id: str) -> Iterator[Article | Skip]:
     records = data if isinstance(data, list) else [data]
     for i, record in enumerate(records):
         fallback = doc_id if len(records) == 1 else f"{doc_id}#{i}"
-        yield record_to_article(record, fallback, str(path), f"{path} [{i}]" if len(records) > 1 else str(path))
+        yield record_to_article(record, fallback, str(path), f"{path} [{i}]" if len(records) > 1 else str(path), limit)
 
 
-def _read_jsonl(path: Path, doc_id: str) -> Iterator[Article | Skip]:
+def _read_jsonl(path: Path, doc_id: str, limit: int | None) -> Iterator[Article | Skip]:
     raw = _read_bytes(path)
     no_text: list[Skip] = []
     any_article = False
@@ -330,7 +400,7 @@ def _read_jsonl(path: Path, doc_id: str) -> Iterator[Article | Skip]:
         except json.JSONDecodeError as exc:
             yield Skip(where, f"invalid JSON: {exc.msg}")
             continue
-        item = record_to_article(record, f"{doc_id}#{lineno}", str(path), where)
+        item = record_to_article(record, f"{doc_id}#{lineno}", str(path), where, limit)
         if isinstance(item, Skip) and item.reason == _NO_TEXT:
             no_text.append(item)
             continue
@@ -351,23 +421,33 @@ _READERS = {
 }
 
 
-def read_file(path: Path, root: Path) -> Iterator[Article | Skip]:
+def read_file(path: Path, root: Path, limit: int | None = None) -> Iterator[Article | Skip]:
     """Every article in one file (JSON Lines hold many), or Skips explaining what failed."""
     suffix = _suffix(path)
     rel = _absolute(path).relative_to(_absolute(root)).as_posix() if _absolute(path).is_relative_to(_absolute(root)) else path.name
     doc_id = _strip_suffix(rel, suffix)
     try:
-        yield from _READERS[suffix](path, doc_id)
-    except (OSError, ValueError, EOFError, gzip.BadGzipFile) as exc:
+        if path.stat().st_size == 0:
+            yield Skip(str(path), "empty file (0 bytes)")
+            return
+        yield from _READERS[suffix](path, doc_id, limit)
+    except TooLarge as exc:
+        yield Skip(str(path), f"too large: {exc}")
+    except OSError as exc:
+        yield Skip(str(path), f"unreadable: {exc.strerror or exc}" if not isinstance(exc, gzip.BadGzipFile) else f"unreadable: not a valid gzip file ({exc})")
+    except (ValueError, EOFError) as exc:
         yield Skip(str(path), f"unreadable: {exc}")
 
 
-def load_articles(paths: Iterable[str | Path], root: Path | None = None) -> tuple[list[Article], list[Skip]]:
-    """Read and clean every article under `paths`; duplicates of a doc id are skipped."""
+def load_articles(paths: Iterable[str | Path], root: Path | None = None, max_article_bytes: int | None = None) -> tuple[list[Article], list[Skip]]:
+    """Read and clean every article under `paths`; duplicates of a doc id are skipped.
+
+    An article file (or JSON record text) over `max_article_bytes` is skipped unread.
+    """
     files, skips = discover(paths, root)
     articles: dict[str, Article] = {}
-    for path, root in files:
-        for item in read_file(path, root):
+    for path, file_root in files:
+        for item in read_file(path, file_root, max_article_bytes):
             if isinstance(item, Skip):
                 skips.append(item)
             elif item.doc_id in articles:

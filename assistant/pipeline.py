@@ -67,13 +67,13 @@ class Assistant:
         Document ids are file paths relative to the folder given, or to `root` when it holds
         the paths (the chat's uploads use the corpus folder, so ids match a later ingest of it).
         """
-        with self._ingest_lock:
+        with self._ingest_lock, self.store.write_lock():
             return self._ingest([Path(p) for p in paths], prune, rebuild, progress, on_progress, Path(root) if root else None)
 
     def _ingest(self, paths: list[Path], prune: bool, rebuild: bool, progress: bool, on_progress: Callable[[int, int], None] | None,
                 root: Path | None) -> IngestReport:
         started = time.perf_counter()
-        articles, skips = load_articles(paths, root)
+        articles, skips = load_articles(paths, root, int(self.settings.max_article_mb * 1_000_000))
         report = IngestReport(skipped=[(s.where, s.reason) for s in skips])
         if not articles and not (prune and self.store.exists()):
             reasons = "; ".join(f"{w}: {r}" for w, r in report.skipped[:5]) or "no files found"

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(default=32, gt=0, description="Chunks embedded per batch.")
     embed_max_tokens: int = Field(default=256, gt=8, description="Tokens the embedding model reads; chunks are sized to fit.")
 
+    max_article_mb: float = Field(default=5.0, gt=0, description="Largest single article (a text or HTML file, or one JSON record's text) that ingest reads, in MB; bigger ones are skipped with a message.")
+
     # Chunking
     chunk_tokens: int = Field(default=200, gt=16, description="Chunk size in embedding-model tokens, title included.")
     chunk_overlap: int = Field(default=24, ge=0, description="Tokens shared by neighbouring chunks.")

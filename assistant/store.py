@@ -8,9 +8,16 @@ nothing lives beside it, a Chroma server works exactly like the on-disk store.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import logging
-from collections.abc import Collection, Iterable
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +34,7 @@ from llama_index.core.vector_stores.types import (
 from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from assistant.dates import day_number
-from assistant.errors import IndexMismatch, IndexNotBuilt, StoreUnavailable
+from assistant.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotBuilt, StoreUnavailable
 from assistant.types import Article, Chunk, Segment
 
 log = logging.getLogger(__name__)
@@ -114,8 +121,18 @@ class ChunkStore:
             if not create and not chroma_dir.exists():
                 raise IndexNotBuilt(f"No index at {self.index_dir} yet: run `assistant ingest corpus/` (or `python app.py`, which builds it).")
             chroma_dir.mkdir(parents=True, exist_ok=True)
-            self.client = chromadb.PersistentClient(path=str(chroma_dir), settings=_chroma_settings())
+            try:
+                self.client = chromadb.PersistentClient(path=str(chroma_dir), settings=_chroma_settings())
+            except Exception as exc:  # chromadb reports damaged files as several unrelated types
+                raise self._corrupt(exc) from exc
         return self.client
+
+    def _corrupt(self, exc: Exception) -> IndexCorrupt:
+        return IndexCorrupt(
+            f"The index at {self.location} cannot be read ({type(exc).__name__}: {exc}). It is damaged or was "
+            f"written by an incompatible Chroma version. Rebuild it: `assistant ingest --rebuild PATHS` "
+            f"(the articles are re-read from their files)."
+        )
 
     # --- collection and manifest ---------------------------------------------------
 
@@ -131,15 +148,30 @@ class ChunkStore:
         if self._collection is not None:
             return self._collection
         client = self._client(create)
-        names = {getattr(c, "name", c) for c in client.list_collections()}
-        if self.name not in names:
-            if not create:
-                raise IndexNotBuilt(f"The index at {self.location} has no articles yet: run `assistant ingest corpus/`.")
-            meta = {"schema": SCHEMA, **(manifest or {})}
-            self._collection = client.create_collection(self.name, metadata=meta, configuration={"hnsw": {"space": "cosine"}})
-        else:
-            self._collection = client.get_collection(self.name)
-        return self._collection
+        try:
+            names = {getattr(c, "name", c) for c in client.list_collections()}
+            if self.name not in names:
+                if not create:
+                    raise IndexNotBuilt(f"The index at {self.location} has no articles yet: run `assistant ingest corpus/`.")
+                meta = {"schema": SCHEMA, **(manifest or {})}
+                collection = client.create_collection(self.name, metadata=meta, configuration={"hnsw": {"space": "cosine"}})
+            else:
+                collection = client.get_collection(self.name)
+        except IndexNotBuilt:
+            raise
+        except Exception as exc:
+            if self.url:
+                raise StoreUnavailable(f"The Chroma server at {self.url} failed: {exc}") from exc
+            raise self._corrupt(exc) from exc
+        schema = (collection.metadata or {}).get("schema")
+        if schema != SCHEMA:
+            raise IndexMismatch(
+                f"The index at {self.location} was written by {'an older' if (schema or 0) < SCHEMA else 'a newer'} version "
+                f"of this project (index format {schema or 'unknown'}; this version reads format {SCHEMA}). "
+                f"Rebuild it: `assistant ingest --rebuild PATHS`."
+            )
+        self._collection = collection
+        return collection
 
     @property
     def manifest(self) -> dict[str, Any]:
@@ -155,13 +187,58 @@ class ChunkStore:
                     f"{expected.get(key)!r}. Use the same setting, another --index, or rebuild with `assistant ingest --rebuild`."
                 )
 
+    @contextmanager
+    def write_lock(self) -> Iterator[None]:
+        """Hold the index's write lock: a second writer is refused with IndexBusy, never interleaved.
+
+        An OS file lock (flock), so a writer killed with -9 releases it at once. For a Chroma
+        server the lock file is on this machine, keyed by server and collection: writers on
+        other machines are not seen (run ingests from one place).
+        """
+        if self.url:
+            key = hashlib.sha256(f"{self.url}|{self.name}".encode()).hexdigest()[:16]
+            path = Path(tempfile.gettempdir()) / f"news-assistant-{key}.lock"
+        else:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            path = self.index_dir / "ingest.lock"
+        with open(path, "a+", encoding="utf-8") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise IndexBusy(f"Another ingest ({holder}) is writing to the index at {self.location}; wait for it to finish, then run this again.") from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}, started {time.strftime('%Y-%m-%d %H:%M:%S')}")
+            handle.flush()
+            try:
+                yield
+            finally:
+                handle.seek(0)
+                handle.truncate()
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
     def drop(self) -> None:
-        """Delete the whole collection (for a rebuild)."""
-        client = self._client(create=True)
-        names = {getattr(c, "name", c) for c in client.list_collections()}
-        if self.name in names:
-            client.delete_collection(self.name)
+        """Delete the whole collection (for a rebuild), even when its files are damaged."""
         self._collection = None
+        try:
+            client = self._client(create=True)
+            names = {getattr(c, "name", c) for c in client.list_collections()}
+            if self.name in names:
+                client.delete_collection(self.name)
+        except Exception as exc:
+            if self.url or isinstance(exc, StoreUnavailable):
+                raise
+            # A damaged on-disk store cannot delete its own collection: remove its folder,
+            # which holds nothing but this index.
+            log.warning("index at %s unreadable (%s); removing its files to rebuild", self.index_dir, exc)
+            self.client = None
+            shutil.rmtree(self.index_dir / "chroma", ignore_errors=False)
+            # chromadb keeps one (here broken) system per path; forget it so the folder starts afresh.
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
 
     @property
     def vector_store(self) -> ChromaVectorStore:

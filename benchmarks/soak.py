@@ -1,0 +1,185 @@
+"""Soak test of the chat server: many simultaneous gradio_client conversations for a bounded time.
+
+Starts `python app.py` on 127.0.0.1 with a fresh index of the bundled corpus, then runs
+CLIENTS conversations at once, each asking the bundled questions (first questions and
+follow-ups with their history) in a loop until DURATION seconds have passed. Records every
+request's latency and error, and samples the server's resident memory every second.
+Writes a table to benchmarks/results/soak.md (and the figures to soak.json).
+
+    python benchmarks/soak.py                        # 50 conversations for 300 s
+    python benchmarks/soak.py --clients 20 --duration 60
+
+Only loopback traffic: the server and the clients are on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+CONVERSATIONS = [
+    [("Who ordered the strikes on militia facilities in eastern Syria?", "Biden"),
+     ("What did Russia say about the US strikes?", "condemn")],
+    [("Who is Igor Konashenkov?", "Konashenkov"),
+     ("What did he threaten to do?", "suppressed with all military means")],
+    [("Which Russian spokeswoman said Russia strongly condemns the US attack?", "Zakharova"),
+     ("What did Peskov urge the parties to do?", "de-escalate")],
+    [("Who won the 2022 FIFA World Cup?", None)],  # must be refused
+]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--duration", type=float, default=300.0, help="seconds of load (requests in flight then are let finish)")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = parser.parse_args()
+
+    from gradio_client import Client
+
+    work = Path(tempfile.mkdtemp(prefix="soak-"))
+    port = free_port()
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(work / "index"), "ASSISTANT_CORPUS_DIR": str(ROOT / "corpus")}
+    log = (work / "app.log").open("w")
+    server = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the app did not start; see {work / 'app.log'}")
+                time.sleep(0.5)
+        # One answer first, so start-up work (loading models, building BM25) is not in the figures.
+        Client(url, verbose=False).predict(CONVERSATIONS[0][0][0], api_name="/answer")
+
+        lock = threading.Lock()
+        latencies: list[float] = []
+        errors: list[str] = []
+        wrong: list[str] = []
+        memory: list[tuple[float, float]] = []
+        started = time.monotonic()
+        stop_at = started + args.duration
+
+        def sample_memory() -> None:
+            while time.monotonic() < stop_at + 5 and server.poll() is None:
+                memory.append((time.monotonic() - started, rss_mb(server.pid)))
+                time.sleep(1.0)
+
+        def conversation(i: int) -> None:
+            client = Client(url, verbose=False)
+            script = CONVERSATIONS[i % len(CONVERSATIONS)]
+            while time.monotonic() < stop_at:
+                history: list[str] = []
+                for question, expected in script:
+                    t0 = time.perf_counter()
+                    try:
+                        answer = client.predict(question, history=history, api_name="/answer")
+                    except Exception as exc:  # recorded, not raised: the soak goes on
+                        with lock:
+                            errors.append(f"{type(exc).__name__}: {exc}"[:200])
+                        continue
+                    elapsed = time.perf_counter() - t0
+                    ok = answer["refused"] if expected is None else (not answer["refused"] and expected.lower() in answer["text"].lower())
+                    with lock:
+                        latencies.append(elapsed)
+                        if not ok:
+                            wrong.append(question)
+                    history.append(question)
+
+        sampler = threading.Thread(target=sample_memory, daemon=True)
+        sampler.start()
+        threads = [threading.Thread(target=conversation, args=(i,)) for i in range(args.clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.monotonic() - started
+        sampler.join(timeout=10)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+    rss = [m for _, m in memory]
+    # Memory is "flat" when the second half of the run holds no more than the first half's peak + 5 %.
+    half = len(rss) // 2
+    first_peak = max(rss[:half]) if half else float("nan")
+    second_peak = max(rss[half:]) if half else float("nan")
+    figures = {
+        "clients": args.clients, "duration_s": args.duration, "wall_s": round(wall, 1),
+        "requests": len(latencies) + len(errors), "errors": len(errors), "wrong_answers": len(wrong),
+        "throughput_per_s": round(len(latencies) / wall, 2),
+        "latency_p50_s": round(percentile(latencies, 0.5), 2), "latency_p95_s": round(percentile(latencies, 0.95), 2),
+        "latency_mean_s": round(statistics.fmean(latencies), 2) if latencies else None,
+        "rss_start_mb": round(rss[0], 1) if rss else None, "rss_end_mb": round(rss[-1], 1) if rss else None,
+        "rss_peak_first_half_mb": round(first_peak, 1), "rss_peak_second_half_mb": round(second_peak, 1),
+        "memory_flat": bool(second_peak <= first_peak * 1.05) if half else None,
+        "error_examples": sorted(set(errors))[:5], "wrong_examples": sorted(set(wrong))[:5],
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "soak.json").write_text(json.dumps(figures, indent=2) + "\n")
+    table = "\n".join([
+        f"# Soak: {args.clients} simultaneous conversations for {args.duration:.0f} s",
+        "",
+        "| figure | result |",
+        "|---|---|",
+        f"| requests answered | {len(latencies)} in {wall:.0f} s ({figures['throughput_per_s']}/s) |",
+        f"| errors | {len(errors)} |",
+        f"| wrong answers | {len(wrong)} |",
+        f"| latency p50 / p95 (queueing included) | {figures['latency_p50_s']} / {figures['latency_p95_s']} s |",
+        f"| server memory (RSS) start / end | {figures['rss_start_mb']} / {figures['rss_end_mb']} MB |",
+        f"| RSS peak, first half / second half | {figures['rss_peak_first_half_mb']} / {figures['rss_peak_second_half_mb']} MB |",
+        f"| memory flat (second-half peak ≤ first-half peak + 5 %) | {'yes' if figures['memory_flat'] else 'no'} |",
+        "",
+        f"Server: `python app.py`, ASSISTANT_CHAT_CONCURRENCY default, bundled corpus, {os.cpu_count()} CPU cores.",
+    ])
+    (args.out / "soak.md").write_text(table + "\n")
+    print(table)
+    shutil.rmtree(work, ignore_errors=True)
+    if errors or wrong:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

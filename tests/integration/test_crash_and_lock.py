@@ -1,0 +1,141 @@
+"""Ingest under kill -9, two writers at once, and readers during a write.
+
+These run real `assistant ingest` processes over a slice of the RealTimeQA benchmark
+corpus (../shared/benchmarks, beside the clone) and check the index from a fresh process
+each time, as a user's next command would see it.
+"""
+
+import gzip
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS, ROOT
+
+pytestmark = pytest.mark.integration
+
+BENCH_CORPUS = ROOT.parent / "shared" / "benchmarks" / "rtqa-2023q1" / "corpus.jsonl.gz"
+ASSISTANT = [sys.executable, "-m", "assistant.cli"]
+
+CHECK = r"""
+import json, sys
+from assistant import Assistant
+bot = Assistant(index_dir=sys.argv[1])
+records = bot.store.articles()
+data = bot.store._get_all()
+positions = {}
+for m in data["metadatas"]:
+    positions.setdefault(m["doc_id"], []).append(int(m["position"]))
+print(json.dumps({
+    "count": bot.store.count(),
+    "ids": len(data["ids"]), "unique_ids": len(set(data["ids"])),
+    "articles": {d: [r.expected_chunks, r.stored_chunks] for d, r in records.items()},
+    "positions_ok": all(sorted(p) == list(range(len(p))) for p in positions.values()),
+    "manifest": bot.store.manifest,
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def bench_slice(tmp_path_factory) -> Path:
+    """The first 30 articles of the benchmark corpus, as JSON Lines (about 400 chunks)."""
+    out = tmp_path_factory.mktemp("bench") / "slice.jsonl"
+    with gzip.open(BENCH_CORPUS, "rt", encoding="utf-8") as src, out.open("w", encoding="utf-8") as dst:
+        for i, line in enumerate(src):
+            if i >= 30:
+                break
+            dst.write(line)
+    return out
+
+
+def check(index: Path) -> dict:
+    done = subprocess.run([sys.executable, "-c", CHECK, str(index)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def assert_consistent(state: dict, expected: set[str] | None = None) -> None:
+    assert state["ids"] == state["unique_ids"] == state["count"]  # no duplicate chunk
+    assert state["positions_ok"]  # each article's chunks are 0..n-1, once each
+    # Every stored article is whole: an interrupted write never leaves half an article.
+    assert all(expected_n == stored for expected_n, stored in state["articles"].values()), state["articles"]
+    assert sum(stored for _, stored in state["articles"].values()) == state["count"]  # no orphan chunk
+    if expected is not None:
+        assert set(state["articles"]) == expected
+    assert state["manifest"]["embed_model"].endswith("all-MiniLM-L6-v2") and state["manifest"]["schema"] == 1
+
+
+def ingest(index: Path, *paths: Path, **kw) -> subprocess.Popen:
+    return subprocess.Popen([*ASSISTANT, "--index", str(index), "ingest", "--quiet", *map(str, paths)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def test_kill_9_at_random_moments_then_rerun_leaves_a_complete_index(tmp_path, bench_slice):
+    ids = {json.loads(line)["id"] for line in bench_slice.read_text().splitlines()}
+    index = tmp_path / "index"
+    rng = random.Random()
+    seed = rng.randrange(10**6)
+    rng.seed(seed)
+    kills = []
+    for _ in range(4):
+        proc = ingest(index, bench_slice)
+        moment = rng.uniform(4.0, 30.0)
+        try:
+            proc.wait(timeout=moment)
+        except subprocess.TimeoutExpired:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            kills.append(round(moment, 1))
+        if index.exists() and (index / "chroma").exists():
+            state = check(index)  # usable after every kill, whatever was written so far
+            assert_consistent(state)
+    final = ingest(index, bench_slice)
+    out, err = final.communicate(timeout=900)
+    assert final.returncode == 0, f"seed {seed}, kills at {kills} s: {err[-2000:]}"
+    assert_consistent(check(index), ids)
+    # And a further run has nothing left to do.
+    again = subprocess.run([*ASSISTANT, "--index", str(index), "ingest", "--quiet", "--json", str(bench_slice)],
+                           capture_output=True, text=True, cwd=ROOT, timeout=600)
+    report = json.loads(again.stdout)
+    assert report["chunks_embedded"] == 0 and len(report["unchanged"]) == len(ids), (seed, kills)
+
+
+def test_a_second_ingest_is_refused_while_one_runs_and_readers_keep_answering(tmp_path, bench_slice):
+    index = tmp_path / "index"
+    first = subprocess.run([*ASSISTANT, "--index", str(index), "ingest", "--quiet", str(CORPUS)], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert first.returncode == 0, first.stderr
+
+    writer = ingest(index, bench_slice)
+    lock = index / "ingest.lock"
+    deadline = time.monotonic() + 120
+    while not (lock.exists() and lock.read_text().startswith("pid")):
+        assert writer.poll() is None and time.monotonic() < deadline, writer.stderr.read() if writer.poll() is not None else "no lock"
+        time.sleep(0.2)
+
+    second = subprocess.run([*ASSISTANT, "--index", str(index), "ingest", "--quiet", str(CORPUS)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert second.returncode == 1
+    assert f"Another ingest (pid {writer.pid}" in second.stderr and "wait for it to finish" in second.stderr
+
+    # A reader in another process answers from a consistent index while the write goes on.
+    answers = 0
+    while writer.poll() is None:
+        asked = subprocess.run([*ASSISTANT, "--index", str(index), "ask", "--json", "Who ordered the strikes on militia facilities in eastern Syria?"],
+                               capture_output=True, text=True, cwd=ROOT, timeout=300)
+        if writer.poll() is not None and answers:
+            break
+        assert asked.returncode == 0, asked.stderr[-2000:]
+        assert "Biden" in json.loads(asked.stdout)["text"]
+        answers += 1
+    assert writer.wait() == 0, writer.stderr.read()
+    assert answers >= 1
+    state = check(index)
+    assert_consistent(state)
+    assert len(state["articles"]) == 5 + 30
+    assert lock.read_text() == ""  # released, and no stale holder named
