@@ -53,3 +53,58 @@ def test_ingest_and_answer_through_a_chroma_server(chroma_server, tmp_path):
 def test_unreachable_server_is_a_clear_error():
     with pytest.raises(StoreUnavailable, match="chroma run"):
         Assistant(chroma_url=f"http://127.0.0.1:{free_port()}")
+
+
+def test_server_mode_end_to_end_reingest_prune_and_two_app_processes(chroma_server, tmp_path):
+    import json
+    import os
+    import urllib.request
+
+    from gradio_client import Client
+
+    from tests.conftest import ROOT
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    run = [sys.executable, "-m", "assistant.cli", "--chroma-url", chroma_server]
+    first = subprocess.run([*run, "ingest", "--json", "--quiet", str(corpus)], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert first.returncode == 0, first.stderr
+    assert len(json.loads(first.stdout)["added"]) == 5
+
+    # A changed file is re-embedded, a deleted one pruned, the rest left alone.
+    changed = corpus / "002_c7242acd748ee215.txt"
+    changed.write_text(changed.read_text() + "\n\nThe Kremlin later added that talks with Tehran would continue in Geneva.\n")
+    (corpus / "004_105bb92411439867.txt").unlink()
+    again = subprocess.run([*run, "ingest", "--json", "--quiet", "--prune", str(corpus)], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    report = json.loads(again.stdout)
+    assert report["updated"] == ["002_c7242acd748ee215"] and report["removed"] == ["004_105bb92411439867"]
+    assert len(report["unchanged"]) == 3
+
+    # Two chat processes share the one server: each answers from the same, updated index.
+    procs, urls = [], []
+    try:
+        for i in range(2):
+            port = free_port()
+            env = {**os.environ, "ASSISTANT_CHROMA_URL": chroma_server, "ASSISTANT_INDEX_DIR": str(tmp_path / f"unused-{i}")}
+            log = (tmp_path / f"app-{i}.log").open("w")
+            procs.append(subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
+            urls.append(f"http://127.0.0.1:{port}/")
+        for proc, url in zip(procs, urls):
+            deadline = time.monotonic() + 240
+            while True:
+                try:
+                    urllib.request.urlopen(url, timeout=5)
+                    break
+                except OSError:
+                    assert proc.poll() is None and time.monotonic() < deadline, "app did not start"
+                    time.sleep(0.5)
+        for url in urls:
+            client = Client(url, verbose=False)
+            assert "Geneva" in client.predict("Where would talks with Tehran continue?", api_name="/answer")["text"]
+            assert "Biden" in client.predict("Who ordered the strikes on militia facilities in eastern Syria?", api_name="/answer")["text"]
+            assert client.predict("What did Erdogan call on the international community to do about Idlib?", api_name="/answer")["refused"]
+        assert not any((tmp_path / f"unused-{i}").exists() for i in range(2))
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
