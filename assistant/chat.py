@@ -7,6 +7,7 @@ history and the answers behind the sources panel) in its own session state.
 
 from __future__ import annotations
 
+import ctypes
 import html
 import logging
 from pathlib import Path
@@ -24,6 +25,7 @@ from assistant.uploads import save_uploads, upload_dir
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
+_M_ARENA_MAX = -8  # mallopt's parameter number for the arena cap, from glibc's malloc.h
 EXAMPLES = [
     "Who ordered the strikes on militia facilities in eastern Syria?",
     "What did Russia say about the US strikes?",
@@ -265,8 +267,22 @@ def main(assistant: Assistant | None = None) -> None:
     serve(assistant)
 
 
+def limit_malloc_arenas(arenas: int) -> None:
+    """Cap glibc's malloc arenas. Gradio answers on a pool of threads, and glibc gives threads
+    arenas of their own that each keep their high-water mark, so memory creeps up for a long
+    time under load; a couple of shared arenas keep it flat. A no-op off glibc."""
+    if arenas <= 0:
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_ARENA_MAX, arenas)
+    except (OSError, AttributeError):
+        log.debug("mallopt unavailable; malloc arenas left as they are")
+
+
 def serve(assistant: Assistant) -> None:
     """Serve the chat page for `assistant` until interrupted."""
+    limit_malloc_arenas(assistant.settings.malloc_arenas)
     demo = build_ui(assistant)
     options = launch_options(assistant)
     print(f"Chat on http://{assistant.settings.host}:{assistant.settings.port}" + (" (login required)" if options["auth"] else ""), flush=True)
