@@ -328,17 +328,22 @@ class Extractor:
                 score=round(s.score, 4),
             ))
             parts.append(f"{s.text} [{number}]")
-        dates = sorted({c.published_at for c in citations if c.published_at}, reverse=True)
-        dated = [f"{_human_date(d)} [{', '.join(str(c.number) for c in citations if c.published_at == d)}]" for d in dates]
-        if len(dates) < len({c.number for c in citations}) and any(not c.published_at for c in citations):
-            dated.append(f"date unknown [{', '.join(str(c.number) for c in citations if not c.published_at)}]")
-        sources = self.templates.sources.substitute(dates="; ".join(dated))
+        sources = sources_line(citations, self.templates)
         text = self.templates.answer.substitute(sentences=" ".join(parts), sources=sources)
         return Answer(question=question, text=text, refused=False, citations=citations, standalone_question=standalone, as_of=as_of.isoformat() if as_of else "")
 
     def _refusal(self, as_of: dt.date | None) -> str:
         window = f" (in articles published up to {_human_date(as_of.isoformat())})" if as_of else ""
         return self.templates.refusal.substitute(window=window)
+
+
+def sources_line(citations: list[Citation], templates: Templates) -> str:
+    """When the cited articles were published: "Sources published: 19 April 2021 [1, 2]; date unknown [3]."."""
+    dates = sorted({c.published_at for c in citations if c.published_at}, reverse=True)
+    dated = [f"{_human_date(d)} [{', '.join(str(c.number) for c in citations if c.published_at == d)}]" for d in dates]
+    if any(not c.published_at for c in citations):
+        dated.append(f"date unknown [{', '.join(str(c.number) for c in citations if not c.published_at)}]")
+    return templates.sources.substitute(dates="; ".join(dated))
 
 
 def _human_date(iso: str) -> str:

@@ -31,7 +31,8 @@ def _assistant(ctx: click.Context, **overrides: Any):
 
     # `python app.py` runs `serve` on its own, without the group's options.
     opts = ctx.find_root().params
-    values = {"index_dir": Path(opts["index"]) if opts.get("index") else None, "chroma_url": opts.get("chroma_url"), **overrides}
+    values = {"index_dir": Path(opts["index"]) if opts.get("index") else None, "chroma_url": opts.get("chroma_url"),
+              "llm": opts.get("llm"), "llm_url": opts.get("llm_url"), "llm_model": opts.get("llm_model"), **overrides}
     return Assistant(settings=Settings().with_overrides(**values))
 
 
@@ -53,7 +54,10 @@ class _Group(click.Group):
 @click.option("--index", type=click.Path(file_okay=False), envvar="ASSISTANT_INDEX_DIR", help="Index folder (default: index/ of the project).")
 @click.option("--chroma-url", envvar="ASSISTANT_CHROMA_URL", help="Use a Chroma server instead of the on-disk index.")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False), default=None)
-def cli(index: str | None, chroma_url: str | None, log_level: str | None) -> None:
+@click.option("--llm", type=click.Choice(["extractive", "openai", "local"]), envvar="ASSISTANT_LLM", help="Who writes answers (default extractive).")
+@click.option("--llm-url", envvar="ASSISTANT_LLM_URL", help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (with --llm openai).")
+@click.option("--llm-model", envvar="ASSISTANT_LLM_MODEL", help="Model name to ask that server for.")
+def cli(index: str | None, chroma_url: str | None, log_level: str | None, llm: str | None, llm_url: str | None, llm_model: str | None) -> None:
     """Question answering over news articles, every claim cited to an exact passage."""
     configure_logging(log_level)
 

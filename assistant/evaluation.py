@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
-from assistant.text import contains_answer, content_terms, tokens
+from assistant.support import key_items
+from assistant.text import contains_answer
 
 KNOWN_FIELDS = {"id", "question", "answers", "match", "evidence", "as_of", "history", "type", "week", "source", "notes"}
 _CITE = re.compile(r"\s*\[(\d+(?:,\s*\d+)*)\]")
@@ -126,13 +127,6 @@ def is_correct(text: str, row: GoldRow) -> bool:
     return contains_answer(text, row.answers)
 
 
-def _key_items(sentence: str) -> set[str]:
-    """Terms a supporting passage must contain: content words, numbers and names."""
-    items = set(content_terms(sentence))
-    items |= {t for t in tokens(sentence) if any(ch.isdigit() for ch in t)}
-    return items
-
-
 def lexical_support(answer_text: str, citations: list[dict], min_share: float = 0.6) -> tuple[int, int]:
     """(supported, total) answer sentences: a sentence is supported when most of its key
     terms, numbers and names occur in the passage it cites. A lexical check, not entailment."""
@@ -142,11 +136,11 @@ def lexical_support(answer_text: str, citations: list[dict], min_share: float = 
     for m in re.finditer(r"(.+?)\[(\d+(?:,\s*\d+)*)\]", body):
         sentence = m.group(1).strip()
         numbers = [int(n) for n in m.group(2).split(",")]
-        items = _key_items(sentence)
+        items = key_items(sentence)
         if not items:
             continue
         total += 1
-        passage_items = set().union(*(_key_items(by_number.get(n, "")) for n in numbers))
+        passage_items = set().union(*(key_items(by_number.get(n, "")) for n in numbers))
         if len(items & passage_items) / len(items) >= min_share:
             supported += 1
     return supported, total

@@ -8,7 +8,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ class Assistant:
         self._retriever: Retriever | None = None
         self._checked = False
         self._retriever_lock = threading.Lock()
+        self._llm = None
         # One ingest at a time per process: the chat's uploads share this object.
         self._ingest_lock = threading.Lock()
 
@@ -223,10 +224,36 @@ class Assistant:
             until=day_number(said.until.isoformat()) if said.until else None,
         )
 
+    @property
+    def llm(self):
+        """The language model of a generative backend, loaded on first use (None for extractive)."""
+        if self.settings.llm == "extractive":
+            return None
+        with self._retriever_lock:
+            if self._llm is None:
+                from assistant.llm import make_llm
+
+                self._llm = make_llm(self.settings)
+            return self._llm
+
+    def _standalone(self, question: str, history: list[str]) -> str:
+        if history and self.settings.llm != "extractive":
+            from assistant.generate import condense_with_llm
+            from assistant.llm import LLMUnavailable
+
+            try:
+                rewritten = condense_with_llm(self.llm, self.templates, question, history, self.settings.max_question_chars)
+            except LLMUnavailable as exc:
+                log.warning("%s; follow-ups are resolved by rules", exc)
+                rewritten = None
+            if rewritten:
+                return rewritten
+        return condense(question, history)
+
     def _request(self, question: Any, history: Sequence[str] | None, as_of: Any, since: Any, until: Any, sources: Any) -> "_Request":
         question = self._check_question(question)
         as_of_d, scope = self._scope(as_of, since, until, sources)
-        standalone = condense(question, [h for h in (history or []) if isinstance(h, str)])
+        standalone = self._standalone(question, [h for h in (history or []) if isinstance(h, str)])
         return _Request(question, standalone, as_of_d, scope, self._preference(standalone, as_of_d))
 
     def retrieve(self, question: str, history: Sequence[str] | None = None, as_of: Any = None, since: Any = None, until: Any = None,
@@ -268,7 +295,20 @@ class Assistant:
         from assistant.entities import tagger_for
 
         extractor = Extractor(self.settings, self.templates, self.embedder.embed, retriever.idf, tagger_for(self.settings.ner_model).entities)
-        yield extractor.answer(req.question, req.standalone, passages, req.as_of)
+        extractive = extractor.answer(req.question, req.standalone, passages, req.as_of)
+        # A model is only asked when the articles support an answer at all: a refusal stays one.
+        if self.settings.llm == "extractive" or extractive.refused:
+            yield extractive
+            return
+        from assistant.generate import Writer
+        from assistant.llm import LLMUnavailable
+
+        try:
+            llm = self.llm
+        except LLMUnavailable as exc:
+            yield replace(extractive, notice=f"{exc} This answer quotes the articles instead.")
+            return
+        yield from Writer(self.settings, self.templates, llm, self.settings.llm).stream(req.question, req.standalone, passages, req.as_of, extractive)
 
     def article_text(self, doc_id: str) -> str:
         """The cleaned text of an indexed article, rebuilt from its chunks ("" if unknown)."""

@@ -16,6 +16,10 @@ REQUIRED = {
     "chat_source.md": {"number", "title", "date", "source"},
     "progress_searching.txt": {"question"},
     "progress_reading.txt": {"passages", "articles", "dates"},
+    "llm_system.txt": set(),
+    "llm_answer.txt": {"sources", "question", "date"},
+    "llm_source.txt": {"number", "title", "source", "date", "text"},
+    "llm_condense.txt": {"history", "question"},
 }
 
 
@@ -28,6 +32,10 @@ class Templates:
     chat_source: Template
     progress_searching: Template
     progress_reading: Template
+    llm_system: Template
+    llm_answer: Template
+    llm_source: Template
+    llm_condense: Template
 
 
 def _placeholders(template: Template) -> set[str]:

@@ -34,9 +34,11 @@ def to_markdown(answer: Answer, templates: Templates) -> str:
 
 def to_terminal(answer: Answer, templates: Templates) -> str:
     """The answer and its sources as plain text (Markdown emphasis removed)."""
+    notes = [answer.notice] if answer.notice else []
+    notes += [f"left out (not backed by its source): {u}" for u in answer.unsupported]
     if answer.refused or not answer.citations:
-        return answer.text
-    lines = [answer.text, ""]
+        return "\n".join([answer.text, *notes])
+    lines = [answer.text, *notes, ""]
     for c in answer.citations:
         lines.append(citation_line(c, templates).replace("**", "").replace("*", ""))
         lines.append(f"    {c.doc_id} characters {c.start}-{c.end}" + (f"  {c.url}" if c.url else ""))
@@ -62,8 +64,10 @@ def chat_markdown(answer: Answer, templates: Templates) -> str:
     go to the sources panel (`sources_panel`).
     """
     text = escape_markdown(answer.text)
+    notes = _notes(answer)
     if answer.refused or not answer.citations:
-        return "\n".join("> " + line if line else ">" for line in text.split("\n"))
+        quoted = "\n".join("> " + line if line else ">" for line in text.split("\n"))
+        return quoted + ("\n\n" + notes if notes else "")
     # The `[n]` markers stay plain text (so the copy button copies readable text); the
     # page's script turns them into links to the sources panel.
     text = _CITE.sub(r"[\1]", text)
@@ -74,7 +78,20 @@ def chat_markdown(answer: Answer, templates: Templates) -> str:
             source=f" — {escape_markdown(c.source)}" if c.source else "",
         )
         lines.append(line + "  ")  # two spaces: a Markdown line break
+    if notes:
+        lines += ["", notes]
     return "\n".join(lines).rstrip()
+
+
+def _notes(answer: Answer) -> str:
+    """What the reader should know about how the answer was made, in italics."""
+    notes = []
+    if answer.notice:
+        notes.append(answer.notice)
+    if answer.unsupported and not answer.refused:
+        n = len(answer.unsupported)
+        notes.append(f"{n} sentence{'s' if n != 1 else ''} written by the language model {'were' if n != 1 else 'was'} left out: not backed by {'their' if n != 1 else 'its'} cited source.")
+    return " ".join(f"*{escape_markdown(x)}*" for x in notes)
 
 
 @dataclass(frozen=True)

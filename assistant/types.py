@@ -114,6 +114,9 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     standalone_question: str = ""  # the question after resolving follow-up references
     as_of: str = ""
+    backend: str = "extractive"  # who wrote `text`: extractive, openai or local
+    notice: str = ""  # e.g. why a generative backend fell back to the extractive answer
+    unsupported: list[str] = field(default_factory=list)  # written sentences dropped: not backed by their citation
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as plain JSON-serialisable data."""
