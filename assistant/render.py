@@ -145,7 +145,8 @@ def sources_panel(turns: list[tuple[Answer, dict[str, Context]]], placeholder: s
         parts.append(f'<section class="src-turn{shown}" id="src-turn-{turn}">')
         parts.append(f'<h3 class="src-question">Sources for: {html.escape(answer.question)}</h3>')
         if not answer.citations:
-            parts.append('<p class="src-empty">No sources: the articles do not cover this question.</p>')
+            why = answer.notice or "the articles do not cover this question."
+            parts.append(f'<p class="src-empty">No sources: {html.escape(why)}</p>')
         for c in answer.citations:
             ctx = contexts.get(f"{c.number}", Context("", c.quote, ""))
             meta = " · ".join(html.escape(x) for x in (c.source, c.published_at or "date unknown") if x)
