@@ -45,6 +45,7 @@ class Assistant:
         self._checked = False
         self._retriever_lock = threading.Lock()
         self._llm = None
+        self._stats: tuple[int, dict[str, Any]] | None = None
         # One ingest at a time per process: the chat's uploads share this object.
         self._ingest_lock = threading.Lock()
 
@@ -99,6 +100,7 @@ class Assistant:
             report.removed = self._prune(paths, {a.doc_id for a in articles}, existing, skips)
         self._group_versions()
         self._retriever = None  # the BM25 index is rebuilt from the store on next use
+        self._stats = None
         report.seconds = time.perf_counter() - started
         return report
 
@@ -316,13 +318,21 @@ class Assistant:
         return "\n" * begin + text
 
     def stats(self) -> dict[str, Any]:
-        """Articles, stories, chunks, model and store of the index."""
+        """Articles, stories, chunks, model and store of the index.
+
+        Counting articles reads every chunk's metadata, which takes seconds on a large
+        index, so the figures are kept until the number of chunks changes (a cheap count;
+        another process's ingest changes it too).
+        """
+        count = self.store.count()
+        if self._stats is not None and self._stats[0] == count:
+            return dict(self._stats[1])
         records = self.store.articles()
         manifest = self.store.manifest
-        return {
+        stats = {
             "articles": len(records),
             "stories": len({r.story_id for r in records.values()}),
-            "chunks": self.store.count(),
+            "chunks": count,
             "embed_model": manifest.get("embed_model", ""),
             "chunk_tokens": manifest.get("chunk_tokens"),
             "chunk_overlap": manifest.get("chunk_overlap"),
@@ -332,6 +342,8 @@ class Assistant:
             "oldest": min((r.published_at for r in records.values() if r.published_at), default=""),
             "sources": dict(sorted(Counter(r.source for r in records.values() if r.source).items())),
         }
+        self._stats = (count, stats)
+        return dict(stats)
 
 
 @dataclass(frozen=True)
