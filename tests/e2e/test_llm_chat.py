@@ -13,7 +13,7 @@ def test_llm_answer_streams_in_the_chat(tmp_path, browser, llm_server):
     from gradio_client import Client
     from playwright.sync_api import expect
 
-    proc, url, _ = start_app(tmp_path, env_extra={"ASSISTANT_LLM": "openai", "ASSISTANT_LLM_URL": llm_server})
+    proc, url, _ = start_app(tmp_path, env_extra={"ASSISTANT_LLM": "openai", "ASSISTANT_LLM_URL": llm_server, "ASSISTANT_LLM_MAX_TOKENS": "128"})
     try:
         page = browser.new_page(viewport={"width": 1366, "height": 900})
         page.goto(url)

@@ -45,11 +45,11 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def bench_slice(tmp_path_factory) -> Path:
-    """The first 30 articles of the benchmark corpus, as JSON Lines (about 400 chunks)."""
+    """The first 20 articles of the benchmark corpus, as JSON Lines (about 280 chunks)."""
     out = tmp_path_factory.mktemp("bench") / "slice.jsonl"
     with gzip.open(BENCH_CORPUS, "rt", encoding="utf-8") as src, out.open("w", encoding="utf-8") as dst:
         for i, line in enumerate(src):
-            if i >= 30:
+            if i >= 20:
                 break
             dst.write(line)
     return out
@@ -84,9 +84,9 @@ def test_kill_9_at_random_moments_then_rerun_leaves_a_complete_index(tmp_path, b
     seed = rng.randrange(10**6)
     rng.seed(seed)
     kills = []
-    for _ in range(4):
+    for _ in range(3):
         proc = ingest(index, bench_slice)
-        moment = rng.uniform(4.0, 30.0)
+        moment = rng.uniform(4.0, 20.0)
         try:
             proc.wait(timeout=moment)
         except subprocess.TimeoutExpired:
@@ -137,5 +137,5 @@ def test_a_second_ingest_is_refused_while_one_runs_and_readers_keep_answering(tm
     assert answers >= 1
     state = check(index)
     assert_consistent(state)
-    assert len(state["articles"]) == 5 + 30
+    assert len(state["articles"]) == 5 + 20
     assert lock.read_text() == ""  # released, and no stale holder named

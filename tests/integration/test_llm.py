@@ -23,7 +23,7 @@ def assert_checked(answer: Answer) -> None:
 
 
 def test_openai_compatible_server_streams_and_every_kept_sentence_is_checked(built_assistant, llm_server):
-    bot = Assistant(index_dir=built_assistant.settings.index_dir, llm="openai", llm_url=llm_server, llm_model="smollm2")
+    bot = Assistant(index_dir=built_assistant.settings.index_dir, llm="openai", llm_url=llm_server, llm_model="smollm2", llm_max_tokens=128)
     events = list(bot.stream(QUESTION))
     writing = [e for e in events if isinstance(e, Progress) and e.stage == "writing"]
     assert len(writing) > 3 and writing[-1].text.startswith(writing[0].text)  # streamed, piece by piece
@@ -43,7 +43,7 @@ def test_the_stream_itself_through_llama_index(llm_server):
 
 
 def test_follow_up_is_condensed_by_the_model_or_by_rules(built_assistant, llm_server):
-    bot = Assistant(index_dir=built_assistant.settings.index_dir, llm="openai", llm_url=llm_server)
+    bot = Assistant(index_dir=built_assistant.settings.index_dir, llm="openai", llm_url=llm_server, llm_max_tokens=128)
     answer = bot.answer("What did he threaten to do?", history=["Who is Igor Konashenkov?"])
     assert answer.standalone_question and answer.standalone_question != ""
     assert_checked(answer)
