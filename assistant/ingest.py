@@ -424,7 +424,8 @@ _READERS = {
 def read_file(path: Path, root: Path, limit: int | None = None) -> Iterator[Article | Skip]:
     """Every article in one file (JSON Lines hold many), or Skips explaining what failed."""
     suffix = _suffix(path)
-    rel = _absolute(path).relative_to(_absolute(root)).as_posix() if _absolute(path).is_relative_to(_absolute(root)) else path.name
+    file, base = _absolute(path), _absolute(root)
+    rel = file.relative_to(base).as_posix() if file.is_relative_to(base) else path.name
     doc_id = _strip_suffix(rel, suffix)
     try:
         if path.stat().st_size == 0:

@@ -43,7 +43,8 @@ class Assistant:
         self.embedder = Embedder(self.settings.embed_model, self.settings.embed_batch_size, self.settings.embed_max_tokens)
         self._retriever: Retriever | None = None
         self._checked = False
-        self._retriever_lock = threading.Lock()
+        # Guards lazy loading of the retriever and the language model shared by the chat's threads.
+        self._load_lock = threading.Lock()
         self._llm = None
         self._stats: tuple[int, dict[str, Any]] | None = None
         # One ingest at a time per process: the chat's uploads share this object.
@@ -115,13 +116,15 @@ class Assistant:
         bar = tqdm(total=total, desc="Embedding chunks", unit="chunk", disable=not progress)
         done = 0
 
-        def advance(n: int) -> None:
-            bar.update(n)
-            advance.count += n
-            if on_progress:
-                on_progress(advance.count, total)
+        embedded = 0
 
-        advance.count = 0
+        def advance(n: int) -> None:
+            nonlocal embedded
+            bar.update(n)
+            embedded += n
+            if on_progress:
+                on_progress(embedded, total)
+
         if on_progress:
             on_progress(0, total)
         # Embed a few hundred chunks at a time: big enough for length-sorted batches,
@@ -173,7 +176,7 @@ class Assistant:
 
     @property
     def retriever(self) -> Retriever:
-        with self._retriever_lock:
+        with self._load_lock:
             if self._retriever is None:
                 if not self._checked:
                     self.store.open(create=False)
@@ -231,7 +234,7 @@ class Assistant:
         """The language model of a generative backend, loaded on first use (None for extractive)."""
         if self.settings.llm == "extractive":
             return None
-        with self._retriever_lock:
+        with self._load_lock:
             if self._llm is None:
                 from assistant.llm import make_llm
 
