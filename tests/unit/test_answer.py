@@ -48,7 +48,7 @@ def test_sentence_split_keeps_abbreviations_and_offsets():
      ("How many troops will NATO have?", "number"), ("When was the attack?", "date"),
      ("Which country hosted the summit?", "place"), ("What did Russia say?", "other"),
      ("He is a valued member of which team?", "org"), ("Which professional sports team was invited?", "org"),
-     ("In which month will the emergency end?", "date"), ("How much did prices rise?", "number")],
+     ("In which month will the emergency end?", "month"), ("Which film scored the most nominations?", "work"), ("Which celebrity showed off a baby bump?", "person"), ("How much did prices rise?", "number")],
 )
 def test_expected_type(question, kind):
     assert expected_type(question) == kind
