@@ -19,37 +19,11 @@ from llama_index.retrievers.bm25 import BM25Retriever
 
 from assistant.embedding import Embedder
 from assistant.settings import Settings
-from assistant.store import ChunkStore, StoredChunk, stitch
+from assistant.store import ChunkStore, Scope, StoredChunk, stitch
 from assistant.text import content_terms, jaccard
 from assistant.types import Passage
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which articles may be used: a publication-day window (inclusive day numbers, days
-    since 1970-01-01; None means open) and, when `sources` is not empty, only those outlets."""
-
-    since: int | None = None
-    until: int | None = None
-    sources: frozenset[str] = frozenset()
-
-    def admits(self, day: int, source: str | None = None) -> bool:
-        if self.until is not None and day > self.until:
-            return False
-        if self.since is not None and (day < 0 or day < self.since):
-            return False
-        if self.sources and source is not None and source not in self.sources:
-            return False
-        return True
-
-    def admits_chunk(self, metadata: dict) -> bool:
-        return self.admits(int(metadata.get("day", -1)), metadata.get("source", ""))
-
-    @property
-    def narrowed(self) -> bool:
-        return self.since is not None or self.until is not None or bool(self.sources)
 
 
 @dataclass(frozen=True)
@@ -150,7 +124,7 @@ class Retriever:
         """The top-k passages for `query`, best first: fused, time-weighted, near-duplicates collapsed."""
         k = k or self.settings.top_k
         n = self.settings.candidates
-        dense = self.store.query(self.embedder.embed_query(query), n, scope.since, scope.until, scope.sources)
+        dense = self.store.query(self.embedder.embed_query(query), n, scope)
         sparse = self._bm25_ranking(query, scope)
         fused: dict[str, float] = {}
         info: dict[str, StoredChunk] = {}
@@ -165,15 +139,21 @@ class Retriever:
         ranked = sorted(fused, key=lambda cid: -fused[cid])
         passages: list[Passage] = []
         kept_terms: list[set[str]] = []
+        covered: set[tuple[str, int]] = set()  # (doc, position) of chunks already inside a passage
         for cid in ranked:
             if not scope.admits_chunk(info[cid].metadata):
                 continue
+            meta = info[cid].metadata
+            where = (meta["doc_id"], int(meta.get("position", 0)))
+            if where in covered:
+                continue  # its text is already in a better-ranked passage, widened over it
             terms = set(content_terms(info[cid].text))
             # Syndicated copies and re-publications would otherwise fill the top-k with one story.
             if any(jaccard(terms, other) >= self.settings.duplicate_passage_jaccard for other in kept_terms):
                 continue
             kept_terms.append(terms)
             passages.append(self._widen(info[cid], fused[cid]))
+            covered.update((where[0], where[1] + d) for d in range(-self.settings.passage_neighbors, self.settings.passage_neighbors + 1))
             if len(passages) >= k:
                 break
         return self._with_preferred_twins(passages, scope)

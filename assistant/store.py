@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +84,32 @@ def _chroma_settings():
     from chromadb.config import Settings as ChromaSettings
 
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which articles may be used: a publication-day window (inclusive day numbers, days
+    since 1970-01-01; None means open) and, when `sources` is not empty, only those outlets."""
+
+    since: int | None = None
+    until: int | None = None
+    sources: frozenset[str] = frozenset()
+
+    def admits(self, day: int, source: str | None = None) -> bool:
+        if self.until is not None and day > self.until:
+            return False
+        if self.since is not None and (day < 0 or day < self.since):
+            return False
+        if self.sources and source is not None and source not in self.sources:
+            return False
+        return True
+
+    def admits_chunk(self, metadata: dict) -> bool:
+        return self.admits(int(metadata.get("day", -1)), metadata.get("source", ""))
+
+    @property
+    def narrowed(self) -> bool:
+        return self.since is not None or self.until is not None or bool(self.sources)
 
 
 class ChunkStore:
@@ -296,34 +322,28 @@ class ChunkStore:
         chunks = [StoredChunk(i, d, m) for i, d, m in zip(data["ids"], data["documents"], data["metadatas"])]
         return sorted(chunks, key=lambda c: int(c.metadata.get("position", 0)))
 
-    def query(self, embedding: np.ndarray, k: int, since_day: int | None = None, until_day: int | None = None,
-              sources: Collection[str] = ()) -> list[StoredChunk]:
-        """The k chunks nearest to `embedding` (cosine), within the date window and outlets."""
-        if since_day is None and until_day is None and not sources:
-            return self._query(embedding, k, None, None, ())
+    def query(self, embedding: np.ndarray, k: int, scope: Scope | None = None) -> list[StoredChunk]:
+        """The k chunks nearest to `embedding` (cosine) that the scope admits."""
+        if scope is None or not scope.narrowed:
+            return self._query(embedding, k, Scope())
         # A filtered search is several times slower than a plain one in Chroma, and the
         # window usually admits most of the nearest chunks: over-fetch, filter, and fall
         # back to the filtered search only when too few survive.
-        nearest = self._query(embedding, k * 4, None, None, ())
-        inside = [
-            c for c in nearest
-            if (until_day is None or int(c.metadata.get("day", -1)) <= until_day)
-            and (since_day is None or int(c.metadata.get("day", -1)) >= since_day)
-            and (not sources or c.metadata.get("source", "") in sources)
-        ]
+        nearest = self._query(embedding, k * 4, Scope())
+        inside = [c for c in nearest if scope.admits_chunk(c.metadata)]
         if len(inside) >= k or len(nearest) < k * 4:
             return inside[:k]
-        return self._query(embedding, k, since_day, until_day, sources)
+        return self._query(embedding, k, scope)
 
-    def _query(self, embedding: np.ndarray, k: int, since_day: int | None, until_day: int | None, sources: Collection[str]) -> list[StoredChunk]:
+    def _query(self, embedding: np.ndarray, k: int, scope: Scope) -> list[StoredChunk]:
         filters = []
-        if until_day is not None:
+        if scope.until is not None:
             # Undated articles are stored as day -1, so they pass an upper bound.
-            filters.append(MetadataFilter(key="day", value=until_day, operator=FilterOperator.LTE))
-        if since_day is not None:
-            filters.append(MetadataFilter(key="day", value=since_day, operator=FilterOperator.GTE))
-        if sources:
-            filters.append(MetadataFilter(key="source", value=sorted(sources), operator=FilterOperator.IN))
+            filters.append(MetadataFilter(key="day", value=scope.until, operator=FilterOperator.LTE))
+        if scope.since is not None:
+            filters.append(MetadataFilter(key="day", value=scope.since, operator=FilterOperator.GTE))
+        if scope.sources:
+            filters.append(MetadataFilter(key="source", value=sorted(scope.sources), operator=FilterOperator.IN))
         query = VectorStoreQuery(
             query_embedding=embedding.tolist(), similarity_top_k=k,
             filters=MetadataFilters(filters=filters) if filters else None,

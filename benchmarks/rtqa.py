@@ -70,6 +70,15 @@ def main() -> None:
         hits.append(hit)
         per_source[row.get("source", "?")].append(by_id[row["id"]].first_sentence_correct)
 
+    groups = evidence_groups(corpus, rows)
+    by_group: dict[str, list[bool]] = defaultdict(list)
+    by_period: dict[str, list[bool]] = defaultdict(list)
+    for row in rows:
+        ok = by_id[row["id"]].first_sentence_correct
+        by_group[groups[row["id"]]].append(ok)
+        # Two periods, to see that a change helps questions it was not looked at on.
+        by_period["Jan 6 - Feb 10" if row.get("week", "") < "20230217" else "Feb 17 - Mar 31"].append(ok)
+
     baseline = None
     if not args.skip_baseline:
         sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -91,6 +100,8 @@ def main() -> None:
         "ingest_seconds_plain_llamaindex": (baseline or {}).get("ingest_seconds"),
         "chunks": evaluation.meta["index"]["chunks"],
         "accuracy_by_source": {k: round(sum(v) / len(v), 4) for k, v in sorted(per_source.items())},
+        "accuracy_by_evidence": {k: {"questions": len(v), "accuracy": round(sum(v) / len(v), 4)} for k, v in sorted(by_group.items())},
+        "accuracy_by_period": {k: {"questions": len(v), "accuracy": round(sum(v) / len(v), 4)} for k, v in sorted(by_period.items())},
         "git_commit": evaluation.meta["git_commit"],
     }
     args.out.mkdir(parents=True, exist_ok=True)
@@ -105,10 +116,46 @@ def main() -> None:
         f"| latency per answer p50 / p95 | {figures['latency_p50_ms']} / {figures['latency_p95_ms']} ms | — |",
         f"| ingest time | {figures['ingest_seconds'] or 'reused'} s ({figures['chunks']} chunks) | {figures['ingest_seconds_plain_llamaindex'] or 'not run'} s |",
     ]
+    table += ["", "| where the gold answer string occurs in the corpus (articles up to the question's as-of day) | questions | accuracy |", "|---|---|---|"]
+    table += [f"| {GROUP_LABELS[k]} | {v['questions']} | {v['accuracy']} |" for k, v in figures["accuracy_by_evidence"].items()]
+    table += ["", "Accuracy by period: " + ", ".join(f"{k}: {v['accuracy']} ({v['questions']} questions)" for k, v in figures["accuracy_by_period"].items())]
     table += ["", "Accuracy by question source: " + ", ".join(f"{k} {v}" for k, v in figures["accuracy_by_source"].items()),
               f"Commit {figures['git_commit']}; GPT-3 + Google search scored 0.397 on the same questions, RAG-T5 + Google 0.156."]
     (args.out / "rtqa-2023q1.md").write_text("\n".join(table) + "\n")
     print("\n".join(table))
+
+
+GROUP_LABELS = {
+    "recent": "in an article from the 8 days before the question",
+    "older": "only in older articles",
+    "absent": "in no article published by then",
+}
+
+
+def evidence_groups(corpus: Path, rows: list[dict]) -> dict[str, str]:
+    """Where each question's gold answer string can be found, which bounds what retrieval can do.
+
+    Quiz answers are often common words ("May", "China"): "older" questions mostly match an
+    unrelated article, so their ceiling is far below 1.
+    """
+    import datetime as dt
+    import gzip
+
+    from assistant.text import normalize_answer
+
+    articles = []
+    with gzip.open(corpus, "rt", encoding="utf-8") as f:
+        for line in f:
+            a = json.loads(line)
+            if a.get("published_at"):
+                articles.append((dt.date.fromisoformat(a["published_at"][:10]), normalize_answer(a.get("title", "") + " " + a.get("text", ""))))
+    out = {}
+    for row in rows:
+        as_of = dt.date.fromisoformat(row["as_of"])
+        golds = [g for g in (normalize_answer(x) for x in row["answers"]) if g]
+        ages = [(as_of - day).days for day, text in articles if day <= as_of and any(g in text for g in golds)]
+        out[row["id"]] = "absent" if not ages else ("recent" if min(ages) <= 8 else "older")
+    return out
 
 
 if __name__ == "__main__":

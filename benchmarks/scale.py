@@ -35,15 +35,12 @@ server started for each size is stopped even on error (and dies with its parent)
 from __future__ import annotations
 
 import argparse
-import ctypes
 import datetime as dt
 import gc
 import json
 import os
 import pickle
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -55,6 +52,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "benchmarks" / "rtqa-2023q1"
 sys.path.insert(0, str(ROOT))
+
+from tests.processes import start_chroma, stop  # noqa: E402
 
 COLLECTION = "news"
 K = 40  # Settings.candidates: what Retriever asks the store for
@@ -96,12 +95,6 @@ def timed(fn, *args, **kwargs):
 
 def gb(n: float) -> str:
     return f"{n / 1e9:.2f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def forget_chroma_clients() -> None:
@@ -208,7 +201,7 @@ def batches(src: dict, n: int, batch: int, noise: float, seed: int):
     rng = np.random.default_rng(seed)
     for begin in range(0, n, batch):
         idx = range(begin, min(n, begin + batch))
-        ids, docs, metas, vecs = [], [], [], []
+        ids, docs, metas = [], [], []
         for i in idx:
             j, copy = i % real, i // real
             if copy == 0:
@@ -230,46 +223,18 @@ def batches(src: dict, n: int, batch: int, noise: float, seed: int):
 # --- one size (run in its own process) -----------------------------------------------------
 
 def start_server(path: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    """`chroma run` on 127.0.0.1; it gets SIGTERM if this process dies (PR_SET_PDEATHSIG)."""
-    port = free_port()
-    libc = ctypes.CDLL("libc.so.6", use_errno=True)
-
-    def die_with_parent() -> None:
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-
-    chroma = Path(sys.executable).parent / "chroma"
-    proc = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=log.open("w"), stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
-    url = f"http://127.0.0.1:{port}"
-    import urllib.request
-
-    deadline = time.time() + 300
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"chroma run exited with {proc.returncode}: {log.read_text()[-2000:]}")
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2).read()
-            return proc, url
-        except Exception:
-            time.sleep(0.5)
-    proc.kill()
-    raise RuntimeError("chroma run did not answer within 300 s")
+    return start_chroma(path, log)
 
 
 def stop_server(proc: subprocess.Popen | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    stop(proc)
 
 
 def dense_latencies(store, questions: list[dict]) -> dict:
     """Unfiltered and as-of-filtered `ChunkStore.query` latencies (+ how often the filtered
     query had to fall back to Chroma's filtered search)."""
+    from assistant.store import Scope
+
     calls = {"n": 0}
     inner = store._query
 
@@ -284,7 +249,7 @@ def dense_latencies(store, questions: list[dict]) -> dict:
         plain.append(t)
         ids.append([h.chunk_id for h in hits])
         before = calls["n"]
-        _, t = timed(store.query, q["vector"], K, None, q["until_day"])
+        _, t = timed(store.query, q["vector"], K, Scope(until=q["until_day"]))
         filtered.append(t)
         fallbacks += calls["n"] - before > 1
     del store._query
@@ -488,7 +453,7 @@ def render(results: list[dict], args, wall: float) -> str:
         return "—" if a == "—" else f"{a} / {b}"
 
     lines = [
-        f"# Scale benchmark: latency and cost as the store grows",
+        "# Scale benchmark: latency and cost as the store grows",
         "",
         f"Command: `python benchmarks/scale.py {' '.join(sys.argv[1:])}`; {dt.date.today()}, "
         f"{os.cpu_count()} cores; total wall time {wall / 60:.1f} min. Latencies in ms over {args.questions} RealTimeQA "

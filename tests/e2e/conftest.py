@@ -3,41 +3,24 @@
 import os
 import shutil
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, ROOT, free_port
+from tests import processes
+from tests.conftest import CORPUS, ROOT
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = ROOT / "tests" / "output" / "e2e"
 
 
 def start_app(tmp: Path, *extra: str, env_extra: dict | None = None) -> tuple[subprocess.Popen, str, Path]:
+    """`python app.py` over a copy of the bundled corpus, with its index in `tmp`."""
     corpus = tmp / "corpus"
     shutil.copytree(CORPUS, corpus)
-    port = free_port()
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(tmp / "index"), "ASSISTANT_CORPUS_DIR": str(corpus), **(env_extra or {})}
-    log_path = tmp / "app.log"
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *extra], cwd=ROOT, env=env,
-                            stdout=log_path.open("w"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 240
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if response.status == 200:
-                    return proc, url, corpus
-        except OSError as exc:
-            if getattr(exc, "code", None) == 401:  # a login page answers too
-                return proc, url, corpus
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"the app did not start:\n{log_path.read_text()[-3000:]}")
-        time.sleep(0.5)
+    proc, url = processes.start_app(env, tmp / "app.log", *extra)
+    return proc, url, corpus
 
 
 @pytest.fixture(scope="session")
@@ -47,8 +30,7 @@ def app(tmp_path_factory):
     # The first run built the index from the bundled corpus.
     assert any((tmp / "index").iterdir())
     yield url, corpus
-    proc.terminate()
-    proc.wait(timeout=30)
+    processes.stop(proc)
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from tests import processes
 from tests.e2e.conftest import shot, start_app
 
 pytestmark = pytest.mark.e2e
@@ -40,5 +41,4 @@ def test_llm_answer_streams_in_the_chat(tmp_path, browser, llm_server):
         assert answer["backend"] == "openai" and (answer["refused"] or answer["citations"])
         page.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        processes.stop(proc)

@@ -5,22 +5,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tests import processes
+from tests.conversations import CONVERSATIONS
 from tests.e2e.conftest import shot, start_app
 
 pytestmark = pytest.mark.e2e
-
-# Two-turn conversations over the bundled corpus: (question, words the answer must hold).
-CONVERSATIONS = [
-    [("Who ordered the strikes on militia facilities in eastern Syria?", "Biden"),
-     ("What did Russia say about the US strikes?", "condemn")],
-    [("Who is Igor Konashenkov?", "Konashenkov"),
-     ("What did he threaten to do?", "suppressed with all military means")],
-    [("Which Russian spokeswoman said Russia strongly condemns the US attack?", "Zakharova"),
-     ("What did Peskov urge the parties to do?", "de-escalate")],
-    [("Which militia groups used the facilities targeted by the strikes?", "Kata'ib Hezbollah"),
-     ("Who gave the go-ahead for the retaliation against Iran?", "Biden")],
-]
-
 
 def converse(url: str, script: list[tuple[str, str]]) -> list[tuple[str, dict, float]]:
     from gradio_client import Client
@@ -89,5 +78,4 @@ def test_login_upload_limit_and_local_address(tmp_path, browser):
         # The password never reaches the log.
         assert "s3cret-pass" not in (tmp_path / "app.log").read_text()
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        processes.stop(proc)

@@ -3,38 +3,21 @@
 import shutil
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
 from assistant import Assistant, StoreUnavailable
-from tests.conftest import CORPUS, free_port
+from tests.conftest import CORPUS
+from tests.processes import free_port, start_app, start_chroma, stop
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def chroma_server(tmp_path):
-    port = free_port()
-    exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    proc = subprocess.Popen([exe, "run", "--path", str(tmp_path / "server-data"), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import chromadb
-
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            chromadb.HttpClient(host="127.0.0.1", port=port).heartbeat()
-            break
-        except Exception:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("chroma run did not start")
-            time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=30)
+    proc, url = start_chroma(tmp_path / "server-data", tmp_path / "chroma.log")
+    yield url
+    stop(proc)
 
 
 def test_ingest_and_answer_through_a_chroma_server(chroma_server, tmp_path):
@@ -58,7 +41,6 @@ def test_unreachable_server_is_a_clear_error():
 def test_server_mode_end_to_end_reingest_prune_and_two_app_processes(chroma_server, tmp_path):
     import json
     import os
-    import urllib.request
 
     from gradio_client import Client
 
@@ -84,20 +66,10 @@ def test_server_mode_end_to_end_reingest_prune_and_two_app_processes(chroma_serv
     procs, urls = [], []
     try:
         for i in range(2):
-            port = free_port()
             env = {**os.environ, "ASSISTANT_CHROMA_URL": chroma_server, "ASSISTANT_INDEX_DIR": str(tmp_path / f"unused-{i}")}
-            log = (tmp_path / f"app-{i}.log").open("w")
-            procs.append(subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT))
-            urls.append(f"http://127.0.0.1:{port}/")
-        for proc, url in zip(procs, urls):
-            deadline = time.monotonic() + 240
-            while True:
-                try:
-                    urllib.request.urlopen(url, timeout=5)
-                    break
-                except OSError:
-                    assert proc.poll() is None and time.monotonic() < deadline, "app did not start"
-                    time.sleep(0.5)
+            proc, url = start_app(env, tmp_path / f"app-{i}.log")
+            procs.append(proc)
+            urls.append(url)
         for url in urls:
             client = Client(url, verbose=False)
             assert "Geneva" in client.predict("Where would talks with Tehran continue?", api_name="/answer")["text"]
@@ -106,5 +78,4 @@ def test_server_mode_end_to_end_reingest_prune_and_two_app_processes(chroma_serv
         assert not any((tmp_path / f"unused-{i}").exists() for i in range(2))
     finally:
         for proc in procs:
-            proc.terminate()
-            proc.wait(timeout=30)
+            stop(proc)
