@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     share: bool = Field(default=False, description="Also publish the chat through a public Gradio share link (off: the page is only on `host`).")
     max_upload_mb: float = Field(default=20.0, gt=0, description="Largest article file the chat page accepts, in MB.")
     chat_concurrency: int = Field(default=2, gt=0, description="Questions the chat answers at the same time (more wait in Gradio's queue).")
-    malloc_arenas: int = Field(default=2, ge=0, description="glibc malloc arenas of the chat server (0: glibc's default of 8 per core). Few arenas keep memory flat when many worker threads answer in turn.")
+    malloc_arenas: int = Field(default=2, ge=0, description="glibc malloc arenas of the chat server (0: glibc's default of 8 per core). Few arenas keep less idle memory when many worker threads answer in turn.")
     malloc_trim_seconds: float = Field(default=5.0, ge=0, description="Seconds between hand-backs of freed memory to the system by the chat server (glibc's malloc_trim; 0: never). Without them the resident size keeps growing under load although the memory in use does not.")
     context_chars: int = Field(default=700, gt=50, description="Characters of the surrounding paragraph shown around a quote in the sources panel.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING", description="Log level of the assistant's own messages.")
