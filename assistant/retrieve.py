@@ -139,21 +139,15 @@ class Retriever:
         ranked = sorted(fused, key=lambda cid: -fused[cid])
         passages: list[Passage] = []
         kept_terms: list[set[str]] = []
-        covered: set[tuple[str, int]] = set()  # (doc, position) of chunks already inside a passage
         for cid in ranked:
             if not scope.admits_chunk(info[cid].metadata):
                 continue
-            meta = info[cid].metadata
-            where = (meta["doc_id"], int(meta.get("position", 0)))
-            if where in covered:
-                continue  # its text is already in a better-ranked passage, widened over it
             terms = set(content_terms(info[cid].text))
             # Syndicated copies and re-publications would otherwise fill the top-k with one story.
             if any(jaccard(terms, other) >= self.settings.duplicate_passage_jaccard for other in kept_terms):
                 continue
             kept_terms.append(terms)
             passages.append(self._widen(info[cid], fused[cid]))
-            covered.update((where[0], where[1] + d) for d in range(-self.settings.passage_neighbors, self.settings.passage_neighbors + 1))
             if len(passages) >= k:
                 break
         return self._with_preferred_twins(passages, scope)
