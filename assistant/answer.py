@@ -50,7 +50,7 @@ _PERSON_NOUN = re.compile(
     r"player|actor|actress|singer|ceo|politician|senator|governor|judge|chief|secretary|general|commander|author|"
     r"rapper|star|coach|founder|journalist|lawmaker|mayor|prince|princess|king|queen|pope|candidate|celebrity|celebrities|"
     r"athlete|quarterback|musician|artist|comedian|host|astronaut|billionaire|influencer|director|producer|activist|"
-    r"golfer|driver|pitcher|rapper|entrepreneur|executive|chancellor|ambassador|heir|rival|nominee)s?\b"
+    r"golfer|driver|pitcher|entrepreneur|executive|chancellor|ambassador|heir|rival|nominee)s?\b"
 )
 
 
@@ -300,6 +300,7 @@ class Extractor:
         asked = set(content_terms(standalone))
         tagged = self.entities([s.text for s in sentences]) if self.entities else None
         top_passage = max(p.score for p in passages) or 1.0
+        c = self.settings
         for i, (s, sim) in enumerate(zip(sentences, sims)):
             lexical = self._coverage(key, s.terms)
             # The sentence before often names what this one is about ("... in Erbil. A militia claimed it.").
@@ -314,7 +315,6 @@ class Extractor:
             # A sentence without the kind of thing asked for cannot answer, however similar.
             # The passage's rank carries retrieval's evidence, recency included.
             prior = s.passage.score / top_passage
-            c = self.settings
             relevance = c.sentence_similarity_weight * max(sim, 0.0) + c.sentence_terms_weight * lexical + c.sentence_context_weight * context + c.sentence_rank_weight * prior
             s.score = float(relevance * (1.0 - c.answer_type_weight * (1.0 - typed)) * (1.0 - c.new_info_weight * (1.0 - new_info)))
 

@@ -222,14 +222,6 @@ def batches(src: dict, n: int, batch: int, noise: float, seed: int):
 
 # --- one size (run in its own process) -----------------------------------------------------
 
-def start_server(path: Path, log: Path) -> tuple[subprocess.Popen, str]:
-    return start_chroma(path, log)
-
-
-def stop_server(proc: subprocess.Popen | None) -> None:
-    stop(proc)
-
-
 def dense_latencies(store, questions: list[dict]) -> dict:
     """Unfiltered and as-of-filtered `ChunkStore.query` latencies (+ how often the filtered
     query had to fall back to Chroma's filtered search)."""
@@ -412,7 +404,7 @@ def run_size(args) -> None:
 
         # 5. dense, server mode
         guard.step = "server"
-        server, url = start_server(index / "chroma", args.workdir / f"chroma-{n}.log")
+        server, url = start_chroma(index / "chroma", args.workdir / f"chroma-{n}.log")
         remote = ChunkStore(index, COLLECTION, url=url)
         _, t = timed(remote.query, questions[0]["vector"], K)
         res["server_first_query_s"] = round(t, 2)
@@ -425,7 +417,7 @@ def run_size(args) -> None:
             [len(set(a) & set(b)) / max(1, len(a)) for a, b in zip(embedded_ids, server_ids)])), 3)
         save()
     finally:
-        stop_server(server)
+        stop(server)
         forget_chroma_clients()
         if not args.keep:
             shutil.rmtree(index.parent, ignore_errors=True)

@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import free_port, start, stop
+from tests.processes import ROOT, free_port, start, stop
 
-ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 GOLD = CORPUS / "gold.jsonl"
 

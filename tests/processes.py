@@ -69,9 +69,9 @@ def stop(proc: subprocess.Popen | None) -> None:
 
 def start_app(env: Mapping[str, str], log_path: Path, *args: str) -> tuple[subprocess.Popen, str]:
     """`python app.py` on a free port (the first start builds the index); returns it and its URL."""
-    url = f"http://127.0.0.1:{free_port()}/"
-    port = url.rsplit(":", 1)[1].strip("/")
-    proc = start([sys.executable, "app.py", "--port", port, *args], url, log_path, env=env, cwd=ROOT)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    proc = start([sys.executable, "app.py", "--port", str(port), *args], url, log_path, env=env, cwd=ROOT)
     return proc, url
 
 
