@@ -8,7 +8,7 @@ import pytest
 
 from assistant import Assistant, StoreUnavailable
 from tests.conftest import CORPUS
-from tests.processes import free_port, start_app, start_chroma, stop
+from tests.processes import ROOT, free_port, start_app, start_chroma, stop
 
 pytestmark = pytest.mark.integration
 
@@ -44,7 +44,6 @@ def test_server_mode_end_to_end_reingest_prune_and_two_app_processes(chroma_serv
 
     from gradio_client import Client
 
-    from tests.conftest import ROOT
 
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
