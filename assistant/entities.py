@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 
 log = logging.getLogger(__name__)
@@ -18,17 +19,29 @@ Entity = tuple[str, str]  # (text, label), labels as spaCy's OntoNotes set: PERS
 
 
 class EntityTagger:
-    """Entities of short texts, with a cache: the same sentences come back question after question."""
+    """Entities of short texts, with a bounded least-recently-used cache of its own: the same
+    sentences come back question after question, and a long-running server must not grow."""
 
-    def __init__(self, package: str) -> None:
+    def __init__(self, package: str, cache_size: int) -> None:
         self.package = package
+        self.cache_size = cache_size
         self._nlp = None
         self._failed = not package
+        # One lock for loading, tagging and the cache: spaCy's pipe is not thread-safe, and a
+        # lookup must never see an entry evicted by another thread half-way.
         self._lock = threading.Lock()
+        self._cache: OrderedDict[str, list[Entity]] = OrderedDict()
 
     @property
     def available(self) -> bool:
         return self._load() is not None
+
+    @property
+    def cached(self) -> int:
+        return len(self._cache)
+
+    def is_cached(self, text: str) -> bool:
+        return text in self._cache
 
     def _load(self):
         if self._nlp is None and not self._failed:
@@ -47,25 +60,24 @@ class EntityTagger:
         nlp = self._load()
         if nlp is None:
             return None
-        missing = [t for t in dict.fromkeys(texts) if t not in _cache]
-        if missing:
-            with self._lock:
-                for text, doc in zip(missing, nlp.pipe(missing, batch_size=64)):
-                    _cache[text] = [(e.text, e.label_) for e in doc.ents]
-            _trim_cache()
-        return [_cache[t] for t in texts]
-
-
-_cache: dict[str, list[Entity]] = {}
-_CACHE_LIMIT = 50_000
-
-
-def _trim_cache() -> None:
-    if len(_cache) > _CACHE_LIMIT:
-        for key in list(_cache)[: len(_cache) - _CACHE_LIMIT // 2]:
-            del _cache[key]
+        with self._lock:
+            # The answer is assembled before anything is evicted, so a batch larger than
+            # the cache is still returned whole.
+            found: dict[str, list[Entity]] = {}
+            missing = []
+            for text in dict.fromkeys(texts):
+                if text in self._cache:
+                    self._cache.move_to_end(text)
+                    found[text] = self._cache[text]
+                else:
+                    missing.append(text)
+            for text, doc in zip(missing, nlp.pipe(missing, batch_size=64)):
+                found[text] = self._cache[text] = [(e.text, e.label_) for e in doc.ents]
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+            return [found[t] for t in texts]
 
 
 @lru_cache(maxsize=4)
-def tagger_for(package: str) -> EntityTagger:
-    return EntityTagger(package)
+def tagger_for(package: str, cache_size: int) -> EntityTagger:
+    return EntityTagger(package, cache_size)

