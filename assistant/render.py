@@ -7,7 +7,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from assistant.prompts import Templates
+from assistant.templates import Templates
 from assistant.types import Answer, Citation
 
 

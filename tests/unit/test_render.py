@@ -1,4 +1,4 @@
-from assistant.prompts import load_templates
+from assistant.templates import load_templates
 from assistant.render import chat_markdown, context_around, escape_markdown, sources_panel
 from assistant.settings import Settings
 from assistant.types import Answer, Citation

@@ -2,7 +2,7 @@ import pytest
 from pydantic import ValidationError
 
 from assistant.errors import AssistantError
-from assistant.prompts import load_templates
+from assistant.templates import REQUIRED, load_templates, packaged_prompts
 from assistant.settings import Settings
 
 
@@ -26,7 +26,7 @@ def test_templates_load_and_are_checked(tmp_path):
     templates = load_templates(Settings().prompts_dir)
     assert "$" not in templates.refusal.substitute(window="")
     for name in ("answer.txt", "sources.txt", "refusal.txt", "citation.md"):
-        (tmp_path / name).write_text((Settings().prompts_dir / name).read_text())
+        (tmp_path / name).write_text((packaged_prompts() / name).read_text())
     (tmp_path / "sources.txt").write_text("Published $when.")
     with pytest.raises(AssistantError, match="sources.txt.*missing \\['dates'\\].*unknown \\['when'\\]"):
         load_templates(tmp_path)
@@ -34,3 +34,12 @@ def test_templates_load_and_are_checked(tmp_path):
     (tmp_path / "refusal.txt").unlink()
     with pytest.raises(AssistantError, match="refusal.txt"):
         load_templates(tmp_path)
+
+
+def test_a_prompts_folder_of_ones_own_overrides_the_packaged_templates(tmp_path):
+    for name in REQUIRED:
+        (tmp_path / name).write_text((packaged_prompts() / name).read_text())
+    (tmp_path / "refusal.txt").write_text("Nothing in the archive about that$window.")
+    templates = load_templates(Settings(prompts_dir=tmp_path).prompts_dir)
+    assert templates.refusal.substitute(window="") == "Nothing in the archive about that."
+    assert load_templates().refusal.substitute(window="").startswith("The indexed articles do not cover this")

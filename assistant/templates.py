@@ -1,8 +1,14 @@
-"""Load the answer templates from `prompts/` and check their placeholders once."""
+"""Load the answer templates and check their placeholders once.
+
+The templates ship inside the package (`assistant/prompts/`, package data), so an installed
+wheel finds them wherever it runs; a `prompts_dir` setting points at a folder of one's own.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from string import Template
 
@@ -16,7 +22,8 @@ REQUIRED = {
     "chat_source.md": {"number", "title", "date", "source"},
     "progress_searching.txt": {"question"},
     "progress_reading.txt": {"passages", "articles", "dates"},
-    "llm_system.txt": set(),
+    "llm_system.txt": {"refusal"},
+    "llm_refusal.txt": set(),
     "llm_answer.txt": {"sources", "question", "date"},
     "llm_source.txt": {"number", "title", "source", "date", "text"},
     "llm_condense.txt": {"history", "question"},
@@ -33,6 +40,7 @@ class Templates:
     progress_searching: Template
     progress_reading: Template
     llm_system: Template
+    llm_refusal: Template
     llm_answer: Template
     llm_source: Template
     llm_condense: Template
@@ -42,15 +50,23 @@ def _placeholders(template: Template) -> set[str]:
     return {m.group("named") or m.group("braced") for m in template.pattern.finditer(template.template) if m.group("named") or m.group("braced")}
 
 
-def load_templates(folder: Path) -> Templates:
-    """Read every template; raise naming the file and the missing or unknown placeholder."""
+def packaged_prompts() -> Traversable:
+    """The folder of templates shipped with the package."""
+    return files("assistant") / "prompts"
+
+
+def load_templates(folder: Path | None = None) -> Templates:
+    """Read every template from `folder` (default: the packaged ones); raise naming the file
+    and the missing or unknown placeholder."""
+    base: Path | Traversable = Path(folder) if folder is not None else packaged_prompts()
     loaded: dict[str, Template] = {}
     for name, needed in REQUIRED.items():
-        path = Path(folder) / name
+        path = base / name
         try:
             template = Template(path.read_text(encoding="utf-8").strip("\n"))
         except OSError as exc:
-            raise AssistantError(f"Cannot read prompt template {path}: {exc.strerror}. Set ASSISTANT_PROMPTS_DIR to the prompts/ folder.") from exc
+            hint = "Point ASSISTANT_PROMPTS_DIR at a folder holding every template" if folder is not None else "The installed package is incomplete: reinstall it"
+            raise AssistantError(f"Cannot read prompt template {path}: {exc.strerror or exc}. {hint}.") from exc
         found = _placeholders(template)
         if needed - found or found - needed:
             raise AssistantError(
