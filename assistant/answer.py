@@ -24,7 +24,7 @@ import logging
 
 import numpy as np
 
-from assistant.prompts import Templates
+from assistant.templates import Templates
 from assistant.settings import Settings
 from assistant.text import STOPWORDS, content_terms, jaccard, normalize_answer, tokens
 from assistant.types import Answer, Citation, Passage
@@ -363,8 +363,13 @@ class Extractor:
         return Answer(question=question, text=text, refused=False, citations=citations, standalone_question=standalone, as_of=as_of.isoformat() if as_of else "")
 
     def _refusal(self, as_of: dt.date | None) -> str:
-        window = f" (in articles published up to {_human_date(as_of.isoformat())})" if as_of else ""
-        return self.templates.refusal.substitute(window=window)
+        return refusal_text(self.templates, as_of)
+
+
+def refusal_text(templates: Templates, as_of: dt.date | None) -> str:
+    """The refusal, naming the date window when the question was asked as of a date."""
+    window = f" (in articles published up to {_human_date(as_of.isoformat())})" if as_of else ""
+    return templates.refusal.substitute(window=window)
 
 
 def sources_line(citations: list[Citation], templates: Templates) -> str:

@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import replace
 
-from assistant.answer import split_sentences, sources_line
-from assistant.prompts import Templates
+from assistant.answer import refusal_text, sources_line, split_sentences
+from assistant.templates import Templates
 from assistant.settings import Settings
 from assistant.support import key_items, support
 from assistant.types import Answer, Citation, Passage, Progress
@@ -101,7 +101,7 @@ class Writer:
         newest = max((p.published_at for p in passages if p.published_at), default="")
         date = as_of.isoformat() if as_of else (newest or "an unknown date")
         return [
-            ChatMessage(role=MessageRole.SYSTEM, content=self.templates.llm_system.substitute()),
+            ChatMessage(role=MessageRole.SYSTEM, content=self.templates.llm_system.substitute(refusal=self.templates.llm_refusal.substitute())),
             ChatMessage(role=MessageRole.USER, content=self.templates.llm_answer.substitute(sources=sources, question=question, date=date)),
         ]
 
@@ -122,6 +122,10 @@ class Writer:
 
     def check(self, written: str, question: str, standalone: str, passages: list[Passage], as_of: dt.date | None) -> Answer:
         """Keep the written sentences their citations back; cite the passage sentence that backs each."""
+        base = dict(question=question, standalone_question=standalone, as_of=as_of.isoformat() if as_of else "", backend=self.backend)
+        if is_model_refusal(written, self.templates):
+            # The model did as told: the articles do not answer. That is a plain refusal, not a failed check.
+            return Answer(text=self._refusal(as_of), refused=True, **base)
         shown = self.shown(passages)
         citations: list[Citation] = []
         number_of: dict[tuple[int, int], int] = {}  # (passage, sentence start) -> citation number
@@ -158,14 +162,14 @@ class Writer:
                 unsupported.append(f"{sentence} (no sentence of the cited passage backs it)")
                 continue
             kept.append(f"{sentence} [{', '.join(map(str, sorted(set(marks))))}]")
-        base = dict(question=question, standalone_question=standalone, as_of=as_of.isoformat() if as_of else "",
-                    backend=self.backend, unsupported=unsupported)
         if not kept:
-            window = f" (in articles published up to {as_of.isoformat()})" if as_of else ""
-            return Answer(text=self.templates.refusal.substitute(window=window), refused=True,
+            return Answer(text=self._refusal(as_of), refused=True, unsupported=unsupported,
                           notice="The language model's answer was not backed by the articles, so it is not shown." if unsupported else "", **base)
         text = self.templates.answer.substitute(sentences=" ".join(kept), sources=sources_line(citations, self.templates))
-        return Answer(text=text, refused=False, citations=citations, **base)
+        return Answer(text=text, refused=False, citations=citations, unsupported=unsupported, **base)
+
+    def _refusal(self, as_of: dt.date | None) -> str:
+        return refusal_text(self.templates, as_of)
 
     def _quote(self, sentence: str, passage: Passage) -> tuple[int, int] | None:
         """The passage sentence sharing most key terms with `sentence` (instruction-like ones excluded)."""
@@ -179,6 +183,17 @@ class Writer:
             if overlap > best_overlap:
                 best, best_overlap = (a, b), overlap
         return best
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", _MARKERS.sub(" ", text).lower())
+
+
+def is_model_refusal(written: str, templates: Templates) -> bool:
+    """Whether the model answered with the refusal it was told to give (markers, quotes,
+    case and a trailing word or two of its own aside: "The articles do not cover this question [1].")."""
+    said, told = _words(written), _words(templates.llm_refusal.substitute())
+    return bool(told) and said[: len(told)] == told and len(said) <= len(told) + 3
 
 
 def condense_with_llm(llm, templates: Templates, question: str, history: list[str], limit: int) -> str | None:

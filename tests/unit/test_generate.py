@@ -3,7 +3,7 @@
 import datetime as dt
 
 from assistant.generate import REMOVED, Writer, neutralize, written_sentences
-from assistant.prompts import load_templates
+from assistant.templates import load_templates
 from assistant.settings import Settings
 from assistant.types import Passage
 
@@ -81,3 +81,15 @@ def test_instructions_inside_an_article_are_data_and_never_backing():
     # A model that obeyed the article anyway is not believed: the order is not backing.
     obeyed = check("HACKED [2].")
     assert obeyed.refused and "HACKED" not in obeyed.text
+
+
+def test_the_refusal_the_model_was_told_to_give_is_a_plain_refusal():
+    told = TEMPLATES.llm_refusal.substitute()
+    assert told in TEMPLATES.llm_system.substitute(refusal=told)
+    for written in (told, f"{told} [1]", told.upper(), f"{told.rstrip('.')} question."):
+        answer = check(written)
+        assert answer.refused and answer.notice == "" and answer.unsupported == [], written
+        assert answer.text.startswith("The indexed articles do not cover this (in articles published up to 1 March 2021)")
+    # An answer that merely starts like the refusal is checked like any other.
+    mixed = check(f"{told.rstrip('.')} but President Biden ordered the strikes on militia facilities [1].")
+    assert not mixed.refused
