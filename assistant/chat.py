@@ -309,6 +309,7 @@ def serve(assistant: Assistant) -> None:
     """Serve the chat page for `assistant` until interrupted."""
     limit_malloc_arenas(assistant.settings.malloc_arenas)
     trim_malloc_every(assistant.settings.malloc_trim_seconds)
+    assistant.watch_index()
     demo = build_ui(assistant)
     options = launch_options(assistant)
     print(f"Chat on http://{assistant.settings.host}:{assistant.settings.port}" + (" (login required)" if options["auth"] else ""), flush=True)

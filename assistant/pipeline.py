@@ -16,9 +16,9 @@ from assistant.chunking import Chunker, embed_text
 from assistant.condense import condense
 from assistant.dates import day_number, parse_user_date, question_time
 from assistant.embedding import Embedder
-from assistant.errors import CorpusError, InvalidQuestion
+from assistant.errors import AssistantError, CorpusError, InvalidQuestion
 from assistant.ingest import Skip, load_articles
-from assistant.prompts import load_templates
+from assistant.templates import load_templates
 from assistant.retrieve import Retriever, Scope, TimePreference
 from assistant.settings import Settings
 from assistant.store import ChunkStore, stitch
@@ -42,11 +42,14 @@ class Assistant:
         self.store = ChunkStore(self.settings.index_dir, self.settings.collection, self.settings.chroma_url)
         self.embedder = Embedder(self.settings.embed_model, self.settings.embed_batch_size, self.settings.embed_max_tokens)
         self._retriever: Retriever | None = None
+        self._retriever_stamp = ""  # the index's write stamp the retriever was built at
+        self._refreshing = False
+        self._last_check = 0.0
         self._checked = False
         # Guards lazy loading of the retriever and the language model shared by the chat's threads.
         self._load_lock = threading.Lock()
         self._llm = None
-        self._stats: tuple[int, dict[str, Any]] | None = None
+        self._stats: tuple[tuple[int, str], dict[str, Any]] | None = None
         # One ingest at a time per process: the chat's uploads share this object.
         self._ingest_lock = threading.Lock()
 
@@ -99,9 +102,13 @@ class Assistant:
 
         if prune:
             report.removed = self._prune(paths, {a.doc_id for a in articles}, existing, skips)
-        self._group_versions()
-        self._retriever = None  # the BM25 index is rebuilt from the store on next use
-        self._stats = None
+        regrouped = self._group_versions()
+        if todo or report.removed or regrouped:
+            stamp = self.store.mark_written()
+            self._stats = None
+            if self._retriever is not None:
+                # Rebuilt here, while the old one keeps answering, so no question waits for it.
+                self._swap_retriever(self._built_retriever(self.store), stamp)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -163,14 +170,14 @@ class Assistant:
                 removed.append(doc_id)
         return removed
 
-    def _group_versions(self) -> None:
+    def _group_versions(self) -> int:
         records = self.store.articles()
         prints = [
             Fingerprint(r.doc_id, signature_from_text(r.signature), r.shingles, r.published_at, r.length)
             for r in records.values() if r.signature
         ]
         stories = group_stories(prints, self.settings.version_containment, self.settings.version_min_size_ratio)
-        self.store.set_stories(stories, records)
+        return self.store.set_stories(stories, records)
 
     # --- answering -------------------------------------------------------------------
 
@@ -182,8 +189,78 @@ class Assistant:
                     self.store.open(create=False)
                     self.store.check_manifest(self._manifest(), ["embed_model"])
                     self._checked = True
+                self._retriever_stamp = self.store.write_stamp()
                 self._retriever = Retriever(self.store, self.embedder, self.settings)
-            return self._retriever
+                self._last_check = time.monotonic()
+            retriever = self._retriever
+        self.refresh_if_changed()
+        return retriever
+
+    def _built_retriever(self, store: ChunkStore) -> Retriever:
+        retriever = Retriever(store, self.embedder, self.settings)
+        retriever.newest_day()  # reads every chunk and builds the BM25 index now, not at the next question
+        return retriever
+
+    def _swap_retriever(self, retriever: Retriever, stamp: str) -> None:
+        with self._load_lock:
+            self._retriever, self._retriever_stamp, self._stats = retriever, stamp, None
+
+    def refresh_if_changed(self, force: bool = False) -> bool:
+        """Notice another process's ingest (the index's write stamp moved) and rebuild the
+        retriever's caches in a background thread; answers use the current one meanwhile.
+
+        Looks at most every `index_check_seconds` unless `force`. True when a rebuild started.
+        """
+        now = time.monotonic()
+        with self._load_lock:
+            if self._retriever is None or self._refreshing or (not force and now - self._last_check < self.settings.index_check_seconds):
+                return False
+            self._last_check = now
+            known = self._retriever_stamp
+        try:
+            stamp = self.store.write_stamp()
+        except AssistantError as exc:
+            log.warning("cannot look for index changes: %s", exc)
+            return False
+        if stamp == known or not stamp:
+            return False
+        with self._load_lock:
+            if self._refreshing:
+                return False
+            self._refreshing = True
+
+        def rebuild() -> None:
+            try:
+                store = self.store.reopened()
+                retriever = self._built_retriever(store)
+                with self._ingest_lock:  # never swap the store under this process's own ingest
+                    self.store = store
+                self._swap_retriever(retriever, stamp)
+                log.info("index changed (write %s): retriever rebuilt", stamp)
+            except Exception:
+                log.exception("rebuilding the retriever after an index change failed; the old one keeps answering")
+            finally:
+                with self._load_lock:
+                    self._refreshing = False
+
+        threading.Thread(target=rebuild, name="index-refresh", daemon=True).start()
+        return True
+
+    def watch_index(self) -> threading.Thread:
+        """Look for other processes' writes every `index_check_seconds` from a daemon thread
+        (the chat server runs one), so the first question after an ingest already sees it."""
+
+        def loop() -> None:
+            while True:
+                time.sleep(self.settings.index_check_seconds)
+                try:
+                    self.refresh_if_changed()
+                except Exception:
+                    log.exception("index watch failed")
+
+        thread = threading.Thread(target=loop, name="index-watch", daemon=True)
+        thread.start()
+        return thread
 
     @staticmethod
     def _scope(as_of: Any, since: Any, until: Any, sources: Any) -> tuple[dt.date | None, Scope]:
@@ -299,7 +376,7 @@ class Assistant:
         from assistant.answer import Extractor
         from assistant.entities import tagger_for
 
-        extractor = Extractor(self.settings, self.templates, self.embedder.embed, retriever.idf, tagger_for(self.settings.ner_model).entities)
+        extractor = Extractor(self.settings, self.templates, self.embedder.embed, retriever.idf, tagger_for(self.settings.ner_model, self.settings.entity_cache_size).entities)
         extractive = extractor.answer(req.question, req.standalone, passages, req.as_of)
         # A model is only asked when the articles support an answer at all: a refusal stays one.
         if self.settings.llm == "extractive" or extractive.refused:
@@ -324,11 +401,12 @@ class Assistant:
         """Articles, stories, chunks, model and store of the index.
 
         Counting articles reads every chunk's metadata, which takes seconds on a large
-        index, so the figures are kept until the number of chunks changes (a cheap count;
-        another process's ingest changes it too).
+        index, so the figures are kept until the chunk count or the index's write stamp
+        changes (two cheap reads that also see another process's ingest).
         """
         count = self.store.count()
-        if self._stats is not None and self._stats[0] == count:
+        key = (count, self.store.write_stamp())
+        if self._stats is not None and self._stats[0] == key:
             return dict(self._stats[1])
         records = self.store.articles()
         manifest = self.store.manifest
@@ -345,7 +423,7 @@ class Assistant:
             "oldest": min((r.published_at for r in records.values() if r.published_at), default=""),
             "sources": dict(sorted(Counter(r.source for r in records.values() if r.source).items())),
         }
-        self._stats = (count, stats)
+        self._stats = (key, stats)
         return dict(stats)
 
 

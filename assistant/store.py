@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -202,6 +203,45 @@ class ChunkStore:
     @property
     def manifest(self) -> dict[str, Any]:
         return dict(self.open(create=False).metadata or {})
+
+    def write_stamp(self) -> str:
+        """What the last ingest that changed the index wrote ("" before it exists).
+
+        Read afresh from the store each time (one small query), so a process sees another
+        process's writes: the cheap signal that cached views of the index are stale. A
+        rebuilt index gets a new stamp even though its write count starts again.
+        """
+        try:
+            col = self._client(create=False).get_collection(self.name)
+        except IndexNotBuilt:
+            return ""
+        except Exception as exc:  # chromadb's "collection does not exist" has no stable type
+            if self.url and "does not exist" not in str(exc).lower():
+                raise StoreUnavailable(f"The Chroma server at {self.url} failed: {exc}") from exc
+            return ""
+        meta = col.metadata or {}
+        return f"{meta.get('generation', 0)}:{meta.get('write_id', '')}"
+
+    def mark_written(self) -> str:
+        """Record that an ingest changed the index: a new write count, id and time."""
+        col = self.open(create=False)
+        meta = dict(col.metadata or {})
+        meta["generation"] = int(meta.get("generation", 0)) + 1
+        meta["write_id"] = uuid.uuid4().hex
+        meta["written_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+        col.modify(metadata=meta)
+        return f"{meta['generation']}:{meta['write_id']}"
+
+    def reopened(self) -> "ChunkStore":
+        """A new handle on the same index that sees every write made so far, other processes'
+        included: an embedded Chroma client keeps the vector index it loaded in memory."""
+        if not self.url:
+            # chromadb keeps one system per path; a new client after clearing the cache loads
+            # the vector index from disk again. Handles already open keep working.
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
+        return ChunkStore(self.index_dir, self.name, self.url)
 
     def check_manifest(self, expected: dict[str, Any], keys: Iterable[str]) -> None:
         """Raise IndexMismatch if the index was built with other values for `keys`."""
