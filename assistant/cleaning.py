@@ -75,11 +75,7 @@ def is_sentence_line(text: str) -> bool:
 
 def _is_tag_line(text: str) -> bool:
     parts = [p.strip() for p in text.split(",")]
-    return (
-        len(parts) >= 4
-        and not _TERMINAL.search(text)
-        and all(0 < len(_words(p)) <= 4 for p in parts)
-    )
+    return len(parts) >= 4 and not _TERMINAL.search(text) and all(0 < len(_words(p)) <= 4 for p in parts)
 
 
 def _is_furniture(text: str) -> bool:
@@ -154,9 +150,7 @@ def clean(raw: str, known_title: str = "") -> Cleaned:
             line.text = line.text[cut:]
         break
 
-    sentence_idx = [
-        i for i, ln in enumerate(lines) if ln.kind == "body" and is_sentence_line(ln.text) and not _is_furniture(ln.text)
-    ]
+    sentence_idx = [i for i, ln in enumerate(lines) if ln.kind == "body" and is_sentence_line(ln.text) and not _is_furniture(ln.text)]
     first_body = sentence_idx[0] if sentence_idx else len(lines)
     last_body = sentence_idx[-1] if sentence_idx else -1
     title = ""

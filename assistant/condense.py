@@ -13,7 +13,9 @@ import re
 _PERSON_PRONOUNS = {"he": "", "she": "", "him": "", "her": "", "his": "'s", "hers": "'s", "they": "", "them": "", "their": "'s"}
 _THING_PRONOUNS = {"it": "", "its": "'s", "this": "", "that": "", "these": "", "those": ""}
 _CAPITALISED = re.compile(r"\b(?:[A-Z][\w'’.-]*|al-[A-Z][\w'’-]*)(?:\s+(?:(?:of|the|de|al|bin|von|van|la|du|el)\s+)?(?:[A-Z][\w'’.-]*|al-[A-Z][\w'’-]*))*")
-_QUESTION_START = re.compile(r"^(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|did|does|do|can|could|has|have|had|will|would|and|but|so|in|on|at)\b", re.I)
+_QUESTION_START = re.compile(
+    r"^(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|did|does|do|can|could|has|have|had|will|would|and|but|so|in|on|at)\b", re.I
+)
 _ELLIPSIS = re.compile(r"^(?:and|what about|how about|and what about|what of)\b\s*(.*?)\??$", re.I)
 
 
@@ -64,7 +66,7 @@ def condense(question: str, history: list[str] | None) -> str:
     words = question.split()
     for i, word in enumerate(words):
         bare = word.strip(",.?!;:").lower()
-        trail = word[len(word.rstrip(",.?!;:")):]
+        trail = word[len(word.rstrip(",.?!;:")) :]
         if bare in ("they", "them", "their"):
             return f"{question} ({_topic(previous)})"  # a group or the events themselves, not one name
         if bare in _PERSON_PRONOUNS and antecedent:

@@ -9,19 +9,16 @@ from dataclasses import dataclass
 from dateutil import parser as dateparser
 
 from assistant.errors import InvalidDate
+from assistant.text import MONTHS
 
-_MONTHS = (
-    "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-    "sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
-)
 _DATE_PATTERNS = [
     re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
-    re.compile(rf"(?<![\d])(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTHS})\.?,?\s+(\d{{4}})\b", re.I),
-    re.compile(rf"\b({_MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I),
+    re.compile(rf"(?<![\d])(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTHS})\.?,?\s+(\d{{4}})\b", re.I),
+    re.compile(rf"\b({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I),
 ]
 _CLOCK = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]\.?M\.?|GMT|UTC|[ECMP][SD]T|BST|CET|MSK)?", re.I)
 _DATE_WORDS = re.compile(
-    rf"^(?:{_MONTHS}|mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    rf"^(?:{MONTHS}|mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
     r"gmt|utc|am|pm|[ecmp][sd]t|bst|cet|msk|published|updated|posted|last|on|at|by|date)[.,:]*$",
     re.I,
 )
@@ -109,18 +106,23 @@ def day_number(iso: str) -> int:
     return (dt.date.fromisoformat(iso) - dt.date(1970, 1, 1)).days
 
 
-
-_Q_MONTH = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
+_Q_DAY_MONTH = re.compile(
+    rf"\b(?:on|since|from)\s+(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+({MONTHS})|({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?)\b(?:,?\s+(\d{{4}}))?", re.I
 )
-_Q_DAY_MONTH = re.compile(rf"\b(?:on|since|from)\s+(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+({_Q_MONTH})|({_Q_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?)\b(?:,?\s+(\d{{4}}))?", re.I)
-_Q_MONTH_YEAR = re.compile(rf"\b(?:in|during|since|from|throughout)\s+(?:early\s+|late\s+|mid-?)?({_Q_MONTH})\b(?:\s+(?:of\s+)?(\d{{4}}))?", re.I)
+MONTHS_YEAR = re.compile(rf"\b(?:in|during|since|from|throughout)\s+(?:early\s+|late\s+|mid-?)?({MONTHS})\b(?:\s+(?:of\s+)?(\d{{4}}))?", re.I)
 _Q_YEAR = re.compile(r"\b(?:in|during|throughout)\s+((?:19|20)\d{2})\b", re.I)
 _Q_RELATIVE = {
-    "today": (1, 0), "yesterday": (2, 0), "this week": (7, 0), "last week": (14, 0), "past week": (7, 0),
-    "this weekend": (4, 0), "last weekend": (9, 0), "this month": (31, 0), "last month": (62, 0),
-    "recently": (21, 0), "this year": (366, 0),
+    "today": (1, 0),
+    "yesterday": (2, 0),
+    "this week": (7, 0),
+    "last week": (14, 0),
+    "past week": (7, 0),
+    "this weekend": (4, 0),
+    "last weekend": (9, 0),
+    "this month": (31, 0),
+    "last month": (62, 0),
+    "recently": (21, 0),
+    "this year": (366, 0),
 }
 
 
@@ -150,7 +152,7 @@ def question_time(question: str, reference: dt.date | None) -> QuestionTime:
         if when:
             # News of a day is published that day and in the days after it.
             return QuestionTime(when - dt.timedelta(days=1), when + dt.timedelta(days=7), recent)
-    m = _Q_MONTH_YEAR.search(question)
+    m = MONTHS_YEAR.search(question)
     if m and not re.match(r"may\b", m.group(1), re.I) or (m and m.group(2)):
         month = _month_number(m.group(1))
         year = int(m.group(2)) if m.group(2) else _year_before(reference, month, 1)

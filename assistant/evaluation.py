@@ -22,17 +22,17 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from assistant.errors import AssistantError
-from assistant.support import key_items
-from assistant.text import contains_answer
+from assistant.support import support
+from assistant.text import CITATION_MARKER, contains_answer, content_terms, marker_numbers, split_sentences, strip_markers
 
 KNOWN_FIELDS = {"id", "question", "answers", "match", "evidence", "as_of", "history", "type", "week", "source", "notes"}
-_CITE = re.compile(r"\s*\[(\d+(?:,\s*\d+)*)\]")
 
 
 class GoldFileError(AssistantError):
@@ -65,7 +65,7 @@ def _row(data: Any, where: str) -> GoldRow:
         raise GoldFileError(f"{where}: 'answers' must be a list of strings ([] for questions that must be refused)")
     match = data.get("match", "any")
     if match not in ("any", "all"):
-        raise GoldFileError(f"{where}: 'match' must be \"any\" or \"all\", not {match!r}")
+        raise GoldFileError(f'{where}: \'match\' must be "any" or "all", not {match!r}')
     evidence = data.get("evidence", []) or []
     history = data.get("history", []) or []
     if not isinstance(evidence, list) or not all(isinstance(e, str) for e in evidence):
@@ -76,8 +76,14 @@ def _row(data: Any, where: str) -> GoldRow:
         if data.get(name) is not None and not isinstance(data[name], (str, int)):
             raise GoldFileError(f"{where}: '{name}' must be a string")
     return GoldRow(
-        id=str(data.get("id") or where), question=question.strip(), answers=answers, match=match,
-        evidence=evidence, as_of=data.get("as_of") or None, history=history, type=str(data.get("type") or "untyped"),
+        id=str(data.get("id") or where),
+        question=question.strip(),
+        answers=answers,
+        match=match,
+        evidence=evidence,
+        as_of=data.get("as_of") or None,
+        history=history,
+        type=str(data.get("type") or "untyped"),
     )
 
 
@@ -115,9 +121,10 @@ def load_gold(source: str | Path | Iterable[dict]) -> list[GoldRow]:
 def first_sentence(text: str, max_words: int = 50) -> str:
     """The answer's first sentence with citation markers removed, cut to `max_words` words."""
     body = text.split("\n\n")[0]
-    m = re.search(r"\[\d+(?:,\s*\d+)*\]", body)
-    first = body[: m.start()] if m else re.split(r"(?<=[.!?])\s+", body, maxsplit=1)[0]
-    words = _CITE.sub("", first).split()
+    m = CITATION_MARKER.search(body)
+    spans = split_sentences(body)
+    first = body[: m.start()] if m else (body[spans[0][0] : spans[0][1]] if spans else body)
+    words = strip_markers(first).split()
     return " ".join(words[:max_words])
 
 
@@ -127,22 +134,20 @@ def is_correct(text: str, row: GoldRow) -> bool:
     return contains_answer(text, row.answers)
 
 
-def lexical_support(answer_text: str, citations: list[dict], min_share: float = 0.6) -> tuple[int, int]:
-    """(supported, total) answer sentences: a sentence is supported when most of its key
-    terms, numbers and names occur in the passage it cites. A lexical check, not entailment."""
+def lexical_support(answer_text: str, citations: list[dict], min_share: float, question: str = "") -> tuple[int, int]:
+    """(supported, total) sentences of the answer's first paragraph, each judged against the
+    quotes it cites by the one support rule (`support.support`: its numbers and names there,
+    `min_share` of its key terms there or in the question). Lexical, not entailment."""
     body = answer_text.split("\n\n")[0]
     by_number = {c["number"]: c["quote"] for c in citations}
     supported = total = 0
-    for m in re.finditer(r"(.+?)\[(\d+(?:,\s*\d+)*)\]", body):
-        sentence = m.group(1).strip()
-        numbers = [int(n) for n in m.group(2).split(",")]
-        items = key_items(sentence)
-        if not items:
+    for m in re.finditer(rf"(.+?){CITATION_MARKER.pattern}", body):
+        sentence = m.group(1).strip(' “”"')
+        if not content_terms(sentence):
             continue
         total += 1
-        passage_items = set().union(*(key_items(by_number.get(n, "")) for n in numbers))
-        if len(items & passage_items) / len(items) >= min_share:
-            supported += 1
+        cited = " ".join(by_number.get(n, "") for n in marker_numbers(m.group(2)))
+        supported += support(sentence, cited, min_share, question)[0]
     return supported, total
 
 
@@ -168,22 +173,48 @@ class QuestionResult:
     latency_ms: float
     has_evidence: bool = False
     error: str = ""
+    backend: str = "extractive"
+    reading: str = ""  # what the reading model did (`Answer.reading`)
+    evidence: dict = field(default_factory=dict)  # `Answer.evidence`
+    # The quoted (extractive) answer of the same run, when a reading model replaced it.
+    extractive_answer: str | None = None
+    extractive_refused: bool | None = None
+    extractive_correct: bool | None = None
+    extractive_first_sentence_correct: bool | None = None
+    extractive_latency_ms: float | None = None
+
+
+def _judged(text: str, refused: bool, row: GoldRow) -> tuple[bool, bool]:
+    """(correct, first sentence correct) of one answer to `row`."""
+    should_refuse = not row.answers
+    correct = refused if should_refuse else (not refused and is_correct(text.split("\n\n")[0], row))
+    return correct, (not should_refuse) and (not refused) and is_correct(first_sentence(text), row)
 
 
 def _score(row: GoldRow, bot, k: int | None) -> QuestionResult:
     started = time.perf_counter()
-    error = ""
+    error, ans = "", None
     try:
         ans = bot.answer(row.question, history=row.history, as_of=row.as_of, k=k)
         text, refused, citations = ans.text, ans.refused, [asdict(c) for c in ans.citations]
     except AssistantError as exc:
         text, refused, citations, error = f"error: {exc}", True, [], str(exc)
     latency = (time.perf_counter() - started) * 1000
+    quoted: dict[str, Any] = {}
+    if ans is not None and ans.extractive is not None:
+        ex = ans.extractive
+        ex_correct, ex_first = _judged(ex.text, ex.refused, row)
+        quoted = dict(
+            extractive_answer=ex.text,
+            extractive_refused=ex.refused,
+            extractive_correct=ex_correct,
+            extractive_first_sentence_correct=ex_first,
+            extractive_latency_ms=round(1000 * (ex.seconds.get("retrieve", 0) + ex.seconds.get("extract", 0)), 1),
+        )
     passages = bot.retrieve(row.question, history=row.history, as_of=row.as_of, k=k) if not error else []
     retrieved = [p.doc_id for p in passages]
     should_refuse = not row.answers
-    correct = refused if should_refuse else (not refused and is_correct(text.split("\n\n")[0], row))
-    fs_correct = (not should_refuse) and (not refused) and is_correct(first_sentence(text), row)
+    correct, fs_correct = _judged(text, refused, row)
     rank = next((i + 1 for i, d in enumerate(retrieved) if d in row.evidence), None) if row.evidence else None
     in_passages = contains_answer(" ".join(p.text for p in passages), row.answers) if row.answers else None
     verbatim = None
@@ -194,13 +225,32 @@ def _score(row: GoldRow, bot, k: int | None) -> QuestionResult:
             ok += bool(article) and c["quote"] in article
         verbatim = ok / len(citations)
     cites_gold = any(c["doc_id"] in row.evidence for c in citations) if (row.evidence and citations) else None
-    supported, total = lexical_support(text, citations) if citations else (0, 0)
+    supported, total = lexical_support(text, citations, bot.settings.llm_min_support, row.question) if citations else (0, 0)
     return QuestionResult(
-        id=row.id, type=row.type, question=row.question, answers=row.answers, answer=text, refused=refused,
-        should_refuse=should_refuse, correct=correct, first_sentence_correct=fs_correct, citations=citations,
-        retrieved=retrieved, evidence_rank=rank, answer_in_passages=in_passages, quotes_verbatim=verbatim,
-        cites_gold_article=cites_gold, supported_sentences=supported, answer_sentences=total, latency_ms=latency,
-        has_evidence=bool(row.evidence), error=error,
+        id=row.id,
+        type=row.type,
+        question=row.question,
+        answers=row.answers,
+        answer=text,
+        refused=refused,
+        should_refuse=should_refuse,
+        correct=correct,
+        first_sentence_correct=fs_correct,
+        citations=citations,
+        retrieved=retrieved,
+        evidence_rank=rank,
+        answer_in_passages=in_passages,
+        quotes_verbatim=verbatim,
+        cites_gold_article=cites_gold,
+        supported_sentences=supported,
+        answer_sentences=total,
+        latency_ms=latency,
+        has_evidence=bool(row.evidence),
+        error=error,
+        backend=ans.backend if ans is not None else "",
+        reading=ans.reading if ans is not None else "",
+        evidence=ans.evidence if ans is not None else {},
+        **quoted,
     )
 
 
@@ -255,6 +305,28 @@ def summarize(results: list[QuestionResult], k: int) -> dict[str, Any]:
         "latency_p95_ms": _percentile(latencies, 0.95),
         "errors": [r.id for r in results if r.error],
         "by_type": by_type,
+        "extractive": _extractive_summary(results),
+        "reading": dict(sorted(Counter(r.reading for r in results if r.reading).items())),
+    }
+
+
+def _extractive_summary(results: list[QuestionResult]) -> dict[str, Any] | None:
+    """The quoted answers of a run whose answers a reading model wrote, scored the same way."""
+    rows = [r for r in results if r.extractive_answer is not None]
+    if not rows:
+        return None
+    answerable = [r for r in rows if not r.should_refuse]
+    refused = [r for r in rows if r.extractive_refused]
+    must_refuse = [r for r in rows if r.should_refuse]
+    return {
+        "questions": len(rows),
+        "accuracy": _mean([float(bool(r.extractive_correct)) for r in rows]),
+        "first_sentence_accuracy": _mean([float(bool(r.extractive_first_sentence_correct)) for r in answerable]),
+        "refusals": len(refused),
+        "refusal_precision": _mean([float(r.should_refuse) for r in refused]),
+        "refusal_recall": _mean([float(bool(r.extractive_refused)) for r in must_refuse]),
+        "latency_p50_ms": _percentile([r.extractive_latency_ms or 0.0 for r in rows], 0.5),
+        "latency_p95_ms": _percentile([r.extractive_latency_ms or 0.0 for r in rows], 0.95),
     }
 
 
@@ -296,8 +368,9 @@ class EvalReport:
 
 def _git_commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5,
-                              cwd=Path(__file__).resolve().parent).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=5, cwd=Path(__file__).resolve().parent
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return ""
 
@@ -316,7 +389,9 @@ def evaluate(gold: str | Path | Iterable[dict], assistant=None, *, k: int | None
     results = [_score(row, assistant, k) for row in tqdm(rows, desc="Evaluating", unit="question", disable=not progress)]
     meta = {
         "gold": str(gold) if isinstance(gold, (str, Path)) else "(rows)",
-        "k": k, "git_commit": _git_commit(), "index": stats,
+        "k": k,
+        "git_commit": _git_commit(),
+        "index": stats,
         "settings": json.loads(assistant.settings.model_dump_json()),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
@@ -365,6 +440,9 @@ def compare_table(diff: dict[str, Any]) -> str:
     lines = ["| metric | old | new | delta |", "|---|---|---|---|"]
     for key, d in diff["metrics"].items():
         lines.append(f"| {key} | {d['old']} | {d['new']} | {d['delta']:+} |")
-    lines += ["", f"right → wrong ({len(diff['regressions'])}): {', '.join(diff['regressions']) or 'none'}",
-              f"wrong → right ({len(diff['fixes'])}): {', '.join(diff['fixes']) or 'none'}"]
+    lines += [
+        "",
+        f"right → wrong ({len(diff['regressions'])}): {', '.join(diff['regressions']) or 'none'}",
+        f"wrong → right ({len(diff['fixes'])}): {', '.join(diff['fixes']) or 'none'}",
+    ]
     return "\n".join(lines)

@@ -71,8 +71,8 @@ def discover(paths: Iterable[str | Path], root: Path | None = None) -> tuple[lis
         if path.is_dir():
             walked: list[tuple[Path, Path]] = []
 
-            def unreadable(exc: OSError) -> None:
-                skips.append(Skip(str(exc.filename or path), f"cannot list this folder: {exc.strerror or exc}"))
+            def unreadable(exc: OSError, where: Path = path) -> None:
+                skips.append(Skip(str(exc.filename or where), f"cannot list this folder: {exc.strerror or exc}"))
 
             for folder, dirs, files in os.walk(path, onerror=unreadable):
                 folder_path = Path(folder)
@@ -128,8 +128,13 @@ def _hash(*parts: str) -> str:
     return h.hexdigest()[:32]
 
 
-_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 # Control characters other than tab, newline, form feed and carriage return: text has almost none.
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 
@@ -142,7 +147,9 @@ def _decode(data: bytes, where: str) -> str:
             try:
                 return data.decode(encoding)
             except UnicodeDecodeError as exc:
-                raise ValueError(f"starts with a {encoding.upper()} byte-order mark but is not valid {encoding.upper()} ({exc.reason} at byte {exc.start})") from exc
+                raise ValueError(
+                    f"starts with a {encoding.upper()} byte-order mark but is not valid {encoding.upper()} ({exc.reason} at byte {exc.start})"
+                ) from exc
     head = data[:4096]
     if b"\x00" in head or (head and sum(head.count(bytes([c])) for c in _CONTROL) > len(head) * 0.05):
         raise ValueError("binary data, not text (an image or another binary file with a text extension?)")
@@ -165,7 +172,9 @@ def _read_bytes(path: Path, limit: int | None = None) -> bytes:
     without reading (or decompressing) the rest."""
     gz = path.name.lower().endswith(".gz")
     if limit is not None and not gz and path.stat().st_size > limit:
-        raise TooLarge(f"{path.stat().st_size / 1e6:.1f} MB is more than the {limit / 1e6:g} MB limit for one article (ASSISTANT_MAX_ARTICLE_MB); split it into articles, e.g. JSON Lines, or raise the limit")
+        raise TooLarge(
+            f"{path.stat().st_size / 1e6:.1f} MB is more than the {limit / 1e6:g} MB limit for one article (ASSISTANT_MAX_ARTICLE_MB); split it into articles, e.g. JSON Lines, or raise the limit"
+        )
     if not gz:
         return path.read_bytes()
     with gzip.open(path, "rb") as f:
@@ -233,14 +242,19 @@ def _read_text(path: Path, doc_id: str, limit: int | None) -> Iterator[Article |
                 key, _, value = line.partition(":")
                 meta[key.strip().lower()] = value.strip().strip("\"'")
             # Blank the front matter rather than cut it, so offsets still index the file.
-            text = " " * front.end() + text[front.end():]
+            text = " " * front.end() + text[front.end() :]
         heading = _MD_HEADING.search(text)
         if heading:
             title = heading.group(1)
-            text = text[: heading.start()] + " " * (heading.end() - heading.start()) + text[heading.end():]
+            text = text[: heading.start()] + " " * (heading.end() - heading.start()) + text[heading.end() :]
         article = make_article(
-            doc_id, text, title=meta.get("title", title), published_at=meta.get("date", meta.get("published_at", "")),
-            source=meta.get("source", ""), url=meta.get("url", ""), authors=meta.get("authors", meta.get("author", "")),
+            doc_id,
+            text,
+            title=meta.get("title", title),
+            published_at=meta.get("date", meta.get("published_at", "")),
+            source=meta.get("source", ""),
+            url=meta.get("url", ""),
+            authors=meta.get("authors", meta.get("author", "")),
             path=str(path),
         )
     else:
@@ -414,10 +428,16 @@ def _read_jsonl(path: Path, doc_id: str, limit: int | None) -> Iterator[Article 
 
 
 _READERS = {
-    ".txt": _read_text, ".txt.gz": _read_text, ".md": _read_text, ".markdown": _read_text,
-    ".html": _read_html, ".htm": _read_html,
-    ".json": _read_json, ".json.gz": _read_json,
-    ".jsonl": _read_jsonl, ".jsonl.gz": _read_jsonl,
+    ".txt": _read_text,
+    ".txt.gz": _read_text,
+    ".md": _read_text,
+    ".markdown": _read_text,
+    ".html": _read_html,
+    ".htm": _read_html,
+    ".json": _read_json,
+    ".json.gz": _read_json,
+    ".jsonl": _read_jsonl,
+    ".jsonl.gz": _read_jsonl,
 }
 
 

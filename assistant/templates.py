@@ -16,14 +16,17 @@ from assistant.errors import AssistantError
 
 REQUIRED = {
     "answer.txt": {"sentences", "sources"},
+    "read_answer.txt": {"answer", "quotes", "sources"},
     "sources.txt": {"dates"},
     "refusal.txt": {"window"},
     "citation.md": {"number", "title", "date", "source", "quote"},
     "chat_source.md": {"number", "title", "date", "source"},
     "progress_searching.txt": {"question"},
     "progress_reading.txt": {"passages", "articles", "dates"},
+    "progress_checking.txt": set(),
     "llm_system.txt": {"refusal"},
     "llm_refusal.txt": set(),
+    "reader_declined.txt": set(),
     "llm_answer.txt": {"sources", "question", "date"},
     "llm_source.txt": {"number", "title", "source", "date", "text"},
     "llm_condense.txt": {"history", "question"},
@@ -33,14 +36,17 @@ REQUIRED = {
 @dataclass(frozen=True)
 class Templates:
     answer: Template
+    read_answer: Template
     sources: Template
     refusal: Template
     citation: Template
     chat_source: Template
     progress_searching: Template
     progress_reading: Template
+    progress_checking: Template
     llm_system: Template
     llm_refusal: Template
+    reader_declined: Template
     llm_answer: Template
     llm_source: Template
     llm_condense: Template
@@ -65,7 +71,9 @@ def load_templates(folder: Path | None = None) -> Templates:
         try:
             template = Template(path.read_text(encoding="utf-8").strip("\n"))
         except OSError as exc:
-            hint = "Point ASSISTANT_PROMPTS_DIR at a folder holding every template" if folder is not None else "The installed package is incomplete: reinstall it"
+            hint = (
+                "Point ASSISTANT_PROMPTS_DIR at a folder holding every template" if folder is not None else "The installed package is incomplete: reinstall it"
+            )
             raise AssistantError(f"Cannot read prompt template {path}: {exc.strerror or exc}. {hint}.") from exc
         found = _placeholders(template)
         if needed - found or found - needed:

@@ -19,6 +19,51 @@ STOPWORDS = frozenset(
 )
 QUESTION_WORDS = frozenset("who whom whose what which when where why how".split())
 
+# Month names and their abbreviations, for patterns that need them inside a group.
+MONTHS = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+MONTH = re.compile(rf"\b(?:{MONTHS})\b\.?", re.I)
+WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+
+# A citation marker: "[2]" or "[1, 3]", with the white space before it.
+CITATION_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def marker_numbers(marker: str) -> list[int]:
+    """The numbers of one citation marker's text ("1, 3" -> [1, 3])."""
+    return [int(n) for n in marker.split(",")]
+
+
+def strip_markers(text: str) -> str:
+    return CITATION_MARKER.sub("", text)
+
+
+def is_calendar_word(word: str) -> bool:
+    """A month's or a weekday's name ("March", "Sept", "Friday")."""
+    return word.lower() in WEEKDAYS or MONTH.fullmatch(word) is not None
+
+
+_SENTENCE_END = re.compile(r'(?<=[.!?…])["”’)\]]*\s+(?=["“‘(\[]?[A-Z0-9])')
+_ABBREVIATIONS = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Dr|Prof|Gen|Lt|Col|Sgt|Capt|Cmdr|Gov|Sen|Rep|St|Jr|Sr|No|vs|etc|Inc|Ltd|Co|Corp|U\.S|U\.K|U\.N|E\.U|"
+    r"Jan|Feb|Mar|Apr|Aug|Sept|Sep|Oct|Nov|Dec|[A-Z])\.$"
+)
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in `text`; paragraphs and line breaks always split."""
+    spans = []
+    for para in re.finditer(r"[^\n]+", text):
+        begin = para.start()
+        cursor = begin
+        for m in _SENTENCE_END.finditer(para.group(0)):
+            cut = para.start() + m.start()
+            if _ABBREVIATIONS.search(text[cursor:cut]):
+                continue
+            spans.append((cursor, cut))
+            cursor = para.start() + m.end()
+        spans.append((cursor, para.end()))
+    return [(a, b) for a, b in ((a, len(text[:b].rstrip()) if b else b) for a, b in spans) if text[a:b].strip()]
+
 
 def normalize_answer(text: str) -> str:
     """Lower case, punctuation to spaces, white space collapsed (the gold-set comparison)."""
@@ -45,14 +90,58 @@ def _stemmer():
 
 # Irregular forms the stemmer cannot join to their verb; news leans on these verbs.
 _IRREGULAR = {
-    "said": "say", "says": "say", "told": "tell", "won": "win", "led": "lead", "held": "hold", "made": "make",
-    "took": "take", "taken": "take", "gave": "give", "given": "give", "went": "go", "gone": "go", "met": "meet",
-    "left": "leave", "lost": "lose", "paid": "pay", "sold": "sell", "bought": "buy", "brought": "bring",
-    "began": "begin", "begun": "begin", "came": "come", "became": "become", "chose": "choose", "chosen": "choose",
-    "fell": "fall", "fallen": "fall", "found": "find", "got": "get", "grew": "grow", "grown": "grow", "hit": "hit",
-    "kept": "keep", "knew": "know", "known": "know", "ran": "run", "saw": "see", "seen": "see", "sent": "send",
-    "shot": "shoot", "spoke": "speak", "spoken": "speak", "stood": "stand", "struck": "strike", "thought": "think",
-    "threw": "throw", "wrote": "write", "written": "write", "fought": "fight", "flew": "fly", "drove": "drive",
+    "said": "say",
+    "says": "say",
+    "told": "tell",
+    "won": "win",
+    "led": "lead",
+    "held": "hold",
+    "made": "make",
+    "took": "take",
+    "taken": "take",
+    "gave": "give",
+    "given": "give",
+    "went": "go",
+    "gone": "go",
+    "met": "meet",
+    "left": "leave",
+    "lost": "lose",
+    "paid": "pay",
+    "sold": "sell",
+    "bought": "buy",
+    "brought": "bring",
+    "began": "begin",
+    "begun": "begin",
+    "came": "come",
+    "became": "become",
+    "chose": "choose",
+    "chosen": "choose",
+    "fell": "fall",
+    "fallen": "fall",
+    "found": "find",
+    "got": "get",
+    "grew": "grow",
+    "grown": "grow",
+    "hit": "hit",
+    "kept": "keep",
+    "knew": "know",
+    "known": "know",
+    "ran": "run",
+    "saw": "see",
+    "seen": "see",
+    "sent": "send",
+    "shot": "shoot",
+    "spoke": "speak",
+    "spoken": "speak",
+    "stood": "stand",
+    "struck": "strike",
+    "thought": "think",
+    "threw": "throw",
+    "wrote": "write",
+    "written": "write",
+    "fought": "fight",
+    "flew": "fly",
+    "drove": "drive",
 }
 
 

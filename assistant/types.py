@@ -117,6 +117,14 @@ class Answer:
     backend: str = "extractive"  # who wrote `text`: extractive, openai or local
     notice: str = ""  # e.g. why a generative backend fell back to the extractive answer
     unsupported: list[str] = field(default_factory=list)  # written sentences dropped: not backed by their citation
+    closest: list[Citation] = field(default_factory=list)  # with a refusal: the nearest coverage found, best first
+    extractive: Answer | None = None  # the quoted answer a reading model's answer replaced (shown first while it read)
+    seconds: dict[str, float] = field(default_factory=dict)  # time each stage took: retrieve, extract, read
+    # What the reading model did: "answered" (its checked answer is `text`), "declined" (it found
+    # no answer in the excerpts), "dropped" (its answer failed the check), "failed" (it could
+    # not be run); "" when no model read.
+    reading: str = ""
+    evidence: dict[str, float] = field(default_factory=dict)  # the refusal evidence: term coverage, similarity, best sentence score
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as plain JSON-serialisable data."""
@@ -127,9 +135,9 @@ class Answer:
 class Progress:
     """A step of an answer in the making, for interfaces that show it as it happens."""
 
-    stage: str  # "searching", "reading" or "writing"
+    stage: str  # "searching", "reading" or "checking"
     message: str
-    text: str = ""  # the answer so far, for backends that write it piece by piece
+    answer: Answer | None = None  # a provisional answer to show meanwhile (the quoted one, while a model reads)
 
 
 @dataclass

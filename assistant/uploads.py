@@ -41,7 +41,7 @@ def safe_name(name: str) -> str:
     if len(base) > _MAX_NAME:
         # Shorten the stem, never the extension ingest reads the file by.
         suffix = next((s for s in sorted(SUPPORTED_SUFFIXES, key=len, reverse=True) if base.lower().endswith(s)), "")
-        base = base[: _MAX_NAME - len(suffix)] + base[len(base) - len(suffix):]
+        base = base[: _MAX_NAME - len(suffix)] + base[len(base) - len(suffix) :]
     return base
 
 

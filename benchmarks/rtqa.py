@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import shutil
 import sys
 import time
@@ -35,6 +36,9 @@ def main() -> None:
     parser.add_argument("--reuse-index", action="store_true", help="reuse workdir/index when it exists")
     parser.add_argument("--skip-baseline", action="store_true", help="do not run the plain llama-index pipeline")
     parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    parser.add_argument("--every", type=int, default=1, help="only every Nth question (a subset spread over the quarter)")
+    parser.add_argument("--llm", choices=["local", "openai", "extractive"], default=None, help="who answers (default: the settings' default, the local reader)")
+    parser.add_argument("--reader-model", default=None, help="reading model for --llm local (default: the settings' default)")
     parser.add_argument("--baseline-workdir", type=Path, default=None, help="where the llama-index baseline keeps its index (default workdir/llamaindex)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
@@ -45,7 +49,8 @@ def main() -> None:
 
     corpus, questions = args.data / "corpus.jsonl.gz", args.data / "questions.jsonl"
     index = args.workdir / "index"
-    bot = Assistant(index_dir=index)
+    overrides = {k: v for k, v in {"llm": args.llm, "reader_model": args.reader_model}.items() if v}
+    bot = Assistant(index_dir=index, **overrides)
     ingest_record = args.workdir / "ingest.json"
     if args.reuse_index and bot.store.exists() and ingest_record.exists():
         # The time measured when this index was built, by this script.
@@ -59,25 +64,40 @@ def main() -> None:
         ingest_record.write_text(json.dumps({"seconds": ingest_seconds, "summary": report.summary().splitlines()[0]}))
         print(report.summary().splitlines()[0], file=sys.stderr)
 
-    evaluation = evaluate(questions, bot, limit=args.limit, progress=True)
+    rows = [json.loads(line) for line in questions.read_text().splitlines() if line.strip()][: args.limit or None][:: args.every]
+    evaluation = evaluate(rows, bot, progress=True)
     evaluation.write(args.workdir / "eval")
-    rows = [json.loads(line) for line in questions.read_text().splitlines() if line.strip()][: args.limit or None]
     by_id = {r.id: r for r in evaluation.results}
-    hits, per_source = [], defaultdict(list)
+    rss_mb = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    hits = []
     for row in rows:
         passages = bot.retrieve(row["question"], as_of=row.get("as_of"), k=5)
-        hit = contains_answer(" ".join(p.text for p in passages), row["answers"])
-        hits.append(hit)
-        per_source[row.get("source", "?")].append(by_id[row["id"]].first_sentence_correct)
+        hits.append(contains_answer(" ".join(p.text for p in passages), row["answers"]))
 
     groups = evidence_groups(corpus, rows)
-    by_group: dict[str, list[bool]] = defaultdict(list)
-    by_period: dict[str, list[bool]] = defaultdict(list)
-    for row in rows:
-        ok = by_id[row["id"]].first_sentence_correct
-        by_group[groups[row["id"]]].append(ok)
-        # Two periods, to see that a change helps questions it was not looked at on.
-        by_period["Jan 6 - Feb 10" if row.get("week", "") < "20230217" else "Feb 17 - Mar 31"].append(ok)
+    read_backend = bot.settings.llm != "extractive"
+
+    def split(key) -> dict[str, dict]:
+        """Accuracy of the read and of the extractive answers per group of questions."""
+        out: dict[str, dict] = defaultdict(lambda: {"questions": 0, "read": 0, "extractive": 0})
+        for row in rows:
+            r = by_id[row["id"]]
+            cell = out[key(row)]
+            cell["questions"] += 1
+            cell["read"] += r.first_sentence_correct
+            cell["extractive"] += bool(r.extractive_first_sentence_correct if r.extractive_answer is not None else r.first_sentence_correct)
+        return {
+            k: {"questions": v["questions"], "read": round(v["read"] / v["questions"], 4), "extractive": round(v["extractive"] / v["questions"], 4)}
+            for k, v in sorted(out.items())
+        }
+
+    # Two periods, to see that a change helps questions it was not looked at on.
+    period = lambda row: "Jan 6 - Feb 10" if row.get("week", "") < "20230217" else "Feb 17 - Mar 31"  # noqa: E731
+    results = evaluation.results
+    answer_there = [r for r in results if groups[r.id] == "recent"]
+
+    def refusals(rs, extractive: bool) -> int:
+        return sum(bool(r.extractive_refused if (extractive and r.extractive_answer is not None) else r.refused) for r in rs)
 
     baseline = None
     if not args.skip_baseline:
@@ -87,48 +107,68 @@ def main() -> None:
         baseline = run_baseline(corpus, questions, args.baseline_workdir or args.workdir / "llamaindex", limit_questions=args.limit)
 
     s = evaluation.summary
+    ex = s.get("extractive") or {}
     figures = {
         "questions": s["questions"],
+        "backend": bot.settings.llm,
+        "reader_model": bot.settings.reader_model if bot.settings.llm == "local" else None,
         "accuracy_first_sentence": s["first_sentence_accuracy"],
+        "accuracy_first_sentence_extractive": ex.get("first_sentence_accuracy", s["first_sentence_accuracy"]),
         "accuracy_anywhere_in_answer": s["answerable_accuracy"],
         "recall_at_5": round(sum(hits) / len(hits), 4),
         "recall_at_5_plain_llamaindex": (baseline or {}).get("recall_at_5"),
         "refusals": s["refusals"],
+        "refusals_extractive": ex.get("refusals", s["refusals"]),
+        "refusals_answer_in_recent_article": refusals(answer_there, False),
+        "refusals_answer_in_recent_article_extractive": refusals(answer_there, True),
+        "questions_answer_in_recent_article": len(answer_there),
+        "reading": s.get("reading"),
         "latency_p50_ms": s["latency_p50_ms"],
         "latency_p95_ms": s["latency_p95_ms"],
+        "latency_extractive_p50_ms": ex.get("latency_p50_ms"),
+        "latency_extractive_p95_ms": ex.get("latency_p95_ms"),
+        "max_rss_mb": rss_mb,
         "ingest_seconds": ingest_seconds,
         "ingest_seconds_plain_llamaindex": (baseline or {}).get("ingest_seconds"),
         "chunks": evaluation.meta["index"]["chunks"],
-        "accuracy_by_source": {k: round(sum(v) / len(v), 4) for k, v in sorted(per_source.items())},
-        "accuracy_by_evidence": {k: {"questions": len(v), "accuracy": round(sum(v) / len(v), 4)} for k, v in sorted(by_group.items())},
-        "accuracy_by_period": {k: {"questions": len(v), "accuracy": round(sum(v) / len(v), 4)} for k, v in sorted(by_period.items())},
+        "accuracy_by_source": split(lambda row: row.get("source", "?")),
+        "accuracy_by_evidence": split(lambda row: groups[row["id"]]),
+        "accuracy_by_period": split(period),
         "git_commit": evaluation.meta["git_commit"],
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "rtqa-2023q1.json").write_text(json.dumps({"figures": figures, "baseline": {k: v for k, v in (baseline or {}).items() if k != "per_question"}}, indent=2, default=str))
+    (args.out / "rtqa-2023q1.json").write_text(
+        json.dumps({"figures": figures, "baseline": {k: v for k, v in (baseline or {}).items() if k != "per_question"}}, indent=2, default=str)
+    )
+    label = f"read ({figures['reader_model'] or figures['backend']})" if read_backend else "extractive"
     table = [
-        "| figure | this project | plain llama-index |",
-        "|---|---|---|",
-        f"| accuracy (gold answer in the first sentence, ≤50 words; refusal = wrong) | **{figures['accuracy_first_sentence']}** | — (retrieval only) |",
-        f"| accuracy (gold answer anywhere in the answer) | {figures['accuracy_anywhere_in_answer']} | — |",
-        f"| retrieval recall@5 (gold answer in the top-5 passages) | {figures['recall_at_5']} | {figures['recall_at_5_plain_llamaindex'] or 'not run'} |",
-        f"| refusals | {figures['refusals']} of {figures['questions']} | — |",
-        f"| latency per answer p50 / p95 | {figures['latency_p50_ms']} / {figures['latency_p95_ms']} ms | — |",
-        f"| ingest time | {figures['ingest_seconds'] or 'reused'} s ({figures['chunks']} chunks) | {figures['ingest_seconds_plain_llamaindex'] or 'not run'} s |",
+        f"| figure | {label} | extractive (same run) | plain llama-index |",
+        "|---|---|---|---|",
+        f"| accuracy (gold answer in the first sentence, ≤50 words; refusal = wrong) | **{figures['accuracy_first_sentence']}** | {figures['accuracy_first_sentence_extractive']} | — (retrieval only) |",
+        f"| accuracy (gold answer anywhere in the answer) | {figures['accuracy_anywhere_in_answer']} | — | — |",
+        f"| refusals | {figures['refusals']} of {figures['questions']} | {figures['refusals_extractive']} | — |",
+        f"| refusals where the answer is in an article of the 8 days before | {figures['refusals_answer_in_recent_article']} of {figures['questions_answer_in_recent_article']} | {figures['refusals_answer_in_recent_article_extractive']} | — |",
+        f"| latency per answer p50 / p95 | {figures['latency_p50_ms']} / {figures['latency_p95_ms']} ms | {figures['latency_extractive_p50_ms'] or figures['latency_p50_ms']} / {figures['latency_extractive_p95_ms'] or figures['latency_p95_ms']} ms | — |",
+        f"| retrieval recall@5 (gold answer in the top-5 passages) | {figures['recall_at_5']} | same | {figures['recall_at_5_plain_llamaindex'] or 'not run'} |",
+        f"| peak memory of the process (index, models) | {figures['max_rss_mb']} MB | — | — |",
+        f"| ingest time | {figures['ingest_seconds'] or 'reused'} s ({figures['chunks']} chunks) | same | {figures['ingest_seconds_plain_llamaindex'] or 'not run'} s |",
     ]
-    table += ["", "| where the gold answer string occurs in the corpus (articles up to the question's as-of day) | questions | accuracy |", "|---|---|---|"]
-    table += [f"| {GROUP_LABELS[k]} | {v['questions']} | {v['accuracy']} |" for k, v in figures["accuracy_by_evidence"].items()]
-    table += ["", "Accuracy by period: " + ", ".join(f"{k}: {v['accuracy']} ({v['questions']} questions)" for k, v in figures["accuracy_by_period"].items())]
-    table += ["", "Accuracy by question source: " + ", ".join(f"{k} {v}" for k, v in figures["accuracy_by_source"].items()),
-              f"Commit {figures['git_commit']}; GPT-3 + Google search scored 0.397 on the same questions, RAG-T5 + Google 0.156."]
+    if figures["reading"]:
+        table += ["", "What the reading model did: " + ", ".join(f"{k} {v}" for k, v in figures["reading"].items()) + "."]
+    table += ["", "| questions | count | read | extractive |", "|---|---|---|---|"]
+    for title, groups_of in (("answer", "accuracy_by_evidence"), ("period", "accuracy_by_period"), ("source", "accuracy_by_source")):
+        for k, v in figures[groups_of].items():
+            name = GROUP_LABELS.get(k, k) if title == "answer" else f"{title}: {k}"
+            table.append(f"| {name} | {v['questions']} | {v['read']} | {v['extractive']} |")
+    table += ["", f"Commit {figures['git_commit']}; GPT-3 + Google search scored 0.397 on the same questions, RAG-T5 + Google 0.156."]
     (args.out / "rtqa-2023q1.md").write_text("\n".join(table) + "\n")
     print("\n".join(table))
 
 
 GROUP_LABELS = {
-    "recent": "in an article from the 8 days before the question",
-    "older": "only in older articles",
-    "absent": "in no article published by then",
+    "recent": "answer in an article from the 8 days before the question",
+    "older": "answer only in older articles",
+    "absent": "answer in no article published by then",
 }
 
 

@@ -61,6 +61,7 @@ K = 40  # Settings.candidates: what Retriever asks the store for
 
 # --- small helpers -------------------------------------------------------------------------
 
+
 def rss_bytes() -> int:
     """Resident set size of this process (VmRSS), in bytes."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -83,8 +84,12 @@ def disk_bytes(path: Path) -> int:
 def pct(values: list[float]) -> dict[str, float]:
     """p50 / p95 / mean of latencies given in seconds, as milliseconds."""
     a = np.asarray(values, dtype=float) * 1000
-    return {"p50_ms": round(float(np.percentile(a, 50)), 2), "p95_ms": round(float(np.percentile(a, 95)), 2),
-            "mean_ms": round(float(a.mean()), 2), "n": len(values)}
+    return {
+        "p50_ms": round(float(np.percentile(a, 50)), 2),
+        "p95_ms": round(float(np.percentile(a, 95)), 2),
+        "mean_ms": round(float(a.mean()), 2),
+        "n": len(values),
+    }
 
 
 def timed(fn, *args, **kwargs):
@@ -126,6 +131,7 @@ class MemoryGuard(threading.Thread):
 
 # --- preparation (once): real chunks and query vectors ------------------------------------
 
+
 def prepare(args) -> Path:
     """Copy the built index, read its chunks (+vectors) and embed the questions; cached."""
     cache = args.workdir / "source.pkl"
@@ -166,11 +172,13 @@ def prepare(args) -> Path:
     settings = Settings()
     embedder = Embedder(settings.embed_model, settings.embed_batch_size, settings.embed_max_tokens)
     qvecs = embedder.embed([r["question"] for r in picked])
-    questions = [{"question": r["question"], "as_of": r["as_of"], "until_day": day_number(r["as_of"]), "vector": v}
-                 for r, v in zip(picked, qvecs)]
+    questions = [{"question": r["question"], "as_of": r["as_of"], "until_day": day_number(r["as_of"]), "vector": v} for r, v in zip(picked, qvecs)]
     with cache.open("wb") as f:
-        pickle.dump({"ids": ids, "documents": docs, "metadatas": metas, "embeddings": np.concatenate(vecs),
-                     "manifest": manifest, "questions": questions}, f, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(
+            {"ids": ids, "documents": docs, "metadatas": metas, "embeddings": np.concatenate(vecs), "manifest": manifest, "questions": questions},
+            f,
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
     print(f"prepared {len(ids)} real chunks and {len(questions)} questions", file=sys.stderr)
     return cache
 
@@ -222,6 +230,7 @@ def batches(src: dict, n: int, batch: int, noise: float, seed: int):
 
 # --- one size (run in its own process) -----------------------------------------------------
 
+
 def dense_latencies(store, questions: list[dict]) -> dict:
     """Unfiltered and as-of-filtered `ChunkStore.query` latencies (+ how often the filtered
     query had to fall back to Chroma's filtered search)."""
@@ -245,8 +254,13 @@ def dense_latencies(store, questions: list[dict]) -> dict:
         filtered.append(t)
         fallbacks += calls["n"] - before > 1
     del store._query
-    return {"plain": pct(plain), "filtered": pct(filtered), "filtered_fallbacks": fallbacks,
-            "returned": round(float(np.mean([len(i) for i in ids])), 1), "_ids": ids}
+    return {
+        "plain": pct(plain),
+        "filtered": pct(filtered),
+        "filtered_fallbacks": fallbacks,
+        "returned": round(float(np.mean([len(i) for i in ids])), 1),
+        "_ids": ids,
+    }
 
 
 def run_size(args) -> None:
@@ -322,8 +336,10 @@ def run_size(args) -> None:
             res["all_chunks"] = {"seconds": round(t, 2), "rss_bytes": rss_bytes() - rss0}
             save()
             if need_bm25 and rss_bytes() + need_bm25 > budget:
-                res["bm25_skipped"] = (f"BM25 not built: projected at {gb(need_bm25)} on top of {gb(rss_bytes())} already resident "
-                                       f"(chunks {gb(res['all_chunks']['rss_bytes'])}), over the {args.max_rss_gb:g} GB budget")
+                res["bm25_skipped"] = (
+                    f"BM25 not built: projected at {gb(need_bm25)} on top of {gb(rss_bytes())} already resident "
+                    f"(chunks {gb(res['all_chunks']['rss_bytes'])}), over the {args.max_rss_gb:g} GB budget"
+                )
                 del chunks
                 chunks = None
 
@@ -364,8 +380,7 @@ def run_size(args) -> None:
                     retrieve_mod.BM25Retriever = real_bm25
                 del chunks
                 gc.collect()
-                res["bm25_build"] = {"seconds": round(t, 2), "llama_index_bm25_seconds": round(inner_times[0], 2),
-                                     "rss_bytes": rss_bytes() - rss0}
+                res["bm25_build"] = {"seconds": round(t, 2), "llama_index_bm25_seconds": round(inner_times[0], 2), "rss_bytes": rss_bytes() - rss0}
                 retriever.store = store
                 save()
 
@@ -413,8 +428,7 @@ def run_size(args) -> None:
         dense = dense_latencies(remote, questions)
         server_ids = dense.pop("_ids")
         res["dense_server"] = dense
-        res["server_vs_disk_top40_overlap"] = round(float(np.mean(
-            [len(set(a) & set(b)) / max(1, len(a)) for a, b in zip(embedded_ids, server_ids)])), 3)
+        res["server_vs_disk_top40_overlap"] = round(float(np.mean([len(set(a) & set(b)) / max(1, len(a)) for a, b in zip(embedded_ids, server_ids)])), 3)
         save()
     finally:
         stop(server)
@@ -426,6 +440,7 @@ def run_size(args) -> None:
 
 
 # --- orchestration and report --------------------------------------------------------------
+
 
 def ratio(a, b) -> str:
     return f"{b / a:.1f}x" if a and b else "—"
@@ -475,12 +490,18 @@ def render(results: list[dict], args, wall: float) -> str:
     notes = [f"- {r['size']:,} chunks: {r[key]}" for r in results for key in ("note", "bm25_skipped", "aborted", "skipped") if r.get(key)]
     if notes:
         lines += ["", "Notes:", ""] + notes
-    lines += ["", "Kinds: *real* = chunks, metadata and vectors of the RealTimeQA 2023-Q1 index; *synthetic* = "
-              "synthetic: real text/vectors perturbed and repeated (every real chunk repeated as a new article, vector + "
-              f"N(0, {args.noise}²) noise per dimension, re-normalised). Memory column: all_chunks() list + BM25 build "
-              "(Retriever._build_bm25 with the chunks already read).", ""]
-    extra = ["| chunks | open + first query on-disk / server | filtered fallbacks (of questions) | BM25 filtered p50 / p95 | llama-index BM25Retriever alone | RSS after dense queries | peak RSS | server = on-disk top-40 |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "Kinds: *real* = chunks, metadata and vectors of the RealTimeQA 2023-Q1 index; *synthetic* = "
+        "synthetic: real text/vectors perturbed and repeated (every real chunk repeated as a new article, vector + "
+        f"N(0, {args.noise}²) noise per dimension, re-normalised). Memory column: all_chunks() list + BM25 build "
+        "(Retriever._build_bm25 with the chunks already read).",
+        "",
+    ]
+    extra = [
+        "| chunks | open + first query on-disk / server | filtered fallbacks (of questions) | BM25 filtered p50 / p95 | llama-index BM25Retriever alone | RSS after dense queries | peak RSS | server = on-disk top-40 |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         if "insert" not in r:
             continue
@@ -488,20 +509,24 @@ def render(results: list[dict], args, wall: float) -> str:
             f"| {r['size']:,} | {cell(r, 'disk_first_query_s')} s / {cell(r, 'server_first_query_s')} s "
             f"| {cell(r, 'dense_disk', 'filtered_fallbacks')} / {args.questions} | {pair(r, 'bm25_query', 'filtered')} "
             f"| {cell(r, 'bm25_build', 'llama_index_bm25_seconds')} s | {gb(r['rss_after_dense_bytes']) if 'rss_after_dense_bytes' in r else '—'} "
-            f"| {gb(r['peak_rss_bytes']) if 'peak_rss_bytes' in r else '—'} | {cell(r, 'server_vs_disk_top40_overlap')} |")
+            f"| {gb(r['peak_rss_bytes']) if 'peak_rss_bytes' in r else '—'} | {cell(r, 'server_vs_disk_top40_overlap')} |"
+        )
     lines += ["Details:", ""] + extra + [""]
     done = [r for r in results if "insert" in r]
     if len(done) > 1:
         lines += ["Growth from one size to the next (ratio of the figure / ratio of sizes):", ""]
-        figs = [("insert time", lambda r: r["insert"]["seconds"]), ("disk", lambda r: r["disk_bytes"]),
-                ("dense on-disk p50", lambda r: r["dense_disk"]["plain"]["p50_ms"]),
-                ("dense server p50", lambda r: r.get("dense_server", {}).get("plain", {}).get("p50_ms")),
-                ("filtered on-disk p50", lambda r: r["dense_disk"]["filtered"]["p50_ms"]),
-                ("all_chunks()", lambda r: r.get("all_chunks", {}).get("seconds")),
-                ("BM25 build", lambda r: r.get("bm25_build", {}).get("seconds")),
-                ("BM25 + chunks memory", lambda r: r.get("rss_bm25_total_bytes")),
-                ("BM25 query p50", lambda r: r.get("bm25_query", {}).get("plain", {}).get("p50_ms")),
-                ("answer p50", lambda r: r.get("answer", {}).get("p50_ms"))]
+        figs = [
+            ("insert time", lambda r: r["insert"]["seconds"]),
+            ("disk", lambda r: r["disk_bytes"]),
+            ("dense on-disk p50", lambda r: r["dense_disk"]["plain"]["p50_ms"]),
+            ("dense server p50", lambda r: r.get("dense_server", {}).get("plain", {}).get("p50_ms")),
+            ("filtered on-disk p50", lambda r: r["dense_disk"]["filtered"]["p50_ms"]),
+            ("all_chunks()", lambda r: r.get("all_chunks", {}).get("seconds")),
+            ("BM25 build", lambda r: r.get("bm25_build", {}).get("seconds")),
+            ("BM25 + chunks memory", lambda r: r.get("rss_bm25_total_bytes")),
+            ("BM25 query p50", lambda r: r.get("bm25_query", {}).get("plain", {}).get("p50_ms")),
+            ("answer p50", lambda r: r.get("answer", {}).get("p50_ms")),
+        ]
         for name, get in figs:
             steps = []
             for a, b in zip(done, done[1:]):
@@ -523,8 +548,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10000, 33779, 100000, 1000000], help="store sizes in chunks")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "scale.md")
     parser.add_argument("--data", type=Path, default=DATA, help="folder with questions.jsonl")
-    parser.add_argument("--source-index", type=Path, default=ROOT / "runs" / "bench" / "index",
-                        help="built index of the real corpus (copied, never written)")
+    parser.add_argument("--source-index", type=Path, default=ROOT / "runs" / "bench" / "index", help="built index of the real corpus (copied, never written)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/scale"), help="scratch folder (deleted at the end)")
     parser.add_argument("--questions", type=int, default=50, help="queries per latency figure")
     parser.add_argument("--answer-questions", type=int, default=50, help="questions for the Assistant.answer figure")
@@ -533,8 +557,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch", type=int, default=None, help="insert batch (default chromadb's maximum)")
     parser.add_argument("--max-rss-gb", type=float, default=12.0, help="a size's process stops if its RSS passes this")
-    parser.add_argument("--deadline-minutes", type=float, default=None,
-                        help="skip a size whose projected run time would end after this many minutes")
+    parser.add_argument("--deadline-minutes", type=float, default=None, help="skip a size whose projected run time would end after this many minutes")
     parser.add_argument("--keep", action="store_true", help="keep the scratch stores")
     parser.add_argument("--report-from", type=Path, default=None, help="only re-write --out from this .json of an earlier run")
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
@@ -569,8 +592,10 @@ def main() -> None:
                 if projected > remaining:
                     # Measure the largest size that still fits, and say so.
                     fit = int(remaining * 0.85 / secs_per_chunk) // 50000 * 50000
-                    note = (f"{requested:,} requested; projected {projected / 60:.0f} min, more than the "
-                            f"{remaining / 60:.0f} min left before the {args.deadline_minutes:g} min deadline")
+                    note = (
+                        f"{requested:,} requested; projected {projected / 60:.0f} min, more than the "
+                        f"{remaining / 60:.0f} min left before the {args.deadline_minutes:g} min deadline"
+                    )
                     if fit <= last:
                         results.append({"size": requested, "skipped": "skipped: " + note})
                         continue
@@ -579,11 +604,30 @@ def main() -> None:
             for stale in (args.workdir / f"result-{n}.json", args.workdir / f"aborted-{n}.json"):
                 stale.unlink(missing_ok=True)
             t0 = time.time()
-            cmd = [sys.executable, str(Path(__file__).resolve()), "--child", str(n), "--workdir", str(args.workdir),
-                   "--questions", str(args.questions), "--answer-questions", str(args.answer_questions),
-                   "--answer-max-size", str(args.answer_max_size), "--noise", str(args.noise), "--seed", str(args.seed),
-                   "--max-rss-gb", str(args.max_rss_gb), "--mem-per-chunk", str(mem_per_chunk),
-                   "--bm25-mem-per-chunk", str(bm25_per_chunk)]
+            cmd = [
+                sys.executable,
+                str(Path(__file__).resolve()),
+                "--child",
+                str(n),
+                "--workdir",
+                str(args.workdir),
+                "--questions",
+                str(args.questions),
+                "--answer-questions",
+                str(args.answer_questions),
+                "--answer-max-size",
+                str(args.answer_max_size),
+                "--noise",
+                str(args.noise),
+                "--seed",
+                str(args.seed),
+                "--max-rss-gb",
+                str(args.max_rss_gb),
+                "--mem-per-chunk",
+                str(mem_per_chunk),
+                "--bm25-mem-per-chunk",
+                str(bm25_per_chunk),
+            ]
             if args.batch:
                 cmd += ["--batch", str(args.batch)]
             if args.keep:
@@ -624,8 +668,13 @@ def write(results: list[dict], args, wall: float) -> None:
         if "<!-- analysis -->" in old:
             md = md.split("<!-- analysis -->")[0] + "<!-- analysis -->" + old.split("<!-- analysis -->", 1)[1]
     args.out.write_text(md)
-    args.out.with_suffix(".json").write_text(json.dumps({"wall_seconds": round(wall, 1), "argv": sys.argv[1:], "args": {k: str(v) for k, v in vars(args).items()},
-                                                         "results": results}, indent=1, default=str))
+    args.out.with_suffix(".json").write_text(
+        json.dumps(
+            {"wall_seconds": round(wall, 1), "argv": sys.argv[1:], "args": {k: str(v) for k, v in vars(args).items()}, "results": results},
+            indent=1,
+            default=str,
+        )
+    )
 
 
 if __name__ == "__main__":

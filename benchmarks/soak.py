@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conversations import CONVERSATIONS as TEST_CONVERSATIONS, UNANSWERABLE  # noqa: E402
+from tests.conversations import CONVERSATIONS as TEST_CONVERSATIONS  # noqa: E402
+from tests.conversations import UNANSWERABLE  # noqa: E402
 from tests.processes import start_app, stop  # noqa: E402
 
 # The serving test's conversations, and one that must be refused.
@@ -130,39 +131,50 @@ def main() -> None:
         denominator = sum((t - mt) ** 2 for t, _ in tail)
         slope = round(60 * sum((t - mt) * (m - mm) for t, m in tail) / denominator, 2) if denominator else None
     figures = {
-        "clients": args.clients, "duration_s": args.duration, "wall_s": round(wall, 1),
-        "requests": len(latencies) + len(errors), "errors": len(errors), "wrong_answers": len(wrong),
+        "clients": args.clients,
+        "duration_s": args.duration,
+        "wall_s": round(wall, 1),
+        "requests": len(latencies) + len(errors),
+        "errors": len(errors),
+        "wrong_answers": len(wrong),
         "throughput_per_s": round(len(latencies) / wall, 2),
-        "latency_p50_s": round(percentile(latencies, 0.5), 2), "latency_p95_s": round(percentile(latencies, 0.95), 2),
+        "latency_p50_s": round(percentile(latencies, 0.5), 2),
+        "latency_p95_s": round(percentile(latencies, 0.95), 2),
         "latency_mean_s": round(statistics.fmean(latencies), 2) if latencies else None,
-        "rss_start_mb": round(rss[0], 1) if rss else None, "rss_end_mb": round(rss[-1], 1) if rss else None,
-        "rss_peak_second_quarter_mb": round(first_peak, 1), "rss_peak_last_quarter_mb": round(second_peak, 1),
+        "rss_start_mb": round(rss[0], 1) if rss else None,
+        "rss_end_mb": round(rss[-1], 1) if rss else None,
+        "rss_peak_second_quarter_mb": round(first_peak, 1),
+        "rss_peak_last_quarter_mb": round(second_peak, 1),
         "rss_samples_mb": [round(m) for _, m in memory[:: max(1, len(memory) // 20)]],
-        "rss_median_second_quarter_mb": round(first_median, 1), "rss_median_last_quarter_mb": round(last_median, 1),
+        "rss_median_second_quarter_mb": round(first_median, 1),
+        "rss_median_last_quarter_mb": round(last_median, 1),
         "memory_flat": bool(last_median <= first_median * 1.05) if half else None,
         "rss_slope_second_half_mb_per_min": slope,
-        "error_examples": sorted(set(errors))[:5], "wrong_examples": sorted(set(wrong))[:5],
+        "error_examples": sorted(set(errors))[:5],
+        "wrong_examples": sorted(set(wrong))[:5],
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "soak.json").write_text(json.dumps(figures, indent=2) + "\n")
-    table = "\n".join([
-        f"# Soak: {args.clients} simultaneous conversations for {args.duration:.0f} s",
-        "",
-        "| figure | result |",
-        "|---|---|",
-        f"| requests answered | {len(latencies)} in {wall:.0f} s ({figures['throughput_per_s']}/s) |",
-        f"| errors | {len(errors)} |",
-        f"| wrong answers | {len(wrong)} |",
-        f"| latency p50 / p95 (queueing included) | {figures['latency_p50_s']} / {figures['latency_p95_s']} s |",
-        f"| server memory (RSS) start / end | {figures['rss_start_mb']} / {figures['rss_end_mb']} MB |",
-        f"| RSS peak, second quarter / last quarter of the run | {figures['rss_peak_second_quarter_mb']} / {figures['rss_peak_last_quarter_mb']} MB |",
-        f"| RSS median, second quarter / last quarter | {figures['rss_median_second_quarter_mb']} / {figures['rss_median_last_quarter_mb']} MB |",
-        f"| memory flat (last-quarter median ≤ second-quarter median + 5 %) | {'yes' if figures['memory_flat'] else 'no'} |",
-        f"| RSS trend over the second half (least squares) | {figures['rss_slope_second_half_mb_per_min']} MB a minute |",
-        f"| RSS every {max(1, len(memory) // 20)} s (MB) | {' '.join(str(x) for x in figures['rss_samples_mb'])} |",
-        "",
-        f"Server: `python app.py`, ASSISTANT_CHAT_CONCURRENCY default, bundled corpus, {os.cpu_count()} CPU cores.",
-    ])
+    table = "\n".join(
+        [
+            f"# Soak: {args.clients} simultaneous conversations for {args.duration:.0f} s",
+            "",
+            "| figure | result |",
+            "|---|---|",
+            f"| requests answered | {len(latencies)} in {wall:.0f} s ({figures['throughput_per_s']}/s) |",
+            f"| errors | {len(errors)} |",
+            f"| wrong answers | {len(wrong)} |",
+            f"| latency p50 / p95 (queueing included) | {figures['latency_p50_s']} / {figures['latency_p95_s']} s |",
+            f"| server memory (RSS) start / end | {figures['rss_start_mb']} / {figures['rss_end_mb']} MB |",
+            f"| RSS peak, second quarter / last quarter of the run | {figures['rss_peak_second_quarter_mb']} / {figures['rss_peak_last_quarter_mb']} MB |",
+            f"| RSS median, second quarter / last quarter | {figures['rss_median_second_quarter_mb']} / {figures['rss_median_last_quarter_mb']} MB |",
+            f"| memory flat (last-quarter median ≤ second-quarter median + 5 %) | {'yes' if figures['memory_flat'] else 'no'} |",
+            f"| RSS trend over the second half (least squares) | {figures['rss_slope_second_half_mb_per_min']} MB a minute |",
+            f"| RSS every {max(1, len(memory) // 20)} s (MB) | {' '.join(str(x) for x in figures['rss_samples_mb'])} |",
+            "",
+            f"Server: `python app.py`, ASSISTANT_CHAT_CONCURRENCY default, bundled corpus, {os.cpu_count()} CPU cores.",
+        ]
+    )
     (args.out / "soak.md").write_text(table + "\n")
     print(table)
     shutil.rmtree(work, ignore_errors=True)

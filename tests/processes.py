@@ -29,16 +29,16 @@ def _die_with_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
-def start(command: list[str], probe: str, log_path: Path, *, env: Mapping[str, str] | None = None,
-          cwd: Path | None = None, timeout: float = 240.0) -> subprocess.Popen:
+def start(
+    command: list[str], probe: str, log_path: Path, *, env: Mapping[str, str] | None = None, cwd: Path | None = None, timeout: float = 240.0
+) -> subprocess.Popen:
     """Run `command` with its output in `log_path`; return once `probe` answers over HTTP.
 
     A login page (401) counts as answering. If the process exits or `timeout` passes first,
     it is killed and the end of its log is raised.
     """
     log = log_path.open("w")
-    proc = subprocess.Popen(command, cwd=cwd, env=dict(env) if env is not None else None, stdout=log,
-                            stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+    proc = subprocess.Popen(command, cwd=cwd, env=dict(env) if env is not None else None, stdout=log, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
     log.close()
     deadline = time.monotonic() + timeout
     while True:
@@ -80,6 +80,5 @@ def start_chroma(data: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
     exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = start([exe, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
-                 f"{url}/api/v2/heartbeat", log_path, timeout=300)
+    proc = start([exe, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)], f"{url}/api/v2/heartbeat", log_path, timeout=300)
     return proc, url

@@ -18,7 +18,7 @@ def start_app(tmp: Path, *extra: str, env_extra: dict | None = None) -> tuple[su
     """`python app.py` over a copy of the bundled corpus, with its index in `tmp`."""
     corpus = tmp / "corpus"
     shutil.copytree(CORPUS, corpus)
-    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(tmp / "index"), "ASSISTANT_CORPUS_DIR": str(corpus), **(env_extra or {})}
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(tmp / "index"), "ASSISTANT_CORPUS_DIR": str(corpus), "ASSISTANT_LLM": "extractive", **(env_extra or {})}
     proc, url = processes.start_app(env, tmp / "app.log", *extra)
     return proc, url, corpus
 
@@ -40,9 +40,9 @@ def browser():
     with sync_playwright() as p:
         # Playwright gives each launch a fresh, empty profile of its own.
         b = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--disable-sync"],
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"],
         )
         yield b
         b.close()

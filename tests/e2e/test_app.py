@@ -13,13 +13,17 @@ from tests.e2e.conftest import shot
 pytestmark = pytest.mark.e2e
 
 QUESTION = "Who ordered the strikes on militia facilities in eastern Syria?"
-UPLOADED = json.dumps({
-    "title": "Tramway approved in Port Elsworth", "published_at": "2025-03-04", "source": "Elsworth Gazette",
-    "url": "https://gazette.example/tram",
-    "text": "The city council of Port Elsworth approved the construction of a new harbour tramway on Tuesday, "
-            "council leader Maren Okafor said.\n\nThe line will run 7 kilometres from the ferry terminal to the "
-            "university and is expected to open in 2028.",
-})
+UPLOADED = json.dumps(
+    {
+        "title": "Tramway approved in Port Elsworth",
+        "published_at": "2025-03-04",
+        "source": "Elsworth Gazette",
+        "url": "https://gazette.example/tram",
+        "text": "The city council of Port Elsworth approved the construction of a new harbour tramway on Tuesday, "
+        "council leader Maren Okafor said.\n\nThe line will run 7 kilometres from the ferry terminal to the "
+        "university and is expected to open in 2028.",
+    }
+)
 
 
 def ask(page, question: str) -> None:

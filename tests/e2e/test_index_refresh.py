@@ -35,8 +35,9 @@ def test_chat_answers_about_an_article_another_process_ingested(tmp_path):
         folder.mkdir()
         (folder / "velmora.txt").write_text(ARTICLE, encoding="utf-8")
         env = {**os.environ, "ASSISTANT_INDEX_DIR": str(tmp_path / "index")}
-        ingested = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", "--quiet", str(folder)],
-                                  capture_output=True, text=True, env=env, timeout=300)
+        ingested = subprocess.run(
+            [sys.executable, "-m", "assistant.cli", "ingest", "--quiet", str(folder)], capture_output=True, text=True, env=env, timeout=300
+        )
         assert ingested.returncode == 0 and "added 1" in ingested.stdout, ingested.stderr
 
         # The server looks for changes every couple of seconds and rebuilds in the background;

@@ -11,6 +11,7 @@ from tests.e2e.conftest import shot, start_app
 
 pytestmark = pytest.mark.e2e
 
+
 def converse(url: str, script: list[tuple[str, str]]) -> list[tuple[str, dict, float]]:
     from gradio_client import Client
 
@@ -50,7 +51,9 @@ def test_login_upload_limit_and_local_address(tmp_path, browser):
     proc, url, _ = start_app(tmp_path, "--max-upload-mb", "0.001", env_extra={"ASSISTANT_AUTH": "reader:s3cret-pass"})
     try:
         assert url.startswith("http://127.0.0.1:")
-        with pytest.raises(Exception):
+        from gradio_client.exceptions import AuthenticationError
+
+        with pytest.raises(AuthenticationError):
             Client(url, verbose=False)  # no login, no API
         client = Client(url, auth=("reader", "s3cret-pass"), verbose=False)
         assert "Biden" in client.predict("Who ordered the strikes on militia facilities in eastern Syria?", api_name="/answer")["text"]

@@ -16,14 +16,17 @@ pytestmark = pytest.mark.integration
 QUESTION = "Who ordered the strikes on militia facilities in eastern Syria?"
 
 
-@pytest.mark.parametrize("bad, message", [
-    ("", "question is empty"),
-    (" \t\n ", "question is empty"),
-    ("x" * 100_000, "100000 characters long; the limit is 1000"),
-    ("?!…—()", "no words in it"),
-    (None, "must be text, not NoneType"),
-    (42, "must be text, not int"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ("", "question is empty"),
+        (" \t\n ", "question is empty"),
+        ("x" * 100_000, "100000 characters long; the limit is 1000"),
+        ("?!…—()", "no words in it"),
+        (None, "must be text, not NoneType"),
+        (42, "must be text, not int"),
+    ],
+)
 def test_bad_questions_are_refused_with_a_message(built_assistant, bad, message):
     with pytest.raises(InvalidQuestion, match=message):
         built_assistant.answer(bad)

@@ -44,7 +44,6 @@ def test_server_mode_end_to_end_reingest_prune_and_two_app_processes(chroma_serv
 
     from gradio_client import Client
 
-
     corpus = tmp_path / "corpus"
     shutil.copytree(CORPUS, corpus)
     run = [sys.executable, "-m", "assistant.cli", "--chroma-url", chroma_server]

@@ -75,8 +75,12 @@ def test_terminal_chat_keeps_the_conversation(cli_index):
 
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(cli_index)}
     proc = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "chat"], input="Who is Igor Konashenkov?\nWhat did he threaten to do?\n",
-        capture_output=True, text=True, env=env, timeout=300,
+        [sys.executable, "-m", "assistant.cli", "chat"],
+        input="Who is Igor Konashenkov?\nWhat did he threaten to do?\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     assert "suppressed with all military means" in proc.stdout

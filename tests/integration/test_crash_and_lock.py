@@ -73,8 +73,9 @@ def assert_consistent(state: dict, expected: set[str] | None = None) -> None:
 
 
 def ingest(index: Path, *paths: Path, **kw) -> subprocess.Popen:
-    return subprocess.Popen([*ASSISTANT, "--index", str(index), "ingest", "--quiet", *map(str, paths)], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(
+        [*ASSISTANT, "--index", str(index), "ingest", "--quiet", *map(str, paths)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw
+    )
 
 
 def test_kill_9_at_random_moments_then_rerun_leaves_a_complete_index(tmp_path, bench_slice):
@@ -101,8 +102,9 @@ def test_kill_9_at_random_moments_then_rerun_leaves_a_complete_index(tmp_path, b
     assert final.returncode == 0, f"seed {seed}, kills at {kills} s: {err[-2000:]}"
     assert_consistent(check(index), ids)
     # And a further run has nothing left to do.
-    again = subprocess.run([*ASSISTANT, "--index", str(index), "ingest", "--quiet", "--json", str(bench_slice)],
-                           capture_output=True, text=True, cwd=ROOT, timeout=600)
+    again = subprocess.run(
+        [*ASSISTANT, "--index", str(index), "ingest", "--quiet", "--json", str(bench_slice)], capture_output=True, text=True, cwd=ROOT, timeout=600
+    )
     report = json.loads(again.stdout)
     assert report["chunks_embedded"] == 0 and len(report["unchanged"]) == len(ids), (seed, kills)
 
@@ -126,8 +128,13 @@ def test_a_second_ingest_is_refused_while_one_runs_and_readers_keep_answering(tm
     # A reader in another process answers from a consistent index while the write goes on.
     answers = 0
     while writer.poll() is None:
-        asked = subprocess.run([*ASSISTANT, "--index", str(index), "ask", "--json", "Who ordered the strikes on militia facilities in eastern Syria?"],
-                               capture_output=True, text=True, cwd=ROOT, timeout=300)
+        asked = subprocess.run(
+            [*ASSISTANT, "--index", str(index), "ask", "--json", "Who ordered the strikes on militia facilities in eastern Syria?"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=300,
+        )
         if writer.poll() is not None and answers:
             break
         assert asked.returncode == 0, asked.stderr[-2000:]

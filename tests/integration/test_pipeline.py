@@ -52,7 +52,9 @@ def test_fact_only_in_the_updated_version_is_answerable(built_assistant):
     _assert_verbatim(ans)
 
 
-@pytest.mark.parametrize("question", ["Who won the 2022 FIFA World Cup?", "What is the capital of France?", "How much did the price of Brent crude oil rise after the strikes?"])
+@pytest.mark.parametrize(
+    "question", ["Who won the 2022 FIFA World Cup?", "What is the capital of France?", "How much did the price of Brent crude oil rise after the strikes?"]
+)
 def test_off_corpus_questions_are_refused(built_assistant, question):
     ans = built_assistant.answer(question)
     assert ans.refused and not ans.citations and "do not cover" in ans.text

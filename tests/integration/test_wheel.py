@@ -3,6 +3,7 @@ run from a folder that is not the checkout, so nothing can be found through the 
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -20,15 +21,22 @@ def wheel_venv(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("wheel")
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(work / "dist"), str(ROOT)],
-        capture_output=True, text=True, timeout=300, cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=work,
     )
+    # setuptools builds in the checkout's build/ folder; a stale copy there only confuses.
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
     assert built.returncode == 0, built.stderr
     wheel = next((work / "dist").glob("news_assistant-*.whl"))
     venv = work / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     installed = subprocess.run(
         [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--no-deps", "-q", str(wheel)],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert installed.returncode == 0, installed.stderr
     # The dependencies come from this environment's site-packages (a plain path entry: the

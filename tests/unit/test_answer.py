@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from assistant.answer import Extractor, expected_type, split_sentences
-from assistant.templates import load_templates
+from assistant.answer import Extractor, expected_type
 from assistant.settings import Settings
-from assistant.text import content_terms
+from assistant.templates import load_templates
+from assistant.text import content_terms, split_sentences
 from assistant.types import Passage, Segment
 
 
@@ -25,8 +25,17 @@ class BagOfWordsEmbedder:
 def _passage(doc_id, text, *, start=0, story="", preferred=True, date="2021-02-26", source_start=None):
     source_start = start if source_start is None else source_start
     return Passage(
-        chunk_id=f"{doc_id}:0", doc_id=doc_id, text=text, start=start, end=start + len(text), title="", published_at=date,
-        story_id=story or doc_id, preferred=preferred, score=0.03, segments=(Segment(start, source_start, len(text)),),
+        chunk_id=f"{doc_id}:0",
+        doc_id=doc_id,
+        text=text,
+        start=start,
+        end=start + len(text),
+        title="",
+        published_at=date,
+        story_id=story or doc_id,
+        preferred=preferred,
+        score=0.03,
+        segments=(Segment(start, source_start, len(text)),),
     )
 
 
@@ -44,11 +53,20 @@ def test_sentence_split_keeps_abbreviations_and_offsets():
 
 @pytest.mark.parametrize(
     "question, kind",
-    [("Who ordered the strikes?", "person"), ("Which Turkish president wrote about Idlib?", "person"),
-     ("How many troops will NATO have?", "number"), ("When was the attack?", "date"),
-     ("Which country hosted the summit?", "place"), ("What did Russia say?", "other"),
-     ("He is a valued member of which team?", "org"), ("Which professional sports team was invited?", "org"),
-     ("In which month will the emergency end?", "month"), ("Which film scored the most nominations?", "work"), ("Which celebrity showed off a baby bump?", "person"), ("How much did prices rise?", "number")],
+    [
+        ("Who ordered the strikes?", "person"),
+        ("Which Turkish president wrote about Idlib?", "person"),
+        ("How many troops will NATO have?", "number"),
+        ("When was the attack?", "date"),
+        ("Which country hosted the summit?", "place"),
+        ("What did Russia say?", "other"),
+        ("He is a valued member of which team?", "org"),
+        ("Which professional sports team was invited?", "org"),
+        ("In which month will the emergency end?", "month"),
+        ("Which film scored the most nominations?", "work"),
+        ("Which celebrity showed off a baby bump?", "person"),
+        ("How much did prices rise?", "number"),
+    ],
 )
 def test_expected_type(question, kind):
     assert expected_type(question) == kind
@@ -118,7 +136,9 @@ def test_focus_clause_drops_the_premise():
 def test_a_sentence_that_asks_is_not_the_answer(extractor):
     teaser = _passage("a", "Who ordered the strikes on militia facilities in eastern Syria this week?")
     fact = _passage("b", "President Joe Biden ordered the strikes on militia facilities in eastern Syria.")
-    ans = extractor.answer("Who ordered the strikes on militia facilities in eastern Syria?", "Who ordered the strikes on militia facilities in eastern Syria?", [teaser, fact])
+    ans = extractor.answer(
+        "Who ordered the strikes on militia facilities in eastern Syria?", "Who ordered the strikes on militia facilities in eastern Syria?", [teaser, fact]
+    )
     assert ans.citations[0].doc_id == "b"
 
 

@@ -89,7 +89,9 @@ def test_malformed_json_and_a_bad_jsonl_line(folder):
 
 
 def test_html_with_only_scripts(folder):
-    (folder / "app.html").write_text("<html><head><script>var a = 1;</script></head><body><script>render()</script><noscript>Enable JS</noscript></body></html>")
+    (folder / "app.html").write_text(
+        "<html><head><script>var a = 1;</script></head><body><script>render()</script><noscript>Enable JS</noscript></body></html>"
+    )
     _, why = load(folder)
     assert why["app.html"] == "no article text found in the HTML"
 

@@ -5,7 +5,16 @@ import json
 import pytest
 
 from assistant.evaluation import (
-    EvalReport, GoldFileError, QuestionResult, compare, compare_table, first_sentence, is_correct, lexical_support, load_gold, summarize,
+    EvalReport,
+    GoldFileError,
+    QuestionResult,
+    compare,
+    compare_table,
+    first_sentence,
+    is_correct,
+    lexical_support,
+    load_gold,
+    summarize,
 )
 
 ROWS = [
@@ -17,10 +26,25 @@ ROWS = [
 
 def _result(id_, *, correct, refused=False, should_refuse=False, rank=None, has_evidence=False, latency=100.0, type_="factoid", first=None):
     return QuestionResult(
-        id=id_, type=type_, question="q", answers=[] if should_refuse else ["x"], answer="x [1]", refused=refused,
-        should_refuse=should_refuse, correct=correct, first_sentence_correct=correct if first is None else first,
-        citations=[], retrieved=[], evidence_rank=rank, answer_in_passages=None, quotes_verbatim=1.0,
-        cites_gold_article=None, supported_sentences=1, answer_sentences=1, latency_ms=latency, has_evidence=has_evidence,
+        id=id_,
+        type=type_,
+        question="q",
+        answers=[] if should_refuse else ["x"],
+        answer="x [1]",
+        refused=refused,
+        should_refuse=should_refuse,
+        correct=correct,
+        first_sentence_correct=correct if first is None else first,
+        citations=[],
+        retrieved=[],
+        evidence_rank=rank,
+        answer_in_passages=None,
+        quotes_verbatim=1.0,
+        cites_gold_article=None,
+        supported_sentences=1,
+        answer_sentences=1,
+        latency_ms=latency,
+        has_evidence=has_evidence,
     )
 
 
@@ -58,8 +82,13 @@ def test_summary_figures():
 
 def test_lexical_support_check():
     cites = [{"number": 1, "quote": "President Joe Biden personally ordered the strikes on 25 February."}]
-    assert lexical_support("Joe Biden ordered the strikes on 25 February. [1]\n\nSources", cites) == (1, 1)
-    assert lexical_support("Putin ordered 40 tanks to Kyiv. [1]", cites) == (0, 1)
+    assert lexical_support("Joe Biden ordered the strikes on 25 February. [1]\n\nSources", cites, 0.6) == (1, 1)
+    assert lexical_support("Putin ordered 40 tanks to Kyiv. [1]", cites, 0.6) == (0, 1)
+    # The same rule as the answer checker: a name the quote lacks is not supported, however
+    # many other words it shares (the evaluation's own looser rule used to pass this).
+    assert lexical_support("Kamala Harris ordered the strikes on 25 February. [1]", cites, 0.6) == (0, 1)
+    # A name the question brings is the question's, not a claim of the answer.
+    assert lexical_support("Joe Biden ordered them from Washington [1].", cites, 0.5, "Where did Joe Biden order them from Washington?") == (1, 1)
 
 
 @pytest.mark.parametrize(

@@ -29,8 +29,12 @@ def test_every_format(tmp_path):
         f"<body><nav>Home | World | Sport</nav><article><h1>Strikes in Syria</h1><p>{BODY}</p><script>var x=1;</script></article>"
         "<footer>Copyright Example News</footer></body></html>"
     )
-    (tmp_path / "d.json").write_text(json.dumps([{"id": "d1", "title": "T1", "text": BODY, "published_at": "2023-01-02"}, {"id": "d2", "body": BODY, "date": "2023-01-01"}]))
-    (tmp_path / "e.jsonl").write_text(json.dumps({"id": "e1", "text": BODY, "authors": ["A. Writer", "B. Writer"], "url": "https://ex.com/e1", "source": "ex.com"}) + "\n")
+    (tmp_path / "d.json").write_text(
+        json.dumps([{"id": "d1", "title": "T1", "text": BODY, "published_at": "2023-01-02"}, {"id": "d2", "body": BODY, "date": "2023-01-01"}])
+    )
+    (tmp_path / "e.jsonl").write_text(
+        json.dumps({"id": "e1", "text": BODY, "authors": ["A. Writer", "B. Writer"], "url": "https://ex.com/e1", "source": "ex.com"}) + "\n"
+    )
     with gzip.open(tmp_path / "f.jsonl.gz", "wt") as f:
         f.write(json.dumps({"id": "f1", "text": BODY}) + "\n")
     articles, skips = load_articles([tmp_path])

@@ -1,20 +1,29 @@
-from assistant.templates import load_templates
 from assistant.render import chat_markdown, context_around, escape_markdown, sources_panel
 from assistant.settings import Settings
+from assistant.templates import load_templates
 from assistant.types import Answer, Citation
 
 TEMPLATES = load_templates(Settings().prompts_dir)
 
 
 def citation(n: int, quote: str, **kw) -> Citation:
-    base = dict(number=n, doc_id=f"doc{n}", title=f"Title {n}", source="Wire", url="https://example.org/a",
-                published_at="2024-01-02", quote=quote, start=0, end=len(quote), score=1.0)
+    base = dict(
+        number=n,
+        doc_id=f"doc{n}",
+        title=f"Title {n}",
+        source="Wire",
+        url="https://example.org/a",
+        published_at="2024-01-02",
+        quote=quote,
+        start=0,
+        end=len(quote),
+        score=1.0,
+    )
     return Citation(**{**base, **kw})
 
 
 def test_chat_markdown_keeps_markers_and_escapes_article_text():
-    answer = Answer("q", "Prices *fell* <b>5%</b> [1] and rose [2]", False,
-                    [citation(1, "Prices fell"), citation(2, "and rose", title="A_b <script>")])
+    answer = Answer("q", "Prices *fell* <b>5%</b> [1] and rose [2]", False, [citation(1, "Prices fell"), citation(2, "and rose", title="A_b <script>")])
     md = chat_markdown(answer, TEMPLATES)
     assert "[1]" in md and "[2]" in md and r"\[1\]" not in md
     assert r"\*fell\*" in md and "&lt;b&gt;" in md and "<b>" not in md

@@ -2,8 +2,8 @@ import pytest
 from pydantic import ValidationError
 
 from assistant.errors import AssistantError
-from assistant.templates import REQUIRED, load_templates, packaged_prompts
 from assistant.settings import Settings
+from assistant.templates import REQUIRED, load_templates, packaged_prompts
 
 
 def test_environment_and_overrides(monkeypatch):
@@ -25,7 +25,7 @@ def test_invalid_values_fail_early():
 def test_templates_load_and_are_checked(tmp_path):
     templates = load_templates(Settings().prompts_dir)
     assert "$" not in templates.refusal.substitute(window="")
-    for name in ("answer.txt", "sources.txt", "refusal.txt", "citation.md"):
+    for name in REQUIRED:
         (tmp_path / name).write_text((packaged_prompts() / name).read_text())
     (tmp_path / "sources.txt").write_text("Published $when.")
     with pytest.raises(AssistantError, match="sources.txt.*missing \\['dates'\\].*unknown \\['when'\\]"):

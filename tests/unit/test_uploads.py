@@ -5,15 +5,18 @@ import pytest
 from assistant.uploads import safe_name, save_uploads
 
 
-@pytest.mark.parametrize("given, expected", [
-    ("../../etc/passwd.txt", "passwd.txt"),
-    ("..\\..\\windows\\evil.json", "evil.json"),
-    ("/abs/path/a b.md", "a b.md"),
-    ("we;ird$name.txt", "we_ird_name.txt"),
-    ("..", ""),
-    (".hidden.txt", "hidden.txt"),
-    ("nul\x00byte.txt", "nulbyte.txt"),
-])
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("..\\..\\windows\\evil.json", "evil.json"),
+        ("/abs/path/a b.md", "a b.md"),
+        ("we;ird$name.txt", "we_ird_name.txt"),
+        ("..", ""),
+        (".hidden.txt", "hidden.txt"),
+        ("nul\x00byte.txt", "nulbyte.txt"),
+    ],
+)
 def test_safe_name_keeps_only_a_plain_file_name(given, expected):
     assert safe_name(given) == expected
 
@@ -35,8 +38,9 @@ def test_uploads_land_in_the_corpus_folder_or_are_rejected_with_a_reason(tmp_pat
     big = incoming / "big.txt"
     big.write_text("x" * 2000)
     corpus = tmp_path / "corpus"
-    saved = save_uploads([good, empty, image, big, incoming / "gone.txt", good], corpus, max_bytes=1000,
-                         names=["../../outside.txt", None, None, None, None, None])
+    saved = save_uploads(
+        [good, empty, image, big, incoming / "gone.txt", good], corpus, max_bytes=1000, names=["../../outside.txt", None, None, None, None, None]
+    )
     assert saved.files == [corpus / "uploads" / "outside.txt", corpus / "uploads" / "story.txt"]
     assert (corpus / "uploads" / "outside.txt").read_text() == good.read_text()
     reasons = dict(saved.rejected)

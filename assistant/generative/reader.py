@@ -1,0 +1,281 @@
+"""Ranked sentences -> a short answer read by a language model, checked before anyone sees it.
+
+The model does not see whole passages. It sees a few numbered excerpts: the sentences the
+extractive ranker put first, each with its neighbours, under its article's title, outlet
+and date. That keeps the prompt to a few hundred tokens, which a 1.5 B model on two cores
+reads in seconds, while the fixed instructions before it stay in the model's cache.
+
+It is asked for one short sentence that starts with the answer and cites an excerpt, or
+for the refusal sentence when no excerpt answers. Nothing it writes is trusted: the names
+and numbers it adds to the question must stand verbatim in the excerpt it cites (a name
+is rewritten to the excerpt's full form), and the quote shown under the answer is the
+excerpt's sentence that holds them (`support.check_short_answer`). An answer that fails
+is dropped and the quoted (extractive) answer stands; a refusal offers the closest
+coverage instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import threading
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
+
+from assistant.citations import cite, closest_coverage, refusal_text, sources_line
+from assistant.settings import Settings
+from assistant.support import answer_items, check_short_answer, numbers_in
+from assistant.templates import Templates
+from assistant.text import CITATION_MARKER, marker_numbers, split_sentences, strip_markers
+from assistant.types import Answer, Citation, Passage
+
+log = logging.getLogger(__name__)
+
+_MARKERS_AFTER_STOP = re.compile(rf"([.!?])((?:{CITATION_MARKER.pattern})+)")
+# Text in an article that speaks to an assistant rather than to readers.
+INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,60}\b(?:instructions?|rules|prompts?|guidelines)\b"
+    r"|\b(?:system prompt|you are now|as an ai\b|reply only with|respond only with|answer only with)",
+    re.IGNORECASE,
+)
+
+
+def written_sentences(text: str) -> list[tuple[str, list[int]]]:
+    """A model's reply as (sentence without markers, cited numbers), in order."""
+    flat = " ".join(text.split())
+    # "… strikes. [1]" and "… strikes [1]." both mean sentence + citation.
+    flat = _MARKERS_AFTER_STOP.sub(lambda m: m.group(2) + m.group(1), flat)
+    out = []
+    for a, b in split_sentences(flat):
+        piece = flat[a:b]
+        numbers = [n for group in CITATION_MARKER.findall(piece) for n in marker_numbers(group)]
+        sentence = strip_markers(piece).strip()
+        if sentence:
+            out.append((sentence, list(dict.fromkeys(numbers))))
+    return out
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", strip_markers(text).lower())
+
+
+def is_model_refusal(written: str, templates: Templates) -> bool:
+    """Whether the model replied with the refusal it was told to give (markers, quotes, case
+    and a trailing word or two of its own aside: "The articles do not cover this question [1].")."""
+    said, told = _words(written), _words(templates.llm_refusal.substitute())
+    return bool(told) and said[: len(told)] == told and len(said) <= len(told) + 3
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """A numbered excerpt shown to the model: `passage.text[start:end]`, whole sentences."""
+
+    number: int
+    passage: Passage
+    start: int
+    end: int
+    score: float
+
+    @property
+    def text(self) -> str:
+        return self.passage.text[self.start : self.end]
+
+    def sentences(self) -> list[tuple[int, int]]:
+        """(start, end) of its sentences, in passage offsets."""
+        return [(self.start + a, self.start + b) for a, b in split_sentences(self.text)]
+
+
+def select_excerpts(ranked: list, settings: Settings) -> list[Excerpt]:
+    """The best-ranked sentences with their neighbours, as at most `reader_excerpts` excerpts.
+
+    A sentence inside an excerpt already chosen adds nothing; the sentence before comes
+    first (it often names who "he" or "the company" is), then the one after, while the
+    excerpt fits `reader_excerpt_chars`. Sentences that speak to an AI are never shown.
+    """
+    spans_of: dict[str, list[tuple[int, int]]] = {}
+    chosen: list[Excerpt] = []
+    for s in ranked:
+        if len(chosen) >= settings.reader_excerpts:
+            break
+        p = s.passage
+        if INSTRUCTION.search(s.text) or any(e.passage.chunk_id == p.chunk_id and e.start <= s.start and s.end <= e.end for e in chosen):
+            continue
+        spans = spans_of.setdefault(p.chunk_id, split_sentences(p.text))
+        at = next((i for i, (a, b) in enumerate(spans) if a <= s.start < b), None)
+        if at is None:
+            continue
+        lo = hi = at
+        for step in (-1, +1):
+            j = at + step
+            if 0 <= j < len(spans) and not INSTRUCTION.search(p.text[spans[j][0] : spans[j][1]]):
+                a, b = min(spans[lo][0], spans[j][0]), max(spans[hi][1], spans[j][1])
+                if b - a <= settings.reader_excerpt_chars:
+                    lo, hi = min(lo, j), max(hi, j)
+        start, end = spans[lo][0], spans[hi][1]
+        # A neighbour already shown elsewhere is shown once: trim overlaps with earlier excerpts.
+        for e in chosen:
+            if e.passage.chunk_id == p.chunk_id and e.start < end and start < e.end:
+                start, end = s.start, s.end
+        chosen.append(Excerpt(len(chosen) + 1, p, start, end, s.score))
+    return chosen
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+class Reader:
+    """Short answers from one llama-index LLM (the in-process GGUF model or an OpenAI-compatible server)."""
+
+    def __init__(self, settings: Settings, templates: Templates, llm, backend: str, lock: threading.Lock | None = None) -> None:
+        self.settings = settings
+        self.templates = templates
+        self.llm = llm
+        self.backend = backend
+        # An in-process model runs one prompt at a time; a server queues on its own.
+        self.lock = lock
+
+    def messages(self, question: str, excerpts: list[Excerpt], as_of: dt.date | None) -> list:
+        from llama_index.core.llms import ChatMessage, MessageRole
+
+        shown = "\n".join(
+            self.templates.llm_source.substitute(
+                number=e.number,
+                title=_clip(" ".join((e.passage.title or e.passage.doc_id).split()), self.settings.reader_title_chars),
+                source=e.passage.source or "unknown outlet",
+                date=e.passage.published_at or "date unknown",
+                text=" ".join(e.text.split()),
+            )
+            for e in excerpts
+        )
+        newest = max((e.passage.published_at for e in excerpts if e.passage.published_at), default="")
+        date = as_of.isoformat() if as_of else (newest or "unknown")
+        return [
+            # The system message is the same for every question, so the model keeps it cached.
+            ChatMessage(role=MessageRole.SYSTEM, content=self.templates.llm_system.substitute(refusal=self.templates.llm_refusal.substitute())),
+            ChatMessage(role=MessageRole.USER, content=self.templates.llm_answer.substitute(sources=shown, question=question, date=date)),
+        ]
+
+    def read(self, question: str, standalone: str, ranked: list, as_of: dt.date | None, extractive: Answer) -> Answer:
+        """The checked short answer, or `extractive` (with the reason) when the model fails or its answer does not hold."""
+        excerpts = select_excerpts(ranked, self.settings)
+        if not excerpts:
+            return extractive
+        started = time.perf_counter()
+        try:
+            with self.lock or nullcontext():
+                reply = self.llm.chat(self.messages(standalone, excerpts, as_of)).message.content or ""
+        except Exception as exc:  # connection refused, timeout, server error: all the same to a user
+            log.warning("language model failed: %s", exc)
+            reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+            return replace(
+                extractive,
+                extractive=extractive,
+                reading="failed",
+                notice=f"The language model could not answer ({reason}); this answer quotes the articles instead.",
+            )
+        seconds = {**extractive.seconds, "read": round(time.perf_counter() - started, 3)}
+        log.debug("reader reply %r", reply)
+        return replace(self.check(reply, question, standalone, excerpts, as_of, extractive, ranked), seconds=seconds)
+
+    def check(
+        self, reply: str, question: str, standalone: str, excerpts: list[Excerpt], as_of: dt.date | None, extractive: Answer, ranked: list | None = None
+    ) -> Answer:
+        """Turn the model's reply into the answer people see, keeping only what the excerpts back."""
+        base = dict(
+            question=question,
+            standalone_question=standalone,
+            as_of=as_of.isoformat() if as_of else "",
+            backend=self.backend,
+            extractive=extractive,
+            evidence=extractive.evidence,
+        )
+        spans = [(s.passage, s.start, s.end, s.score) for s in ranked] if ranked else [(e.passage, e.start, e.end, e.score) for e in excerpts]
+        if is_model_refusal(reply, self.templates):
+            if not extractive.refused:
+                # A small model says "not covered" too readily: where the ranker found sentences
+                # that pass the refusal rule, they answer, and the user is told the model found no short answer.
+                return replace(extractive, extractive=extractive, reading="declined", notice=self.templates.reader_declined.substitute())
+            # The model did as told and the ranker agrees: a plain refusal, not a failed check.
+            return Answer(
+                text=refusal_text(self.templates, as_of),
+                refused=True,
+                reading="declined",
+                closest=closest_coverage(spans, self.settings.closest_articles),
+                **base,
+            )
+        written = written_sentences(reply)
+        if not written:
+            return replace(extractive, extractive=extractive, reading="dropped", unsupported=["(the model wrote nothing)"])
+        sentence, numbers = written[0]
+        by_number = {e.number: e for e in excerpts}
+        # The excerpts it cites first; if it cited none that holds the answer, any excerpt that does.
+        order = [by_number[n] for n in numbers if n in by_number] + [e for e in excerpts if e.number not in numbers]
+        why = "it cites no excerpt" if not numbers else f"cites [{', '.join(map(str, numbers))}]"
+        for excerpt in order:
+            ok, reason, fixed = check_short_answer(sentence, excerpt.text, standalone, self.settings.llm_min_support)
+            if ok:
+                quote = self._quote(fixed, standalone, excerpt)
+                if quote is not None:
+                    return self._compose(fixed, excerpt, quote, extractive, as_of, base)
+                reason = "no one sentence of the excerpt holds it"
+            if excerpt.number in numbers:
+                why = reason
+        dropped = f"{sentence} ({why})"
+        if extractive.refused:
+            return Answer(text=extractive.text, refused=True, closest=extractive.closest, unsupported=[dropped], reading="dropped", **base)
+        return replace(extractive, extractive=extractive, reading="dropped", unsupported=[dropped])
+
+    @staticmethod
+    def _quote(answer: str, question: str, excerpt: Excerpt) -> tuple[int, int] | None:
+        """The fewest neighbouring sentences of the excerpt holding every name and number the
+        answer adds to the question: the quote that shows it is so."""
+        names, numbers = answer_items(answer, question)
+        sentences = excerpt.sentences()
+        text = excerpt.passage.text
+        best = None
+        for i in range(len(sentences)):
+            for j in range(i, len(sentences)):
+                span = text[sentences[i][0] : sentences[j][1]]
+                if all(n.lower() in span.lower() for n in names) and numbers <= numbers_in(span):
+                    if best is None or j - i < best[1] - best[0]:
+                        best = (i, j)
+                    break
+        if best is None:
+            return None
+        return sentences[best[0]][0], sentences[best[1]][1]
+
+    def _compose(self, short: str, excerpt: Excerpt, quote: tuple[int, int], extractive: Answer, as_of: dt.date | None, base: dict) -> Answer:
+        citations: list[Citation] = [cite(1, excerpt.passage, quote[0], quote[1], excerpt.score)]
+        quotes = [f"“{citations[0].quote}” [1]"]
+        # Then the quoted answer's best other sentences, as further evidence.
+        for c in extractive.citations:
+            if len(citations) > self.settings.reader_more_quotes:
+                break
+            if c.doc_id == citations[0].doc_id and c.start < citations[0].end and citations[0].start < c.end:
+                continue
+            citations.append(replace(c, number=len(citations) + 1))
+            quotes.append(f"“{c.quote}” [{len(citations)}]")
+        short = short.rstrip(" .") + " [1]."
+        text = self.templates.read_answer.substitute(answer=short, quotes=" ".join(quotes), sources=sources_line(citations, self.templates))
+        return Answer(text=text, refused=False, citations=citations, reading="answered", **base)
+
+
+def condense_with_llm(llm, templates: Templates, question: str, history: list[str], limit: int, lock: threading.Lock | None = None) -> str | None:
+    """A standalone version of a follow-up, written by the model; None if it gives nothing usable."""
+    from llama_index.core.llms import ChatMessage, MessageRole
+
+    prompt = templates.llm_condense.substitute(history="\n".join(f"- {h}" for h in history), question=question)
+    try:
+        with lock or nullcontext():
+            reply = llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)]).message.content or ""
+    except Exception as exc:
+        log.warning("language model failed to condense the question: %s", exc)
+        return None
+    lines = [line.strip().strip('"“”') for line in reply.strip().splitlines() if line.strip()]
+    rewritten = lines[0] if lines else ""
+    if not rewritten or len(rewritten) > limit or not any(ch.isalpha() for ch in rewritten):
+        return None
+    return rewritten

@@ -1,0 +1,71 @@
+"""How much the reader's prompt holds and costs: for each excerpt setting, the share of dev
+questions whose gold answer is inside the excerpts the model would read, and the prompt's
+size in the model's tokens. No model runs; it decides `reader_excerpts` and
+`reader_excerpt_chars` on evidence instead of on accuracy runs.
+
+    python benchmarks/reader_prompt.py --every 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "benchmarks" / "rtqa-2023q1"
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--index", type=Path, default=ROOT / "runs" / "bench" / "index")
+    parser.add_argument("--questions", type=Path, default=DATA / "questions.jsonl")
+    parser.add_argument("--every", type=int, default=3)
+    parser.add_argument("--excerpts", default="3,4,5,6,8")
+    parser.add_argument("--chars", default="250,320,420")
+    args = parser.parse_args()
+
+    from llama_cpp import Llama
+
+    from assistant import Assistant
+    from assistant.answer import Extractor
+    from assistant.entities import tagger_for
+    from assistant.generative.llm import local_model_path
+    from assistant.generative.reader import Reader, select_excerpts
+    from assistant.text import contains_answer
+
+    bot = Assistant(index_dir=args.index, llm="extractive")
+    tokenizer = Llama(model_path=str(local_model_path(bot.settings)), vocab_only=True, verbose=False)
+    rows = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()][:: args.every]
+    tagger = tagger_for(bot.settings.ner_model, bot.settings.entity_cache_size)
+    ranked_of = []
+    for row in rows:
+        req = bot._request(row["question"], None, row.get("as_of"), None, None, None)
+        passages = bot.retriever.retrieve(req.standalone, req.scope, None, req.prefer)
+        extractor = Extractor(bot.settings, bot.templates, bot.embedder.embed, bot.retriever.idf, tagger.entities)
+        ranked_of.append((row, req, extractor.rank(req.standalone, passages)[0]))
+    print(
+        f"{len(rows)} questions; gold answer in the top-6 passages: "
+        f"{sum(contains_answer(' '.join(s.passage.text for s in r), row['answers']) for row, _, r in ranked_of) / len(rows):.3f}"
+    )
+    print("| excerpts | chars | answer in excerpts | prompt tokens p50 / p95 (question part, the system prompt is cached) |")
+    print("|---|---|---|---|")
+    for n, chars in itertools.product(map(int, args.excerpts.split(",")), map(int, args.chars.split(","))):
+        settings = bot.settings.with_overrides(reader_excerpts=n, reader_excerpt_chars=chars)
+        reader = Reader(settings, bot.templates, None, "local")
+        hits, sizes = 0, []
+        for row, req, ranked in ranked_of:
+            excerpts = select_excerpts(ranked, settings)
+            hits += contains_answer(" ".join(e.text for e in excerpts), row["answers"])
+            user = reader.messages(req.standalone, excerpts, req.as_of)[1].content
+            sizes.append(len(tokenizer.tokenize(user.encode(), add_bos=False)))
+        sizes.sort()
+        print(f"| {n} | {chars} | {hits / len(rows):.3f} | {statistics.median(sizes):.0f} / {sizes[int(0.95 * (len(sizes) - 1))]} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""The chat with the reading model behind it (the default): the quoted answer at once, then
+the model's short, checked answer in its place, its quote one click away."""
+
+import time
+
+import pytest
+
+from tests import processes
+from tests.e2e.conftest import shot, start_app
+
+pytestmark = pytest.mark.e2e
+
+QUESTION = "Who ordered the strikes on militia facilities in eastern Syria?"
+
+
+def test_the_quoted_answer_shows_first_then_the_read_answer_replaces_it(tmp_path, browser):
+    from gradio_client import Client
+    from playwright.sync_api import expect
+
+    proc, url, _ = start_app(tmp_path, env_extra={"ASSISTANT_LLM": "local"})
+    try:
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.goto(url)
+        page.get_by_label("Question").fill(QUESTION)
+        page.get_by_role("button", name="Ask", exact=True).click()
+        bot = page.locator("#chat [data-testid='bot']").first
+        expect(bot).to_be_visible(timeout=60_000)
+        seen: list[str] = []
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            text = bot.inner_text() if bot.count() else ""
+            if text and (not seen or seen[-1] != text):
+                seen.append(text)
+            if page.get_by_label("Question").is_editable() and len(seen) > 1:
+                break
+            time.sleep(0.05)
+        drafts = [t for t in seen if "Reading the articles for a short answer" in t]
+        assert drafts and "Biden" in drafts[0], seen  # the quoted answer, while the model reads
+        final = bot.inner_text()
+        shot(page, "11-reader-answer")
+        assert "Reading the articles" not in final and "Sources published" in final
+        assert final.split("[1]")[0].count(" ") < 25 and "Biden" in final.split("[1]")[0], final  # a short answer comes first
+        page.locator("#chat a.cite").first.click()
+        card = page.locator(".src-turn.shown .src-card.active mark")
+        expect(card).to_contain_text("Biden")
+        answer = Client(url, verbose=False).predict(QUESTION, api_name="/answer")
+        assert answer["backend"] == "local" and answer["citations"] and answer["extractive"]["backend"] == "extractive"
+        page.close()
+    finally:
+        processes.stop(proc)

@@ -1,0 +1,81 @@
+"""The reader with real models on the bundled corpus: the installed Qwen2.5-Coder-1.5B-Instruct
+in-process (the default) and the same model behind llama-cpp-python's OpenAI-compatible server."""
+
+import pytest
+
+from assistant import Answer, Assistant
+from assistant.evaluation import first_sentence
+from assistant.settings import Settings
+from assistant.types import Progress
+from tests.conftest import CORPUS
+
+pytestmark = pytest.mark.integration
+
+QUESTION = "Who ordered the strikes on militia facilities in eastern Syria?"
+
+
+def assert_verbatim(answer: Answer) -> None:
+    for c in answer.citations + answer.closest:
+        source = (CORPUS / f"{c.doc_id}.txt").read_text(encoding="utf-8")
+        assert source[c.start : c.end] == c.quote, c
+
+
+@pytest.fixture(scope="module")
+def reader(built_assistant) -> Assistant:
+    assert Settings.model_fields["llm"].default == "local"  # what a user gets without settings
+    return Assistant(index_dir=built_assistant.settings.index_dir, llm="local")
+
+
+def test_the_default_reader_answers_first_in_a_short_checked_sentence(reader):
+    events = list(reader.stream(QUESTION))
+    stages = [e.stage for e in events if isinstance(e, Progress)]
+    assert stages == ["searching", "reading", "checking"]
+    draft = events[2].answer
+    assert draft is not None and draft.backend == "extractive" and "Biden" in draft.text  # shown while the model reads
+    final = events[-1]
+    assert isinstance(final, Answer) and final.backend == "local" and final.notice == "" and final.unsupported == []
+    assert "Biden" in first_sentence(final.text), final.text
+    short = final.text.split("\n\n")[0]
+    assert short.endswith("[1].") and len(short.split()) <= 25, short
+    assert f"“{final.citations[0].quote}” [1]" in final.text
+    assert "Biden" in final.citations[0].quote  # the name stands in the sentence it cites
+    assert final.extractive == draft and final.seconds["read"] > 0
+    assert_verbatim(final)
+
+
+def test_a_question_the_articles_do_not_cover_is_refused_with_the_closest_coverage(reader):
+    answer = reader.answer("Who won the 2022 FIFA World Cup?")
+    assert answer.refused and answer.citations == [] and "do not cover" in answer.text
+    assert answer.closest and len({c.doc_id for c in answer.closest}) == len(answer.closest)
+    assert_verbatim(answer)
+
+
+def test_a_follow_up_is_condensed_by_the_model_and_answered(reader):
+    answer = reader.answer("What did he threaten to do?", history=["Who is Igor Konashenkov?"])
+    assert "Konashenkov" in answer.standalone_question, answer.standalone_question
+    assert not answer.refused and "suppress" in answer.text.lower(), answer.text
+    assert_verbatim(answer)
+
+
+def test_without_its_model_the_reader_quotes_the_articles_and_says_how_to_install_it(built_assistant, tmp_path):
+    bot = Assistant(index_dir=built_assistant.settings.index_dir, llm="local", models_dir=tmp_path / "empty")
+    answer = bot.answer(QUESTION)
+    assert answer.backend == "extractive" and not answer.refused and "Biden" in answer.text
+    assert "not installed" in answer.notice and "assistant model install" in answer.notice
+
+
+def test_an_openai_compatible_server_gets_the_same_prompt_and_checks(built_assistant, llm_server):
+    bot = Assistant(index_dir=built_assistant.settings.index_dir, llm="openai", llm_url=llm_server, llm_model="local-model")
+    answer = bot.answer(QUESTION)
+    assert answer.backend == "openai" and answer.notice == "", answer.notice
+    assert "Biden" in first_sentence(answer.text), answer.text
+    assert_verbatim(answer)
+
+
+def test_an_unreachable_server_gives_the_quoted_answer_with_a_notice(built_assistant):
+    from tests.processes import free_port
+
+    bot = Assistant(index_dir=built_assistant.settings.index_dir, llm="openai", llm_url=f"http://127.0.0.1:{free_port()}/v1", llm_timeout=5)
+    answer = bot.answer(QUESTION)
+    assert not answer.refused and "Biden" in answer.text
+    assert answer.backend == "extractive" and "could not answer" in answer.notice
