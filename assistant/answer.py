@@ -209,7 +209,7 @@ class Extractor:
                 terms = set(content_terms(text))
                 previous = before if end_before >= 0 and not p.text[end_before:a].strip() else set()
                 before, end_before = terms, b
-                if len(tokens(text)) < 4:
+                if len(tokens(text)) < self.settings.min_sentence_words:
                     continue  # fragments ("Read more.") say nothing on their own
                 out.append(_Sentence(p, text, a, b, terms, previous=previous))
         return out
@@ -258,7 +258,7 @@ class Extractor:
         terms = {t: self.idf(t) for t in content_terms(question)}
         focus = set(content_terms(focus_clause(question)))
         if focus and focus != set(terms):
-            terms = {t: w * (1.5 if t in focus else 1.0) for t, w in terms.items()}
+            terms = {t: w * (self.settings.focus_clause_weight if t in focus else 1.0) for t, w in terms.items()}
         return {t: w for t, w in terms.items() if w > 0}
 
     @staticmethod
@@ -297,7 +297,7 @@ class Extractor:
                 typed = 1.0 if _has_type(s.text, kind, standalone) else 0.0
             new_info = 1.0 if (s.terms - asked) else 0.0
             if s.text.rstrip(' "”’)').endswith("?"):
-                new_info *= 0.5  # a sentence that asks is a headline or a teaser, not an answer
+                new_info *= self.settings.question_sentence_factor  # a sentence that asks is a headline or a teaser, not an answer
             # A sentence without the kind of thing asked for cannot answer, however similar.
             # The passage's rank carries retrieval's evidence, recency included.
             prior = s.passage.score / top_passage
@@ -339,7 +339,7 @@ class Extractor:
         for s in ranked[1:]:
             if len(chosen) >= self.settings.max_answer_sentences or s.score < self.settings.support_ratio * best.score:
                 break
-            if any(jaccard(s.terms, c.terms) >= 0.5 for c in chosen):
+            if any(jaccard(s.terms, c.terms) >= self.settings.same_quote_jaccard for c in chosen):
                 continue  # says nearly the same thing as a sentence already quoted
             chosen.append(s)
         return self._compose(question, standalone, chosen, as_of)

@@ -94,7 +94,7 @@ def ask(
     ctx: click.Context, question: str, as_json: bool, as_of: str | None, since: str | None, until: str | None, k: int | None, history: tuple[str, ...]
 ) -> None:
     """Answer QUESTION from the index."""
-    from assistant.render import to_terminal
+    from assistant.web.render import to_terminal
 
     bot = _assistant(ctx)
     answer = bot.answer(question, history=list(history), as_of=as_of, since=since, until=until, k=k)
@@ -106,7 +106,7 @@ def ask(
 @click.pass_context
 def chat(ctx: click.Context, as_of: str | None) -> None:
     """Chat in the terminal; follow-up questions may refer to earlier ones. Ctrl-D ends."""
-    from assistant.render import to_terminal
+    from assistant.web.render import to_terminal
 
     bot = _assistant(ctx)
     bot.stats()  # fail now, not after the first question, if there is no index
@@ -142,7 +142,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None, share: bool | 
 
     Set ASSISTANT_AUTH=user:password to require a login.
     """
-    from assistant.chat import main as serve_chat
+    from assistant.web.app import main as serve_chat
 
     serve_chat(_assistant(ctx, host=host, port=port, share=share, max_upload_mb=max_upload_mb))
 

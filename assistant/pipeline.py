@@ -12,18 +12,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from assistant.chunking import Chunker, embed_text
 from assistant.condense import condense
 from assistant.dates import day_number, parse_user_date, question_time
 from assistant.embedding import Embedder
-from assistant.errors import AssistantError, CorpusError, InvalidQuestion
-from assistant.ingest import Skip, load_articles
+from assistant.errors import AssistantError, InvalidQuestion
+from assistant.indexer import Indexer
 from assistant.retrieve import Retriever, Scope, TimePreference
 from assistant.settings import Settings
 from assistant.store import ChunkStore, stitch
 from assistant.templates import load_templates
-from assistant.types import Answer, Article, IngestReport, Passage, Progress
-from assistant.versions import Fingerprint, fingerprint, group_stories, signature_from_text, signature_to_text
+from assistant.types import Answer, IngestReport, Passage, Progress
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +50,9 @@ class Assistant:
         self._llm_load_lock = threading.Lock()
         self._llm_lock = threading.Lock()
         self._stats: tuple[tuple[int, str], dict[str, Any]] | None = None
-        # One ingest at a time per process: the chat's uploads share this object.
-        self._ingest_lock = threading.Lock()
+        self.indexer = Indexer(self.store, self.embedder, self.settings)
 
     # --- building the index ----------------------------------------------------------
-
-    def _manifest(self) -> dict[str, Any]:
-        return {
-            "embed_model": self.embedder.model_id,
-            "chunk_tokens": self.settings.chunk_tokens,
-            "chunk_overlap": self.settings.chunk_overlap,
-        }
 
     def ingest(
         self,
@@ -83,111 +73,13 @@ class Assistant:
         Document ids are file paths relative to the folder given, or to `root` when it holds
         the paths (the chat's uploads use the corpus folder, so ids match a later ingest of it).
         """
-        with self._ingest_lock, self.store.write_lock():
-            return self._ingest([Path(p) for p in paths], prune, rebuild, progress, on_progress, Path(root) if root else None)
-
-    def _ingest(
-        self, paths: list[Path], prune: bool, rebuild: bool, progress: bool, on_progress: Callable[[int, int], None] | None, root: Path | None
-    ) -> IngestReport:
-        started = time.perf_counter()
-        articles, skips = load_articles(paths, root, int(self.settings.max_article_mb * 1_000_000))
-        report = IngestReport(skipped=[(s.where, s.reason) for s in skips])
-        if not articles and not (prune and self.store.exists()):
-            reasons = "; ".join(f"{w}: {r}" for w, r in report.skipped[:5]) or "no files found"
-            raise CorpusError(f"No readable article in {', '.join(map(str, paths))} ({reasons}).")
-        if rebuild:
-            self.store.drop()
-        self.store.open(create=True, manifest=self._manifest())
-        self.store.check_manifest(self._manifest(), ["embed_model", "chunk_tokens", "chunk_overlap"])
-        existing = self.store.articles()
-
-        todo: list[Article] = []
-        for article in articles:
-            old = existing.get(article.doc_id)
-            if old and old.content_hash == article.content_hash and old.complete:
-                report.unchanged.append(article.doc_id)
-            else:
-                todo.append(article)
-                (report.updated if old else report.added).append(article.doc_id)
-        report.chunks_embedded = self._embed_and_store(todo, progress, on_progress)
-
-        if prune:
-            report.removed = self._prune(paths, {a.doc_id for a in articles}, existing, skips)
-        regrouped = self._group_versions()
-        if todo or report.removed or regrouped:
-            stamp = self.store.mark_written()
+        report, changed = self.indexer.ingest(paths, prune=prune, rebuild=rebuild, progress=progress, on_progress=on_progress, root=root)
+        if changed:
             self._stats = None
             if self._retriever is not None:
                 # Rebuilt here, while the old one keeps answering, so no question waits for it.
-                self._swap_retriever(self._built_retriever(self.store), stamp)
-        report.seconds = time.perf_counter() - started
+                self._swap_retriever(self._built_retriever(self.store), self.store.write_stamp())
         return report
-
-    def _embed_and_store(self, todo: list[Article], progress: bool, on_progress: Callable[[int, int], None] | None) -> int:
-        if not todo:
-            return 0
-        from tqdm import tqdm
-
-        chunker = Chunker(self.embedder.count_tokens, self.settings.chunk_tokens, self.settings.chunk_overlap)
-        planned = [(a, chunker.split(a)) for a in todo]
-        total = sum(len(c) for _, c in planned)
-        bar = tqdm(total=total, desc="Embedding chunks", unit="chunk", disable=not progress)
-        done = 0
-
-        embedded = 0
-
-        def advance(n: int) -> None:
-            nonlocal embedded
-            bar.update(n)
-            embedded += n
-            if on_progress:
-                on_progress(embedded, total)
-
-        if on_progress:
-            on_progress(0, total)
-        # Embed a few hundred chunks at a time: big enough for length-sorted batches,
-        # small enough that an interruption loses little work.
-        group: list[tuple[Article, list]] = []
-        for item in planned + [(None, None)]:
-            if item[0] is not None:
-                group.append(item)
-            size = sum(len(c) for _, c in group)
-            if group and (item[0] is None or size >= 256):
-                texts = [embed_text(a.title, c.text) for a, chunks in group for c in chunks]
-                vectors = self.embedder.embed(texts, progress=advance)
-                offset = 0
-                for article, chunks in group:
-                    fp = fingerprint(
-                        article.doc_id, article.text, width=self.settings.shingle_words, perms=self.settings.minhash_perms, published_at=article.published_at
-                    )
-                    extra = {"signature": signature_to_text(fp.signature), "shingles": fp.shingles, "length": fp.length}
-                    self.store.replace_article(article, chunks, vectors[offset : offset + len(chunks)], extra)
-                    offset += len(chunks)
-                done += size
-                group = []
-        bar.close()
-        return done
-
-    def _prune(self, roots: list[Path], seen: set[str], existing: dict, skips: list[Skip]) -> list[str]:
-        unreadable = {Path(s.where.split(":")[0]).resolve() for s in skips}
-        resolved = [r.resolve() for r in roots]
-        removed = []
-        for doc_id, record in existing.items():
-            if doc_id in seen or not record.path:
-                continue
-            path = Path(record.path).resolve()
-            under = any(path == r or path.is_relative_to(r) for r in resolved)
-            # A file that could not be read this time keeps its articles: nothing is lost.
-            if under and path not in unreadable:
-                self.store.delete_article(doc_id)
-                removed.append(doc_id)
-        return removed
-
-    def _group_versions(self) -> int:
-        records = self.store.articles()
-        prints = [Fingerprint(r.doc_id, signature_from_text(r.signature), r.shingles, r.published_at, r.length) for r in records.values() if r.signature]
-        stories = group_stories(prints, self.settings.version_containment, self.settings.version_min_size_ratio)
-        return self.store.set_stories(stories, records)
 
     # --- answering -------------------------------------------------------------------
 
@@ -197,7 +89,7 @@ class Assistant:
             if self._retriever is None:
                 if not self._checked:
                     self.store.open(create=False)
-                    self.store.check_manifest(self._manifest(), ["embed_model"])
+                    self.store.check_manifest(self.indexer.manifest(), ["embed_model"])
                     self._checked = True
                 self._retriever_stamp = self.store.write_stamp()
                 self._retriever = Retriever(self.store, self.embedder, self.settings)
@@ -243,8 +135,8 @@ class Assistant:
             try:
                 store = self.store.reopened()
                 retriever = self._built_retriever(store)
-                with self._ingest_lock:  # never swap the store under this process's own ingest
-                    self.store = store
+                with self.indexer.lock:  # never swap the store under this process's own ingest
+                    self.store = self.indexer.store = store
                 self._swap_retriever(retriever, stamp)
                 log.info("index changed (write %s): retriever rebuilt", stamp)
             except Exception:

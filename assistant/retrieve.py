@@ -128,7 +128,7 @@ class Retriever:
         """The top-k passages for `query`, best first: fused, time-weighted, near-duplicates collapsed."""
         k = k or self.settings.top_k
         n = self.settings.candidates
-        dense = self.store.query(self.embedder.embed_query(query), n, scope)
+        dense = self.store.query(self.embedder.embed_query(query), n, scope, self.settings.filter_overfetch)
         sparse = self._bm25_ranking(query, scope)
         fused: dict[str, float] = {}
         info: dict[str, StoredChunk] = {}
@@ -189,7 +189,7 @@ class Retriever:
                 if c.chunk_id in have or not scope.admits_chunk(c.metadata):
                     continue
                 overlap = len(terms & set(content_terms(c.text))) / max(1, len(terms))
-                if overlap >= 0.5:
+                if overlap >= self.settings.twin_overlap:
                     extra.append(to_passage(c, p.score))
                     have.add(c.chunk_id)
         return passages + extra

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
         default="all-MiniLM-L6-v2", description="Embedding model: `all-MiniLM-L6-v2` (the packaged copy) or a local sentence-transformers folder."
     )
     embed_batch_size: int = Field(default=32, gt=0, description="Chunks embedded per batch.")
+    embed_group_chunks: int = Field(
+        default=256,
+        gt=0,
+        description="Chunks embedded and written together at ingest: big enough for length-sorted batches, small enough that an interruption loses little work.",
+    )
     embed_max_tokens: int = Field(default=256, gt=8, description="Tokens the embedding model reads; chunks are sized to fit.")
 
     max_article_mb: float = Field(
@@ -83,6 +88,17 @@ class Settings(BaseSettings):
     dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     bm25_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
 
+    filter_overfetch: int = Field(
+        default=4,
+        gt=0,
+        description="With a date or outlet filter, the dense search first fetches this many times the candidates unfiltered (fast) and filters them; only when too few survive does it run Chroma's slower filtered search.",
+    )
+    twin_overlap: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Share of a retrieved older version's terms that a chunk of the preferred version must hold to be added as its twin.",
+    )
     passage_neighbors: int = Field(
         default=1, ge=0, description="Neighbouring chunks added on each side of a retrieved chunk to form the passage the answer is drawn from."
     )
@@ -124,6 +140,16 @@ class Settings(BaseSettings):
         default=0.3, ge=0, le=1, description="How much a sentence gains from naming the candidate answer that the best sentences agree on (0 turns voting off)."
     )
     answer_vote_sentences: int = Field(default=12, gt=0, description="Best sentences whose named entities vote for the answer.")
+    min_sentence_words: int = Field(default=4, gt=0, description='Shorter sentences ("Read more.") are never quoted.')
+    focus_clause_weight: float = Field(
+        default=1.5, ge=1, description="Weight of the question's asking clause's terms against its premise's (\"X died this week. How old was she?\")."
+    )
+    question_sentence_factor: float = Field(
+        default=0.5, ge=0, le=1, description="What a sentence that itself asks a question (a headline, a teaser) keeps of its new-information share."
+    )
+    same_quote_jaccard: float = Field(
+        default=0.5, gt=0, le=1, description="Word overlap above which a further sentence says nearly what a quoted one says and is left out."
+    )
     max_answer_sentences: int = Field(default=3, gt=0, description="Sentences in an answer, the most direct first.")
     min_term_coverage: float = Field(
         default=0.5, ge=0, le=1, description="Share (IDF-weighted) of the question's key terms that the best passage must contain, else the assistant refuses."

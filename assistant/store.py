@@ -371,16 +371,16 @@ class ChunkStore:
         chunks = [StoredChunk(i, d, m) for i, d, m in zip(data["ids"], data["documents"], data["metadatas"])]
         return sorted(chunks, key=lambda c: int(c.metadata.get("position", 0)))
 
-    def query(self, embedding: np.ndarray, k: int, scope: Scope | None = None) -> list[StoredChunk]:
+    def query(self, embedding: np.ndarray, k: int, scope: Scope | None = None, overfetch: int = 1) -> list[StoredChunk]:
         """The k chunks nearest to `embedding` (cosine) that the scope admits."""
         if scope is None or not scope.narrowed:
             return self._query(embedding, k, Scope())
         # A filtered search is several times slower than a plain one in Chroma, and the
         # window usually admits most of the nearest chunks: over-fetch, filter, and fall
         # back to the filtered search only when too few survive.
-        nearest = self._query(embedding, k * 4, Scope())
+        nearest = self._query(embedding, k * overfetch, Scope())
         inside = [c for c in nearest if scope.admits_chunk(c.metadata)]
-        if len(inside) >= k or len(nearest) < k * 4:
+        if len(inside) >= k or len(nearest) < k * overfetch:
             return inside[:k]
         return self._query(embedding, k, scope)
 

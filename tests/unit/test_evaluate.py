@@ -131,12 +131,12 @@ def test_compare_and_report_files(tmp_path):
 def test_a_failed_write_leaves_nothing_half_written(tmp_path, monkeypatch):
     report = EvalReport([_result("a", correct=True)], {}, {"gold": "g", "k": 5, "git_commit": "", "index": {}, "finished": "now"})
     report.summary = summarize(report.results, 5)
-    import assistant.report
+    import assistant.evaluation.report
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(assistant.report, "render_report", boom)
+    monkeypatch.setattr(assistant.evaluation.report, "render_report", boom)
     with pytest.raises(RuntimeError):
         report.write(tmp_path / "run")
     assert list(tmp_path.iterdir()) == []

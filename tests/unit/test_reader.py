@@ -10,7 +10,6 @@ from assistant.templates import load_templates
 from assistant.text import split_sentences
 from assistant.types import Answer, Citation, Passage
 
-SETTINGS = Settings(llm="local")
 TEMPLATES = load_templates()
 AS_OF = dt.date(2021, 3, 1)
 
@@ -38,6 +37,11 @@ P2 = Passage(
 QUESTION = "Who ordered the strikes?"
 
 
+def settings() -> Settings:
+    """Built per test, after conftest has isolated the environment."""
+    return Settings(llm="local")
+
+
 def ranked(*pairs: tuple[Passage, str]) -> list[_Sentence]:
     out = []
     for score, (p, sentence) in zip(range(len(pairs), 0, -1), pairs):
@@ -60,12 +64,12 @@ EXTRACTIVE = Answer(
 
 
 def read(reply: str, extractive: Answer = EXTRACTIVE, question: str = QUESTION) -> Answer:
-    reader = Reader(SETTINGS, TEMPLATES, llm=None, backend="local")
-    return reader.check(reply, question, question, select_excerpts(RANKED, SETTINGS), AS_OF, extractive, RANKED)
+    reader = Reader(settings(), TEMPLATES, llm=None, backend="local")
+    return reader.check(reply, question, question, select_excerpts(RANKED, settings()), AS_OF, extractive, RANKED)
 
 
 def test_excerpts_grow_by_neighbours_and_never_show_text_aimed_at_an_ai():
-    excerpts = select_excerpts(RANKED, SETTINGS)
+    excerpts = select_excerpts(RANKED, settings())
     assert excerpts[0].text.startswith("The Pentagon confirmed the strikes on Thursday. President Joe Biden")
     assert all(not INSTRUCTION.search(e.text) for e in excerpts)
     assert excerpts[1].text == "Maria Zakharova said Russia strongly condemns the attack."
@@ -140,6 +144,6 @@ def test_when_the_model_declines_but_the_ranker_found_an_answer_the_quotes_stand
 
 
 def test_sentences_of_excerpts_are_whole_sentences_of_the_passage():
-    for e in select_excerpts(RANKED, SETTINGS):
+    for e in select_excerpts(RANKED, settings()):
         spans = {(a, b) for a, b in split_sentences(e.passage.text)}
         assert all(s in spans for s in e.sentences())

@@ -1,9 +1,8 @@
-from assistant.render import chat_markdown, context_around, escape_markdown, sources_panel
-from assistant.settings import Settings
 from assistant.templates import load_templates
 from assistant.types import Answer, Citation
+from assistant.web.render import chat_markdown, context_around, escape_markdown, sources_panel
 
-TEMPLATES = load_templates(Settings().prompts_dir)
+TEMPLATES = load_templates()  # the packaged templates: no settings are read at import time
 
 
 def citation(n: int, quote: str, **kw) -> Citation:

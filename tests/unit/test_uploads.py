@@ -2,7 +2,7 @@ import os
 
 import pytest
 
-from assistant.uploads import safe_name, save_uploads
+from assistant.web.uploads import safe_name, save_uploads
 
 
 @pytest.mark.parametrize(

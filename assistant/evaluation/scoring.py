@@ -354,7 +354,7 @@ class EvalReport:
                 for r in self.results:
                     f.write(json.dumps(asdict(r), ensure_ascii=False) + "\n")
             (staging / "summary.json").write_text(json.dumps({"summary": self.summary, "meta": self.meta}, indent=2, ensure_ascii=False))
-            from assistant.report import render_report
+            from assistant.evaluation.report import render_report
 
             render_report(self, staging)
             if out.exists():

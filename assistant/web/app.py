@@ -20,9 +20,9 @@ import gradio as gr
 from assistant.errors import AssistantError
 from assistant.ingest import SUPPORTED_SUFFIXES
 from assistant.pipeline import Assistant
-from assistant.render import Context, chat_markdown, context_around, sources_panel
 from assistant.types import Answer, Progress
-from assistant.uploads import save_uploads, upload_dir
+from assistant.web.render import Context, chat_markdown, context_around, sources_panel
+from assistant.web.uploads import save_uploads, upload_dir
 
 log = logging.getLogger(__name__)
 

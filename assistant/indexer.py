@@ -1,0 +1,161 @@
+"""Files -> store: read the articles, chunk and embed what is new or changed, group
+versions into stories, and stamp the index so that readers in other processes notice.
+One writer at a time (a lock in this process, the store's file lock across processes)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from assistant.chunking import Chunker, embed_text
+from assistant.embedding import Embedder
+from assistant.errors import CorpusError
+from assistant.ingest import Skip, load_articles
+from assistant.settings import Settings
+from assistant.store import ChunkStore
+from assistant.types import Article, IngestReport
+from assistant.versions import Fingerprint, fingerprint, group_stories, signature_from_text, signature_to_text
+
+
+class Indexer:
+    """Writes articles into one ChunkStore."""
+
+    def __init__(self, store: ChunkStore, embedder: Embedder, settings: Settings) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        # One ingest at a time per process: the chat's uploads share this object.
+        self.lock = threading.Lock()
+
+    def manifest(self) -> dict[str, Any]:
+        return {
+            "embed_model": self.embedder.model_id,
+            "chunk_tokens": self.settings.chunk_tokens,
+            "chunk_overlap": self.settings.chunk_overlap,
+        }
+
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        *,
+        prune: bool = False,
+        rebuild: bool = False,
+        progress: bool = True,
+        on_progress: Callable[[int, int], None] | None = None,
+        root: str | Path | None = None,
+    ) -> tuple[IngestReport, bool]:
+        """Add new and changed articles under `paths`; with `prune`, drop ones whose files are gone.
+        Returns the report and whether the index changed (its write stamp moved).
+
+        Unchanged articles (same content hash, all chunks stored) are not embedded again.
+        Each article is written as one unit, so an interrupted run leaves a usable index
+        and the next run finishes the job. `progress` shows a progress bar on the terminal;
+        `on_progress(done, total)` is called as chunks are embedded (for other interfaces).
+        Document ids are file paths relative to the folder given, or to `root` when it holds
+        the paths (the chat's uploads use the corpus folder, so ids match a later ingest of it).
+        """
+        with self.lock, self.store.write_lock():
+            return self._ingest([Path(p) for p in paths], prune, rebuild, progress, on_progress, Path(root) if root else None)
+
+    def _ingest(
+        self, paths: list[Path], prune: bool, rebuild: bool, progress: bool, on_progress: Callable[[int, int], None] | None, root: Path | None
+    ) -> tuple[IngestReport, bool]:
+        started = time.perf_counter()
+        articles, skips = load_articles(paths, root, int(self.settings.max_article_mb * 1_000_000))
+        report = IngestReport(skipped=[(s.where, s.reason) for s in skips])
+        if not articles and not (prune and self.store.exists()):
+            reasons = "; ".join(f"{w}: {r}" for w, r in report.skipped[:5]) or "no files found"
+            raise CorpusError(f"No readable article in {', '.join(map(str, paths))} ({reasons}).")
+        if rebuild:
+            self.store.drop()
+        self.store.open(create=True, manifest=self.manifest())
+        self.store.check_manifest(self.manifest(), ["embed_model", "chunk_tokens", "chunk_overlap"])
+        existing = self.store.articles()
+
+        todo: list[Article] = []
+        for article in articles:
+            old = existing.get(article.doc_id)
+            if old and old.content_hash == article.content_hash and old.complete:
+                report.unchanged.append(article.doc_id)
+            else:
+                todo.append(article)
+                (report.updated if old else report.added).append(article.doc_id)
+        report.chunks_embedded = self._embed_and_store(todo, progress, on_progress)
+
+        if prune:
+            report.removed = self._prune(paths, {a.doc_id for a in articles}, existing, skips)
+        regrouped = self._group_versions()
+        changed = bool(todo or report.removed or regrouped)
+        if changed:
+            self.store.mark_written()
+        report.seconds = time.perf_counter() - started
+        return report, changed
+
+    def _embed_and_store(self, todo: list[Article], progress: bool, on_progress: Callable[[int, int], None] | None) -> int:
+        if not todo:
+            return 0
+        from tqdm import tqdm
+
+        chunker = Chunker(self.embedder.count_tokens, self.settings.chunk_tokens, self.settings.chunk_overlap)
+        planned = [(a, chunker.split(a)) for a in todo]
+        total = sum(len(c) for _, c in planned)
+        bar = tqdm(total=total, desc="Embedding chunks", unit="chunk", disable=not progress)
+        done = 0
+
+        embedded = 0
+
+        def advance(n: int) -> None:
+            nonlocal embedded
+            bar.update(n)
+            embedded += n
+            if on_progress:
+                on_progress(embedded, total)
+
+        if on_progress:
+            on_progress(0, total)
+        # Embed a few hundred chunks at a time: big enough for length-sorted batches,
+        # small enough that an interruption loses little work.
+        group: list[tuple[Article, list]] = []
+        for item in planned + [(None, None)]:
+            if item[0] is not None:
+                group.append(item)
+            size = sum(len(c) for _, c in group)
+            if group and (item[0] is None or size >= self.settings.embed_group_chunks):
+                texts = [embed_text(a.title, c.text) for a, chunks in group for c in chunks]
+                vectors = self.embedder.embed(texts, progress=advance)
+                offset = 0
+                for article, chunks in group:
+                    fp = fingerprint(
+                        article.doc_id, article.text, width=self.settings.shingle_words, perms=self.settings.minhash_perms, published_at=article.published_at
+                    )
+                    extra = {"signature": signature_to_text(fp.signature), "shingles": fp.shingles, "length": fp.length}
+                    self.store.replace_article(article, chunks, vectors[offset : offset + len(chunks)], extra)
+                    offset += len(chunks)
+                done += size
+                group = []
+        bar.close()
+        return done
+
+    def _prune(self, roots: list[Path], seen: set[str], existing: dict, skips: list[Skip]) -> list[str]:
+        unreadable = {Path(s.where.split(":")[0]).resolve() for s in skips}
+        resolved = [r.resolve() for r in roots]
+        removed = []
+        for doc_id, record in existing.items():
+            if doc_id in seen or not record.path:
+                continue
+            path = Path(record.path).resolve()
+            under = any(path == r or path.is_relative_to(r) for r in resolved)
+            # A file that could not be read this time keeps its articles: nothing is lost.
+            if under and path not in unreadable:
+                self.store.delete_article(doc_id)
+                removed.append(doc_id)
+        return removed
+
+    def _group_versions(self) -> int:
+        records = self.store.articles()
+        prints = [Fingerprint(r.doc_id, signature_from_text(r.signature), r.shingles, r.published_at, r.length) for r in records.values() if r.signature]
+        stories = group_stories(prints, self.settings.version_containment, self.settings.version_min_size_ratio)
+        return self.store.set_stories(stories, records)
