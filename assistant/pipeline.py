@@ -227,7 +227,10 @@ class Assistant:
         # An in-process model holds one conversation state: one prompt at a time.
         return self._llm_lock if self.settings.llm == "local" else None
 
-    def _standalone(self, question: str, history: list[str]) -> str:
+    def _standalone(self, question: str, history: list[str]) -> tuple[str, str]:
+        """(standalone form, the rules' form when it differs or ""): the model's rewrite is
+        tried first, the rules' rewrite answers when the model's finds nothing."""
+        ruled = condense(question, history)
         if history and self.settings.llm != "extractive":
             from assistant.generative.llm import LLMUnavailable
             from assistant.generative.reader import condense_with_llm
@@ -238,14 +241,14 @@ class Assistant:
                 log.warning("%s; follow-ups are resolved by rules", exc)
                 rewritten = None
             if rewritten:
-                return rewritten
-        return condense(question, history)
+                return rewritten, ruled if ruled.strip().lower() != rewritten.strip().lower() else ""
+        return ruled, ""
 
     def _request(self, question: Any, history: Sequence[str] | None, as_of: Any, since: Any, until: Any, sources: Any) -> _Request:
         question = self._check_question(question)
         as_of_d, scope = self._scope(as_of, since, until, sources)
-        standalone = self._standalone(question, [h for h in (history or []) if isinstance(h, str)])
-        return _Request(question, standalone, as_of_d, scope, self._preference(standalone, as_of_d))
+        standalone, ruled = self._standalone(question, [h for h in (history or []) if isinstance(h, str)])
+        return _Request(question, standalone, as_of_d, scope, self._preference(standalone, as_of_d), ruled)
 
     def retrieve(
         self,
@@ -318,6 +321,12 @@ class Assistant:
         )
         ranking = extractor.rank(req.standalone, passages)
         extractive = extractor.answer(req.question, req.standalone, passages, req.as_of, ranking=ranking)
+        if extractive.refused and req.ruled:
+            # The model's rewrite of a follow-up found nothing: the rules' rewrite gets its turn.
+            req = replace(req, standalone=req.ruled, prefer=self._preference(req.ruled, req.as_of), ruled="")
+            passages = retriever.retrieve(req.standalone, req.scope, k, req.prefer)
+            ranking = extractor.rank(req.standalone, passages)
+            extractive = extractor.answer(req.question, req.standalone, passages, req.as_of, ranking=ranking)
         extractive = replace(extractive, seconds={"retrieve": round(found - started, 3), "extract": round(time.perf_counter() - found, 3)})
         if self.settings.llm == "extractive" or not ranking[0] or (extractive.refused and not self.settings.reader_when_refused):
             yield extractive
@@ -379,3 +388,5 @@ class _Request:
     as_of: dt.date | None
     scope: Scope
     prefer: TimePreference
+    # The rules' standalone form of a follow-up when the model wrote another one.
+    ruled: str = ""
