@@ -34,6 +34,31 @@ _CREDIT = re.compile(
 )
 _CREDIT_TAIL = re.compile(r"(?:getty images|via getty|/ ?ap$|/ ?afp$|/ ?reuters$|shutterstock|\(photo:|photo credit)", re.I)
 _UI_WORDS = re.compile(r"[a-z][A-Z][a-z]")  # "standardsDiscussion": widget labels glued together
+# Calls to act on the page rather than text of the story: sign up, share, follow, log in, donate;
+# and the page's legal lines. Only short lines: a paragraph that mentions a newsletter is prose.
+_CALL_TO_ACT = re.compile(
+    r"^\W*(?:share|tweet|follow us|like us)\b(?:\s+(?:this|on|via|the))?"
+    r"|\b(?:sign(?:ing)?\s+up|subscribe|register)\b.{0,60}\b(?:newsletter|e-?mail|inbox|updates|daily|weekly|free)\b"
+    r"|\b(?:newsletter|inbox|e-?mail)\b.{0,60}\b(?:sign(?:ing)?\s+up|subscribe)\b|\bsign up (?:here|now|today)\W*$"
+    r"|\bletter to the editor\b"
+    r"|\b(?:log(?:ged)?\s+in|sign\s+in)\s+to\s+(?:comment|post|reply)|\bleave\s+a\s+(?:comment|reply)\b|email address will not be published"
+    r"|all rights reserved|^\W*(?:©|\(c\)\s*\d{4}|copyright\b)"
+    r"|\bwe may (?:earn|receive|get) (?:a )?(?:commission|compensation)\b|\baffiliate links?\b"
+    r"|\bsupport (?:our|independent) journalism\b|\bdonate (?:now|today)\b",
+    re.I,
+)
+_SHORT_LINE_WORDS = 40
+# A page's labels before a list of links, tags or share buttons, in the languages news sites
+# most often use here (English, German, Spanish, French): "Tags: …", "Lesen Sie auch", "Temas".
+_LABEL_LINE = re.compile(
+    r"^\W*(?:tags?|tagged|categor(?:y|ies)|filed under|topics|keywords|"
+    r"kategorien?|schlagw[öo]rter|themen|teilen(?: mit)?|lesen sie auch|mehr zum thema|weitere artikel|"
+    r"temas|etiquetas|compartir|s[ií]guenos(?: en)?|le puede interesar|te puede interesar|lea tambi[ée]n|m[áa]s sobre|noticias relacionadas|"
+    r"mots-cl[ée]s|partager|suivez-nous|lire aussi|[àa] lire aussi|voir aussi|sur le m[êe]me sujet)\b\s*(?::|$)",
+    re.I,
+)
+# A caption's credit at its end: "… in Congress (Photo: Natacha Pisarenko/Pool via REUTERS)."
+_CAPTION_CREDIT = re.compile(r"\((?:photo|foto|image|bild|picture|credit)s?\s*:[^)]*\)\W*$|\bvia (?:reuters|getty images|ap|afp)\)?\W*$", re.I)
 
 
 @dataclass(frozen=True)
@@ -96,6 +121,19 @@ def _is_furniture(text: str) -> bool:
     return _is_tag_line(text)
 
 
+def _is_page_furniture(text: str) -> bool:
+    """Furniture known by what a line says, whatever its shape: what a page's own structure
+    (paragraphs, headings, list items) keeps around an article."""
+    words = _words(text)
+    if _AGE_NOTICE.match(text) or _LINK_LINE.match(text) or _CREDIT.match(text):
+        return True
+    if len(words) <= 12 and _CREDIT_TAIL.search(text) and not is_sentence_line(text):
+        return True
+    if len(words) <= 12 and _LABEL_LINE.match(text):
+        return True
+    return len(words) <= _SHORT_LINE_WORDS and bool(_CALL_TO_ACT.search(text) or _CAPTION_CREDIT.search(text))
+
+
 def _split_lines(raw: str) -> list[_Line]:
     lines = []
     pos = 0
@@ -129,13 +167,17 @@ def _join_wrapped(raw: str, lines: list[_Line]) -> list[_Line]:
     return out
 
 
-def clean(raw: str, known_title: str = "") -> Cleaned:
+def clean(raw: str, known_title: str = "", structured: bool = False) -> Cleaned:
     """Clean one article's raw text. Never rewrites a sentence; only drops lines.
 
     With `known_title` (from metadata) a header line repeating it is dropped and no other
-    header line is taken for the headline.
+    header line is taken for the headline. `structured` text is an article already cut
+    out of a page by its markup (headings, list items and table rows are the article's
+    own): only lines that say they are furniture go, not lines that merely look short.
     """
     lines = _split_lines(raw)
+    if structured:
+        return _clean_structured(raw, lines, known_title)
     published = ""
 
     # A "date 2021-02-26 First sentence..." prefix carries metadata glued to the text.
@@ -190,6 +232,26 @@ def clean(raw: str, known_title: str = "") -> Cleaned:
                 lines[k].kind = "drop"
         i = max(j, i + 1)
 
+    return _assemble(raw, lines, title, published)
+
+
+def _clean_structured(raw: str, lines: list[_Line], known_title: str) -> Cleaned:
+    known = _words(known_title.lower())
+    seen_text = False
+    for line in lines:
+        if line.kind == "blank":
+            continue
+        if not any(c.isalnum() for c in line.text) or _is_page_furniture(line.text):
+            line.kind = "drop"
+        elif not seen_text and known and _words(line.text.lower()) == known:
+            line.kind = "drop"  # the headline again, above the text
+        else:
+            seen_text = True
+    return _assemble(raw, lines, "", "")
+
+
+def _assemble(raw: str, lines: list[_Line], title: str, published: str) -> Cleaned:
+    """The kept lines, verbatim, a blank line between paragraphs, with their segments."""
     pieces: list[str] = []
     segments: list[Segment] = []
     offset = 0

@@ -15,7 +15,6 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -203,9 +202,11 @@ def make_article(
     url: str = "",
     authors: object = (),
     path: str = "",
+    structured: bool = False,
 ) -> Article | None:
-    """Clean `source_text` and wrap it with its metadata; None when no prose is left."""
-    cleaned = clean(source_text, known_title=title)
+    """Clean `source_text` and wrap it with its metadata; None when no prose is left.
+    `structured`: the text was cut out of a page by its markup (see `clean`)."""
+    cleaned = clean(source_text, known_title=title, structured=structured)
     if not cleaned.text.strip():
         return None
     if isinstance(authors, str):
@@ -265,97 +266,23 @@ def _read_text(path: Path, doc_id: str, limit: int | None) -> Iterator[Article |
 # --- HTML ------------------------------------------------------------------------------
 
 
-class _MainText(HTMLParser):
-    """Collect the prose blocks of a page and its metadata, skipping navigation and scripts."""
-
-    _SKIP = {"script", "style", "noscript", "nav", "header", "footer", "aside", "form", "figure", "figcaption", "button", "svg", "iframe", "template", "select"}
-    _BLOCKS = {"p", "h1", "h2", "h3", "h4", "li", "blockquote", "pre", "td", "div", "section", "article", "main", "br", "tr", "dd", "dt"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.meta: dict[str, str] = {}
-        self.title_tag = ""
-        self.h1 = ""
-        self.blocks: list[str] = []
-        self.main_blocks: list[str] | None = None
-        self._buf: list[str] = []
-        self._skip_depth = 0
-        self._main_depth = 0
-        self._in = {"title": False, "h1": False}
-        self.time_datetime = ""
-
-    def _flush(self) -> None:
-        text = re.sub(r"\s+", " ", "".join(self._buf)).strip()
-        self._buf = []
-        if text:
-            self.blocks.append(text)
-            if self._main_depth and self.main_blocks is not None:
-                self.main_blocks.append(text)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k.lower(): (v or "") for k, v in attrs}
-        if tag == "meta":
-            key = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
-            if key and a.get("content"):
-                self.meta.setdefault(key, a["content"])
-            return
-        if tag == "link" and a.get("rel", "").lower() == "canonical" and a.get("href"):
-            self.meta.setdefault("canonical", a["href"])
-            return
-        if tag == "time" and a.get("datetime") and not self.time_datetime:
-            self.time_datetime = a["datetime"]
-        if tag in self._SKIP:
-            self._skip_depth += 1
-            return
-        if tag in ("article", "main"):
-            if self.main_blocks is None:
-                self.main_blocks = []
-            self._main_depth += 1
-        if tag in self._in:
-            self._in[tag] = True
-        if tag in self._BLOCKS:
-            self._flush()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP:
-            self._skip_depth = max(0, self._skip_depth - 1)
-            return
-        if tag in self._in:
-            self._in[tag] = False
-        if tag in self._BLOCKS:
-            self._flush()
-        if tag in ("article", "main"):
-            self._main_depth = max(0, self._main_depth - 1)
-
-    def handle_data(self, data: str) -> None:
-        if self._in["title"]:
-            self.title_tag += data
-            return
-        if self._skip_depth:
-            return
-        if self._in["h1"] and not self.h1:
-            self.h1 = data.strip()
-            return
-        self._buf.append(data)
-
-
 def _read_html(path: Path, doc_id: str, limit: int | None) -> Iterator[Article | Skip]:
-    parser = _MainText()
-    parser.feed(_decode(_read_bytes(path, limit), str(path)))
-    parser.close()
-    parser._flush()
-    blocks = parser.main_blocks if parser.main_blocks else parser.blocks
-    m = parser.meta
-    title = m.get("og:title") or parser.h1 or parser.title_tag.strip()
+    from assistant.webpage import read_page
+
+    data = _read_bytes(path, limit)
+    _decode(data, str(path))  # refuses binaries with the same reasons as every other format
+    # The bytes, not our decoding: trafilatura honours the page's own <meta charset>.
+    page = read_page(data)
     article = make_article(
         doc_id,
-        "\n\n".join(blocks),
-        title=title,
-        published_at=m.get("article:published_time") or m.get("datepublished") or m.get("date") or parser.time_datetime,
-        source=m.get("og:site_name", ""),
-        url=m.get("og:url") or m.get("canonical", ""),
-        authors=m.get("author") or m.get("article:author", ""),
+        page.text,
+        title=page.title,
+        published_at=page.published_at,
+        source=page.source,
+        url=page.url,
+        authors=page.authors,
         path=str(path),
+        structured=True,
     )
     yield article if article else Skip(str(path), "no article text found in the HTML")
 
