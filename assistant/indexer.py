@@ -4,11 +4,14 @@ One writer at a time (a lock in this process, the store's file lock across proce
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from assistant.chunking import Chunker, embed_text
 from assistant.embedding import Embedder
@@ -83,7 +86,8 @@ class Indexer:
             else:
                 todo.append(article)
                 (report.updated if old else report.added).append(article.doc_id)
-        report.chunks_embedded = self._embed_and_store(todo, progress, on_progress)
+        stored, report.chunks_reused = self._embed_and_store(todo, progress, on_progress)
+        report.chunks_embedded = stored - report.chunks_reused
 
         if prune:
             report.removed = self._prune(paths, {a.doc_id for a in articles}, existing, skips)
@@ -94,9 +98,10 @@ class Indexer:
         report.seconds = time.perf_counter() - started
         return report, changed
 
-    def _embed_and_store(self, todo: list[Article], progress: bool, on_progress: Callable[[int, int], None] | None) -> int:
+    def _embed_and_store(self, todo: list[Article], progress: bool, on_progress: Callable[[int, int], None] | None) -> tuple[int, int]:
+        """(chunks stored, how many of them reused a vector)."""
         if not todo:
-            return 0
+            return 0, 0
         from tqdm import tqdm
 
         chunker = Chunker(self.embedder.count_tokens, self.settings.chunk_tokens, self.settings.chunk_overlap)
@@ -116,6 +121,8 @@ class Indexer:
 
         if on_progress:
             on_progress(0, total)
+        known: dict[str, np.ndarray] = {}  # vectors of this run, by text key
+        made = 0
         # Embed a few hundred chunks at a time: big enough for length-sorted batches,
         # small enough that an interruption loses little work.
         group: list[tuple[Article, list]] = []
@@ -125,19 +132,37 @@ class Indexer:
             size = sum(len(c) for _, c in group)
             if group and (item[0] is None or size >= self.settings.embed_group_chunks):
                 texts = [embed_text(a.title, c.text) for a, chunks in group for c in chunks]
-                vectors = self.embedder.embed(texts, progress=advance)
+                keys = [_text_key(t) for t in texts]
+                vectors, n = self._vectors(texts, keys, known, advance)
+                made += n
                 offset = 0
                 for article, chunks in group:
                     fp = fingerprint(
                         article.doc_id, article.text, width=self.settings.shingle_words, perms=self.settings.minhash_perms, published_at=article.published_at
                     )
                     extra = {"signature": signature_to_text(fp.signature), "shingles": fp.shingles, "length": fp.length}
-                    self.store.replace_article(article, chunks, vectors[offset : offset + len(chunks)], extra)
+                    self.store.replace_article(article, chunks, vectors[offset : offset + len(chunks)], extra, keys[offset : offset + len(chunks)])
                     offset += len(chunks)
                 done += size
                 group = []
         bar.close()
-        return done
+        return done, done - made
+
+    def _vectors(self, texts: list[str], keys: list[str], known: dict[str, np.ndarray], advance: Callable[[int], None]) -> tuple[np.ndarray, int]:
+        """Vectors of `texts`, embedding only texts not embedded before: syndicated copies and
+        the unchanged paragraphs of a story's new version reuse the vector already made
+        (in this run, or stored by an earlier one). Returns them and how many were embedded."""
+        known.update(self.store.vectors_for(sorted({k for k in keys if k not in known})))
+        first: dict[str, int] = {}
+        for i, key in enumerate(keys):
+            if key not in known:
+                first.setdefault(key, i)
+        todo = list(first.values())
+        if todo:
+            for i, vector in zip(todo, self.embedder.embed([texts[i] for i in todo], progress=advance)):
+                known[keys[i]] = vector
+        advance(len(texts) - len(todo))
+        return np.vstack([known[k] for k in keys]), len(todo)
 
     def _prune(self, roots: list[Path], seen: set[str], existing: dict, skips: list[Skip]) -> list[str]:
         unreadable = {Path(s.where.split(":")[0]).resolve() for s in skips}
@@ -159,3 +184,8 @@ class Indexer:
         prints = [Fingerprint(r.doc_id, signature_from_text(r.signature), r.shingles, r.published_at, r.length) for r in records.values() if r.signature]
         stories = group_stories(prints, self.settings.version_containment, self.settings.version_min_size_ratio)
         return self.store.set_stories(stories, records)
+
+
+def _text_key(text: str) -> str:
+    """Names the exact text a vector embeds (title line included)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()

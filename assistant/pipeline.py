@@ -14,8 +14,8 @@ from typing import Any
 
 from assistant.condense import condense
 from assistant.dates import day_number, parse_user_date, question_time
-from assistant.embedding import Embedder
-from assistant.errors import AssistantError, InvalidQuestion
+from assistant.embedding import Embedder, runtime_of
+from assistant.errors import AssistantError, IndexNotBuilt, InvalidQuestion
 from assistant.indexer import Indexer
 from assistant.retrieve import Retriever, Scope, TimePreference
 from assistant.settings import Settings
@@ -38,7 +38,13 @@ class Assistant:
         self.settings = base.with_overrides(index_dir=Path(index_dir) if index_dir else None, **overrides)
         self.templates = load_templates(self.settings.prompts_dir)
         self.store = ChunkStore(self.settings.index_dir, self.settings.collection, self.settings.chroma_url)
-        self.embedder = Embedder(self.settings.embed_model, self.settings.embed_batch_size, self.settings.embed_max_tokens)
+        self.embedder = Embedder(
+            self.settings.embed_model,
+            self.settings.embed_batch_size,
+            self.settings.embed_max_tokens,
+            self.settings.embed_runtime,
+            self.settings.embed_cache_dir,
+        )
         self._retriever: Retriever | None = None
         self._retriever_stamp = ""  # the index's write stamp the retriever was built at
         self._refreshing = False
@@ -73,6 +79,8 @@ class Assistant:
         Document ids are file paths relative to the folder given, or to `root` when it holds
         the paths (the chat's uploads use the corpus folder, so ids match a later ingest of it).
         """
+        if not rebuild:
+            self._follow_index_runtime()
         report, changed = self.indexer.ingest(paths, prune=prune, rebuild=rebuild, progress=progress, on_progress=on_progress, root=root)
         if changed:
             self._stats = None
@@ -89,6 +97,7 @@ class Assistant:
             if self._retriever is None:
                 if not self._checked:
                     self.store.open(create=False)
+                    self._follow_index_runtime()
                     self.store.check_manifest(self.indexer.manifest(), ["embed_model"])
                     self._checked = True
                 self._retriever_stamp = self.store.write_stamp()
@@ -97,6 +106,28 @@ class Assistant:
             retriever = self._retriever
         self.refresh_if_changed()
         return retriever
+
+    def _follow_index_runtime(self) -> None:
+        """An index built by the same model in the other runtime (fp32 vectors, say, from before
+        int8 was the default) is read and extended with that runtime: vectors of the two are
+        never mixed. Rebuilding it moves it to the configured runtime."""
+        try:
+            built_with = self.store.manifest.get("embed_model", "")
+        except IndexNotBuilt:
+            return
+        if not built_with or built_with == self.embedder.model_id:
+            return
+        runtime = runtime_of(built_with)
+        if runtime != self.embedder.runtime and self.embedder.with_runtime(runtime).model_id == built_with:
+            log.warning(
+                "The index at %s was built with %s (%s runtime); it is read with that runtime. `assistant ingest --rebuild PATHS` rebuilds it with %s.",
+                self.store.location,
+                built_with,
+                runtime,
+                self.embedder.model_id,
+            )
+            self.embedder = self.embedder.with_runtime(runtime)
+            self.indexer.embedder = self.embedder
 
     def _built_retriever(self, store: ChunkStore) -> Retriever:
         retriever = Retriever(store, self.embedder, self.settings)

@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -414,12 +414,13 @@ class ChunkStore:
 
     # --- writing ---------------------------------------------------------------------
 
-    def replace_article(self, article: Article, chunks: list[Chunk], embeddings: np.ndarray, extra: dict[str, Any]) -> None:
-        """Store `article`'s chunks, replacing whatever was stored for it before."""
+    def replace_article(self, article: Article, chunks: list[Chunk], embeddings: np.ndarray, extra: dict[str, Any], text_keys: Sequence[str] = ()) -> None:
+        """Store `article`'s chunks, replacing whatever was stored for it before. `text_keys`
+        (one per chunk) name the exact text each vector embeds, so it can be reused."""
         col = self.open(create=True)
         col.delete(where={"doc_id": article.doc_id})
         nodes = []
-        for chunk, vector in zip(chunks, embeddings):
+        for i, (chunk, vector) in enumerate(zip(chunks, embeddings)):
             segs = [(s.clean_start, s.source_start, s.length) for s in article.segments if s.clean_start < chunk.end and s.clean_start + s.length > chunk.start]
             meta: dict[str, Any] = {
                 "doc_id": article.doc_id,
@@ -439,6 +440,8 @@ class ChunkStore:
                 "story_id": article.doc_id,
                 "preferred": True,
             }
+            if i < len(text_keys):
+                meta["text_key"] = text_keys[i]
             if chunk.position == 0:
                 meta.update({"content_hash": article.content_hash, **extra})
             node = TextNode(id_=chunk.chunk_id, text=chunk.text, metadata=meta, embedding=vector.tolist())
@@ -446,6 +449,13 @@ class ChunkStore:
             nodes.append(node)
         if nodes:
             ChromaVectorStore(chroma_collection=col).add(nodes)
+
+    def vectors_for(self, text_keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of chunks whose embedded text has one of `text_keys`."""
+        if not text_keys:
+            return {}
+        data = self.open(create=False).get(where={"text_key": {"$in": list(text_keys)}}, include=["embeddings", "metadatas"])
+        return {m["text_key"]: np.asarray(v, dtype=np.float32) for m, v in zip(data["metadatas"], data["embeddings"])}
 
     def delete_article(self, doc_id: str) -> None:
         self.open(create=False).delete(where={"doc_id": doc_id})

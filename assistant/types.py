@@ -150,6 +150,8 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path or record, reason)
     chunks_embedded: int = 0
+    # Chunks stored with a vector made before for the same text (copies, unchanged paragraphs).
+    chunks_reused: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
@@ -157,7 +159,9 @@ class IngestReport:
         lines = [
             f"added {len(self.added)}, updated {len(self.updated)}, unchanged {len(self.unchanged)}, "
             f"removed {len(self.removed)}, skipped {len(self.skipped)}; "
-            f"{self.chunks_embedded} chunks embedded in {self.seconds:.1f} s"
+            f"{self.chunks_embedded} chunks embedded"
+            + (f" ({self.chunks_reused} more reused the vector of the same text)" if self.chunks_reused else "")
+            + f" in {self.seconds:.1f} s"
         ]
         lines += [f"  skipped {where}: {why}" for where, why in self.skipped]
         return "\n".join(lines)

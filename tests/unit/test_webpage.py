@@ -46,9 +46,7 @@ def test_a_news_page_gives_its_article_and_metadata(tmp_path):
 def test_a_page_in_another_script_keeps_its_text(tmp_path):
     text = "在抗击新冠肺炎疫情的日子里，封在武汉的父母们总要万般无奈而又小心翼翼回应着孩子天真的追问。"
     (tmp_path / "zh.html").write_bytes(
-        f"<html><head><meta charset='gb2312'><title>武汉</title></head><body><article><p>{text}</p><p>{text}</p></article></body></html>".encode(
-            "gb2312"
-        )
+        f"<html><head><meta charset='gb2312'><title>武汉</title></head><body><article><p>{text}</p><p>{text}</p></article></body></html>".encode("gb2312")
     )
     (article,), _ = load_articles([tmp_path])
     assert text in article.text  # decoded by the page's own charset, and not taken for furniture

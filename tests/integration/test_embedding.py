@@ -1,0 +1,62 @@
+"""The int8 ONNX runtime of the embedding model beside the fp32 one: close vectors, never
+mixed in one index, and the same text embedded once."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from assistant import Assistant
+from assistant.embedding import Embedder
+from assistant.settings import Settings
+from tests.conftest import CORPUS
+
+pytestmark = pytest.mark.integration
+
+QUESTION = "Who ordered the strikes on militia facilities in eastern Syria?"
+
+
+def test_int8_vectors_point_where_the_fp32_ones_do():
+    settings = Settings()
+    texts = [(CORPUS / f).read_text()[:1200] for f in sorted(p.name for p in CORPUS.glob("*.txt"))] + ["Who ordered the strikes?"]
+    int8 = Embedder(settings.embed_model, runtime="onnx-int8", cache_dir=settings.embed_cache_dir).embed(texts)
+    fp32 = Embedder(settings.embed_model, runtime="torch").embed(texts)
+    assert int8.shape == fp32.shape and np.allclose(np.linalg.norm(int8, axis=1), 1, atol=1e-4)
+    cosines = (int8 * fp32).sum(axis=1)
+    assert cosines.min() > 0.97, cosines
+    # Ranking what is near what is kept: each text is nearest to itself across runtimes.
+    assert (np.argmax(int8 @ fp32.T, axis=1) == np.arange(len(texts))).all()
+
+
+def test_an_fp32_index_keeps_working_until_it_is_rebuilt(tmp_path, caplog):
+    old = Assistant(index_dir=tmp_path / "index", llm="extractive", embed_runtime="torch")
+    old.ingest([CORPUS], progress=False)
+    assert old.store.manifest["embed_model"] == "sentence-transformers/all-MiniLM-L6-v2"
+
+    bot = Assistant(index_dir=tmp_path / "index", llm="extractive")  # the default runtime: int8
+    assert bot.settings.embed_runtime == "onnx-int8"
+    answer = bot.answer(QUESTION)
+    assert "Biden" in answer.text and bot.embedder.runtime == "torch"
+    assert "ingest --rebuild" in caplog.text
+    assert bot.ingest([CORPUS], progress=False).chunks_embedded == 0  # extended with its own runtime
+
+    rebuilt = Assistant(index_dir=tmp_path / "index", llm="extractive")
+    report = rebuilt.ingest([CORPUS], rebuild=True, progress=False)
+    assert report.chunks_embedded > 0 and rebuilt.store.manifest["embed_model"].endswith("@onnx-int8")
+    assert "Biden" in rebuilt.answer(QUESTION).text and rebuilt.embedder.runtime == "onnx-int8"
+
+
+def test_the_same_text_is_embedded_once(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    bot = Assistant(index_dir=tmp_path / "index", llm="extractive")
+    first = bot.ingest([corpus], progress=False)
+    # A syndicated copy under another name: its chunks reuse the stored vectors.
+    shutil.copy(corpus / "001_5618d79fe3bfd785.txt", corpus / "copy_of_001.txt")
+    second = bot.ingest([corpus], progress=False)
+    assert second.added == ["copy_of_001"] and second.chunks_embedded == 0 and second.chunks_reused > 0
+    assert first.chunks_reused == 0
+    stored = bot.store.vectors_for([])
+    assert stored == {}
+    copies = [p for p in bot.retrieve(QUESTION, k=10) if p.doc_id in ("copy_of_001", "001_5618d79fe3bfd785")]
+    assert copies  # the copy is searchable like the original
