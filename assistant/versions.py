@@ -75,13 +75,25 @@ def containment(x: Fingerprint, y: Fingerprint) -> float:
     return min(1.0, overlap / min(x.shingles, y.shingles))
 
 
+def min_jaccard(threshold: float, min_size_ratio: float) -> float:
+    """The lowest Jaccard similarity two linkable articles can have: the smaller one (a share
+    `min_size_ratio` of the other's size) with `threshold` of its shingles in the other."""
+    return threshold * min_size_ratio / (1.0 + min_size_ratio - threshold * min_size_ratio)
+
+
 def group_stories(prints: list[Fingerprint], threshold: float, min_size_ratio: float = 0.2) -> dict[str, tuple[str, bool]]:
     """doc_id -> (story_id, preferred). A story id is the smallest doc id of its group.
 
     Pairs whose sizes differ more than `min_size_ratio` are never linked: a short piece
     "contained" in a 50-article roundup shares boilerplate, not a story, and such links
     would chain unrelated articles together.
+
+    Each article is compared only with its candidates from a MinHash LSH index (datasketch)
+    tuned to the lowest Jaccard similarity a linkable pair can have, so the work grows with
+    the number of articles, not with the number of pairs.
     """
+    from datasketch import MinHash, MinHashLSH
+
     n = len(prints)
     parent = list(range(n))
 
@@ -93,20 +105,26 @@ def group_stories(prints: list[Fingerprint], threshold: float, min_size_ratio: f
 
     eligible = [i for i, p in enumerate(prints) if p.shingles >= _MIN_SHINGLES]
     if len(eligible) > 1:
-        sigs = np.stack([prints[i].signature for i in eligible])
-        sizes = np.array([prints[i].shingles for i in eligible], dtype=np.float64)
-        for row in range(len(eligible) - 1):
-            jac = (sigs[row + 1 :] == sigs[row]).mean(axis=1)
-            candidates = np.nonzero(jac > 0)[0]
-            if not len(candidates):
+        perms = len(prints[eligible[0]].signature)
+        # Every candidate is checked below, so a missed pair costs more than a spurious one.
+        lsh = MinHashLSH(threshold=min_jaccard(threshold, min_size_ratio), num_perm=perms, weights=(0.1, 0.9))
+        # Our own signatures (affine hashes of 32-bit shingle hashes); LSH only bands their values.
+        hashes = {i: MinHash(num_perm=perms, hashvalues=prints[i].signature, scheme="affine32") for i in eligible}
+        with lsh.insertion_session() as session:
+            for i in eligible:
+                session.insert(i, hashes[i], check_duplication=False)
+        sigs = np.stack([p.signature for p in prints])
+        sizes = np.array([p.shingles for p in prints], dtype=np.float64)
+        for i in eligible:
+            others = np.array(sorted(j for j in lsh.query(hashes[i]) if j > i), dtype=np.int64)
+            if not len(others):
                 continue
-            j = jac[candidates]
-            other = sizes[row + 1 :][candidates]
-            overlap = j * (sizes[row] + other) / (1.0 + j)
-            contained = overlap / np.minimum(sizes[row], other)
-            ratio = np.minimum(sizes[row], other) / np.maximum(sizes[row], other)
-            for c in candidates[(contained >= threshold) & (ratio >= min_size_ratio)]:
-                a, b = find(eligible[row]), find(eligible[row + 1 + int(c)])
+            jac = (sigs[others] == sigs[i]).mean(axis=1)
+            smaller = np.minimum(sizes[i], sizes[others])
+            contained = jac * (sizes[i] + sizes[others]) / (1.0 + jac) / smaller
+            linked = others[(contained >= threshold) & (smaller / np.maximum(sizes[i], sizes[others]) >= min_size_ratio)]
+            for j in linked:
+                a, b = find(i), find(int(j))
                 if a != b:
                     parent[a] = b
 
