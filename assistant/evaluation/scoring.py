@@ -176,6 +176,7 @@ class QuestionResult:
     backend: str = "extractive"
     reading: str = ""  # what the reading model did (`Answer.reading`)
     evidence: dict = field(default_factory=dict)  # `Answer.evidence`
+    unsupported: list[str] = field(default_factory=list)  # what the checks dropped (`Answer.unsupported`)
     # The quoted (extractive) answer of the same run, when a reading model replaced it.
     extractive_answer: str | None = None
     extractive_refused: bool | None = None
@@ -250,6 +251,7 @@ def _score(row: GoldRow, bot, k: int | None) -> QuestionResult:
         backend=ans.backend if ans is not None else "",
         reading=ans.reading if ans is not None else "",
         evidence=ans.evidence if ans is not None else {},
+        unsupported=list(ans.unsupported) if ans is not None else [],
         **quoted,
     )
 

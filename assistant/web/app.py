@@ -21,6 +21,7 @@ from assistant.errors import AssistantError
 from assistant.ingest import SUPPORTED_SUFFIXES
 from assistant.pipeline import Assistant
 from assistant.types import Answer, Progress
+from assistant.web.openai_api import MODEL_ID, openai_router
 from assistant.web.render import Context, chat_markdown, context_around, sources_panel
 from assistant.web.uploads import save_uploads, upload_dir
 
@@ -338,7 +339,26 @@ def serve(assistant: Assistant) -> None:
     limit_malloc_arenas(assistant.settings.malloc_arenas)
     trim_malloc_every(assistant.settings.malloc_trim_seconds)
     assistant.watch_index()
-    demo = build_ui(assistant)
+    demo = build_ui(assistant).queue(default_concurrency_limit=assistant.settings.chat_concurrency)
     options = launch_options(assistant)
-    print(f"Chat on http://{assistant.settings.host}:{assistant.settings.port}" + (" (login required)" if options["auth"] else ""), flush=True)
-    demo.queue(default_concurrency_limit=assistant.settings.chat_concurrency).launch(**options)
+    s = assistant.settings
+    print(f"Chat on http://{s.host}:{s.port}" + (" (login required)" if options["auth"] else ""), flush=True)
+    if s.share:
+        # A share link tunnels Gradio's own server, which has no /v1 routes.
+        log.warning("with share on, the OpenAI-compatible API is not served")
+        demo.launch(**options)
+        return
+    import uvicorn
+
+    print(f"OpenAI-compatible API on http://{s.host}:{s.port}/v1 (model {MODEL_ID!r})", flush=True)
+    uvicorn.run(web_app(assistant, demo, options), host=s.host, port=s.port, log_level="warning")
+
+
+def web_app(assistant: Assistant, demo: gr.Blocks, options: dict[str, Any]):
+    """One FastAPI app: the OpenAI-compatible routes under /v1 and the chat at /."""
+    from fastapi import FastAPI
+
+    app = FastAPI(title="News assistant", version="1")
+    app.include_router(openai_router(assistant))
+    mounted = {k: options[k] for k in ("auth", "max_file_size", "show_error", "js", "css", "footer_links")}
+    return gr.mount_gradio_app(app, demo, path="", server_name=options["server_name"], server_port=options["server_port"], **mounted)

@@ -57,6 +57,16 @@ def test_login_upload_limit_and_local_address(tmp_path, browser):
             Client(url, verbose=False)  # no login, no API
         client = Client(url, auth=("reader", "s3cret-pass"), verbose=False)
         assert "Biden" in client.predict("Who ordered the strikes on militia facilities in eastern Syria?", api_name="/answer")["text"]
+        # The OpenAI-compatible routes want the same password, as a bearer token.
+        import openai
+
+        question = [{"role": "user", "content": "Who ordered the strikes on militia facilities in eastern Syria?"}]
+        with pytest.raises(openai.AuthenticationError):
+            openai.OpenAI(base_url=url.rstrip("/") + "/v1", api_key="wrong", max_retries=0).chat.completions.create(model="news-assistant", messages=question)
+        reply = openai.OpenAI(base_url=url.rstrip("/") + "/v1", api_key="s3cret-pass", max_retries=0).chat.completions.create(
+            model="news-assistant", messages=question
+        )
+        assert "Biden" in reply.choices[0].message.content
 
         page = browser.new_page()
         page.goto(url)

@@ -106,7 +106,7 @@ def test_bad_questions_get_messages(built_assistant):
 def test_stats(built_assistant):
     stats = built_assistant.stats()
     assert stats["articles"] == 5 and stats["stories"] == 4
-    assert stats["embed_model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert stats["embed_model"] == "sentence-transformers/all-MiniLM-L6-v2@onnx-int8"  # the default runtime
     assert stats["chunks"] > 10
 
 

@@ -1,0 +1,160 @@
+"""The assistant as an OpenAI-compatible chat model: `GET /v1/models`, `POST /v1/chat/completions`.
+
+Any OpenAI client (the `openai` package, Open WebUI, editors) can ask it questions. The
+reply's content is the answer people see in the chat, `[n]` markers and a Markdown source
+list included, so plain clients show the sources too; the citations also travel as data in
+an extra `citations` field (number, doc id, title, date, url, quote, offsets), on the
+response and on the last chunk of a stream. Earlier user messages are the conversation
+history; `as_of`, `since`, `until` and `sources` may be passed as extra body fields.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.errors import AssistantError, IndexNotBuilt
+from assistant.pipeline import Assistant
+from assistant.web.render import to_markdown
+
+MODEL_ID = "news-assistant"
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):  # content parts: keep the text ones
+            return " ".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    model: str = MODEL_ID
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    as_of: str | None = None
+    since: str | None = None
+    until: str | None = None
+    sources: list[str] | None = None
+
+
+class OpenAIError(Exception):
+    """An error in the shape OpenAI clients read: {"error": {"message", "type", "code"}}."""
+
+    def __init__(self, status: int, message: str, kind: str = "invalid_request_error") -> None:
+        super().__init__(message)
+        self.status, self.message, self.kind = status, message, kind
+
+
+def error_response(exc: OpenAIError) -> JSONResponse:
+    return JSONResponse(status_code=exc.status, content={"error": {"message": exc.message, "type": exc.kind, "code": exc.status}})
+
+
+def _checker(assistant: Assistant):
+    """With `ASSISTANT_AUTH` (user:password) set, a bearer token (the password) or HTTP basic is required."""
+    secret = assistant.settings.auth.get_secret_value() if assistant.settings.auth is not None else None
+
+    def check(request: Request) -> None:
+        if secret is None:
+            return
+        user, _, password = secret.partition(":")
+        given = request.headers.get("authorization", "")
+        scheme, _, value = given.partition(" ")
+        if scheme.lower() == "bearer" and secrets.compare_digest(value.strip(), password):
+            return
+        if scheme.lower() == "basic":
+            import base64
+
+            try:
+                decoded = base64.b64decode(value.strip()).decode("utf-8")
+            except (ValueError, UnicodeDecodeError):
+                decoded = ""
+            if secrets.compare_digest(decoded, f"{user}:{password}"):
+                return
+        raise HTTPException(status_code=401, detail="This assistant needs its password: send `Authorization: Bearer <password>`.")
+
+    return check
+
+
+def citations_data(answer) -> list[dict[str, Any]]:
+    return [asdict(c) for c in answer.citations]
+
+
+def openai_router(assistant: Assistant) -> APIRouter:
+    """The `/v1` routes over `assistant`, sharing its index and model with the chat."""
+    router = APIRouter(prefix="/v1", dependencies=[Depends(_checker(assistant))])
+    # As many answers at once as the chat's queue allows; the rest wait their turn.
+    slots = threading.BoundedSemaphore(assistant.settings.chat_concurrency)
+
+    @router.get("/models")
+    def models() -> dict[str, Any]:
+        return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "news-assistant"}]}
+
+    def answer_for(body: ChatRequest):
+        users = [m.text().strip() for m in body.messages if m.role == "user"]
+        if not users or not users[-1]:
+            raise OpenAIError(400, "The last message must be a user message with a question.")
+        question, history = users[-1], [u for u in users[:-1] if u]
+        with slots:
+            try:
+                return assistant.answer(question, history=history, as_of=body.as_of, since=body.since, until=body.until, sources=body.sources)
+            except IndexNotBuilt as exc:
+                raise OpenAIError(503, str(exc), "server_error") from exc
+            except AssistantError as exc:
+                raise OpenAIError(400, str(exc)) from exc
+
+    @router.post("/chat/completions")
+    def chat_completions(body: ChatRequest):
+        started = int(time.time())
+        ident = f"chatcmpl-{uuid.uuid4().hex}"
+        # Answered before anything is sent, so a bad question gets its status code, streaming or not.
+        try:
+            answer = answer_for(body)
+        except OpenAIError as exc:
+            return error_response(exc)
+        content = to_markdown(answer, assistant.templates)
+        extra = {"citations": citations_data(answer), "refused": answer.refused}
+        if not body.stream:
+            return {
+                "id": ident,
+                "object": "chat.completion",
+                "created": started,
+                "model": MODEL_ID,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+                **extra,
+            }
+
+        def chunk(delta: dict, finish: str | None = None, **more: Any) -> str:
+            data = {"id": ident, "object": "chat.completion.chunk", "created": started, "model": MODEL_ID}
+            data["choices"] = [{"index": 0, "delta": delta, "finish_reason": finish}]
+            return f"data: {json.dumps({**data, **more}, ensure_ascii=False)}\n\n"
+
+        def events() -> Iterator[str]:
+            yield chunk({"role": "assistant", "content": ""})
+            # Line by line, so a client shows the answer before its source list.
+            lines = content.split("\n")
+            for i, line in enumerate(lines):
+                yield chunk({"content": line + ("\n" if i < len(lines) - 1 else "")})
+            yield chunk({}, "stop", **extra)
+            yield "data: [DONE]\n\n"
+
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return router
