@@ -109,6 +109,27 @@ def full_form(name: str, evidence: str) -> str:
     return best
 
 
+def name_within(name: str, evidence: str) -> str | None:
+    """The name of `evidence` that holds every word of a multi-word `name` in order, first
+    and last word included ("Pope Benedict XVI" in "Pope Emeritus Benedict XVI"), or None.
+    A model shortens a title or drops a middle name; the article's form is what is shown."""
+    wanted = [w.lower() for w in tokens(name)]
+    if len(wanted) < 2:
+        return None
+    for start, end in name_runs(evidence):
+        have = [w.lower() for w in tokens(evidence[start:end])]
+        for i, word in enumerate(have):
+            if word != wanted[0]:
+                continue
+            at, j = i, 1
+            for k in range(i + 1, len(have)):
+                if j < len(wanted) and have[k] == wanted[j]:
+                    at, j = k, j + 1
+            if j == len(wanted) and have[at] == wanted[-1]:
+                return evidence[start:end]
+    return None
+
+
 def check_short_answer(answer: str, evidence: str, question: str, min_share: float) -> tuple[bool, str, str]:
     """(verified, reason, answer in the evidence's own words) for a model's one-sentence answer.
 
@@ -125,7 +146,11 @@ def check_short_answer(answer: str, evidence: str, question: str, min_share: flo
             continue  # the question's own subject, not the answer
         first_word = start == 0 or not answer[:start].strip(" \"“'‘(")
         if not _occurs(name, evidence, any_case=first_word and " " not in name):
-            return False, f"name not in the cited sentence: {name}", answer
+            within = name_within(name, evidence)
+            if within is None:
+                return False, f"name not in the cited sentence: {name}", answer
+            rewritten = rewritten[:start] + within + rewritten[end:]
+            continue
         longer = full_form(name, evidence)
         if longer != name:
             rewritten = rewritten[:start] + longer + rewritten[end:]

@@ -139,11 +139,11 @@ def test_interrupted_ingest_leaves_a_usable_index_and_resumes(tmp_path, monkeypa
     real = ChunkStore.replace_article
     calls = {"n": 0}
 
-    def flaky(self, article, chunks, embeddings, extra):
+    def flaky(self, article, chunks, embeddings, extra, text_keys=()):
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt  # as if the user pressed Ctrl-C mid-ingest
-        return real(self, article, chunks, embeddings, extra)
+        return real(self, article, chunks, embeddings, extra, text_keys)
 
     monkeypatch.setattr(ChunkStore, "replace_article", flaky)
     with pytest.raises(KeyboardInterrupt):

@@ -147,3 +147,15 @@ def test_sentences_of_excerpts_are_whole_sentences_of_the_passage():
     for e in select_excerpts(RANKED, settings()):
         spans = {(a, b) for a, b in split_sentences(e.passage.text)}
         assert all(s in spans for s in e.sentences())
+
+
+def test_a_shortened_name_is_written_as_the_excerpt_writes_it():
+    from assistant.support import check_short_answer
+
+    evidence = "Pope Emeritus Benedict XVI died on Saturday at the age of 95, the Vatican said."
+    ok, _, fixed = check_short_answer("Pope Benedict XVI died", evidence, "Which former pope died this week?", 0.6)
+    assert ok and fixed == "Pope Emeritus Benedict XVI died"
+    # Words of another name, or out of order, are not the same name.
+    for wrong in ("Pope Francis died", "Benedict Pope died"):
+        ok, why, _ = check_short_answer(wrong, evidence, "Which former pope died this week?", 0.6)
+        assert not ok and "name not in the cited sentence" in why
