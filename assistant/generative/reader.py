@@ -214,8 +214,9 @@ class Reader:
         # The excerpts it cites first; if it cited none that holds the answer, any excerpt that does.
         order = [by_number[n] for n in numbers if n in by_number] + [e for e in excerpts if e.number not in numbers]
         why = "it cites no excerpt" if not numbers else f"cites [{', '.join(map(str, numbers))}]"
+        ranked_first = extractive.citations[0].quote if extractive.citations and not extractive.refused else ""
         for excerpt in order:
-            ok, reason, fixed = check_short_answer(sentence, excerpt.text, standalone, self.settings.llm_min_support)
+            ok, reason, fixed = check_short_answer(sentence, excerpt.text, standalone, self.settings.llm_min_support, ranked_first)
             if ok:
                 quote = self._quote(fixed, standalone, excerpt)
                 if quote is not None:

@@ -159,3 +159,17 @@ def test_a_shortened_name_is_written_as_the_excerpt_writes_it():
     for wrong in ("Pope Francis died", "Benedict Pope died"):
         ok, why, _ = check_short_answer(wrong, evidence, "Which former pope died this week?", 0.6)
         assert not ok and "name not in the cited sentence" in why
+
+
+def test_an_answer_in_the_questions_words_passes_when_the_ranker_found_the_same_answer():
+    from assistant.support import check_short_answer
+
+    question = "Which US state's governor is pushing to permanently ban coronavirus vaccine mandates?"
+    evidence = "In Florida, Gov. Ron DeSantis called Tuesday for the Legislature to make his limits on COVID-19 rules permanent."
+    answer = "Florida's governor is pushing to permanently ban coronavirus vaccine mandates"
+    ok, why, _ = check_short_answer(answer, evidence, question, 0.6)
+    assert not ok and "key terms" in why  # the article's words differ from the question's
+    assert check_short_answer(answer, evidence, question, 0.6, ranked_first=evidence)[0]
+    # The ranker's sentence must name what the answer adds; agreeing on the topic is not enough.
+    other = "Gov. Greg Abbott of Texas called for new limits on COVID-19 rules."
+    assert not check_short_answer(answer, evidence, question, 0.6, ranked_first=other)[0]
