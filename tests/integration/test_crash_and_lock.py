@@ -1,11 +1,10 @@
 """Ingest under kill -9, two writers at once, and readers during a write.
 
-These run real `assistant ingest` processes over a slice of the RealTimeQA benchmark
-corpus (../shared/benchmarks, beside the clone) and check the index from a fresh process
-each time, as a user's next command would see it.
+These run real `assistant ingest` processes over twenty long articles made from the bundled
+corpus's sentences and check the index from a fresh process each time, as a user's next
+command would see it.
 """
 
-import gzip
 import json
 import os
 import random
@@ -21,7 +20,6 @@ from tests.conftest import CORPUS, ROOT
 
 pytestmark = pytest.mark.integration
 
-BENCH_CORPUS = ROOT.parent / "shared" / "benchmarks" / "rtqa-2023q1" / "corpus.jsonl.gz"
 ASSISTANT = [sys.executable, "-m", "assistant.cli"]
 
 CHECK = r"""
@@ -45,13 +43,23 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def bench_slice(tmp_path_factory) -> Path:
-    """The first 20 articles of the benchmark corpus, as JSON Lines (about 280 chunks)."""
+    """Twenty long articles as JSON Lines (a few hundred chunks): the bundled corpus's sentences,
+    drawn in a different order for each, so that each is an article of its own."""
+    from assistant.text import split_sentences
+
+    sentences = []
+    for path in sorted(CORPUS.glob("*.txt")):
+        text = " ".join(path.read_text(encoding="utf-8").split())
+        sentences += [text[a:b] for a, b in split_sentences(text) if len(text[a:b].split()) >= 6]
     out = tmp_path_factory.mktemp("bench") / "slice.jsonl"
-    with gzip.open(BENCH_CORPUS, "rt", encoding="utf-8") as src, out.open("w", encoding="utf-8") as dst:
-        for i, line in enumerate(src):
-            if i >= 20:
-                break
-            dst.write(line)
+    with out.open("w", encoding="utf-8") as dst:
+        for i in range(20):
+            rng = random.Random(i)
+            drawn = [rng.choice(sentences) for _ in range(110)]
+            paragraphs = [f"Dispatch {i} from the desk, filed on day {i + 1} of the month."]
+            paragraphs += [" ".join(drawn[k : k + 5]) for k in range(0, len(drawn), 5)]
+            record = {"id": f"a{i:02d}", "title": f"Dispatch {i}", "published_at": f"2023-01-{i + 1:02d}", "text": "\n\n".join(paragraphs)}
+            dst.write(json.dumps(record) + "\n")
     return out
 
 
