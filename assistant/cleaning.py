@@ -103,13 +103,18 @@ def _is_tag_line(text: str) -> bool:
     return len(parts) >= 4 and not _TERMINAL.search(text) and all(0 < len(_words(p)) <= 4 for p in parts)
 
 
+def _names_itself_furniture(text: str, words: list[str]) -> bool:
+    """An age notice, a link label, a photo credit: lines that say what they are."""
+    if _AGE_NOTICE.match(text) or _LINK_LINE.match(text) or _CREDIT.match(text):
+        return True
+    return len(words) <= 12 and bool(_CREDIT_TAIL.search(text)) and not is_sentence_line(text)
+
+
 def _is_furniture(text: str) -> bool:
     words = _words(text)
     if not words:
         return True  # punctuation, rules, bullets
-    if _AGE_NOTICE.match(text) or _LINK_LINE.match(text) or _CREDIT.match(text):
-        return True
-    if len(words) <= 12 and _CREDIT_TAIL.search(text) and not is_sentence_line(text):
+    if _names_itself_furniture(text, words):
         return True
     letters = [c for c in text if c.isalpha()]
     if len(words) <= 6 and letters and all(c.isupper() for c in letters):
@@ -125,9 +130,7 @@ def _is_page_furniture(text: str) -> bool:
     """Furniture known by what a line says, whatever its shape: what a page's own structure
     (paragraphs, headings, list items) keeps around an article."""
     words = _words(text)
-    if _AGE_NOTICE.match(text) or _LINK_LINE.match(text) or _CREDIT.match(text):
-        return True
-    if len(words) <= 12 and _CREDIT_TAIL.search(text) and not is_sentence_line(text):
+    if _names_itself_furniture(text, words):
         return True
     if len(words) <= 12 and _LABEL_LINE.match(text):
         return True

@@ -350,14 +350,14 @@ class Assistant:
         extractor = Extractor(
             self.settings, self.templates, self.embedder.embed, retriever.idf, tagger_for(self.settings.ner_model, self.settings.entity_cache_size).entities
         )
-        ranking = extractor.rank(req.standalone, passages)
-        extractive = extractor.answer(req.question, req.standalone, passages, req.as_of, ranking=ranking)
-        if extractive.refused and req.ruled:
+        while True:
+            ranking = extractor.rank(req.standalone, passages)
+            extractive = extractor.answer(req.question, req.standalone, passages, req.as_of, ranking=ranking)
+            if not (extractive.refused and req.ruled):
+                break
             # The model's rewrite of a follow-up found nothing: the rules' rewrite gets its turn.
             req = replace(req, standalone=req.ruled, prefer=self._preference(req.ruled, req.as_of), ruled="")
             passages = retriever.retrieve(req.standalone, req.scope, k, req.prefer)
-            ranking = extractor.rank(req.standalone, passages)
-            extractive = extractor.answer(req.question, req.standalone, passages, req.as_of, ranking=ranking)
         extractive = replace(extractive, seconds={"retrieve": round(found - started, 3), "extract": round(time.perf_counter() - found, 3)})
         if self.settings.llm == "extractive" or not ranking[0] or (extractive.refused and not self.settings.reader_when_refused):
             yield extractive

@@ -128,8 +128,13 @@ def group_stories(prints: list[Fingerprint], threshold: float, min_size_ratio: f
                 if a != b:
                     parent[a] = b
 
+    return stories_of(prints, find)
+
+
+def stories_of(prints: list[Fingerprint], find) -> dict[str, tuple[str, bool]]:
+    """doc_id -> (story_id, preferred) from the union-find root `find(i)` of each print."""
     groups: dict[int, list[int]] = {}
-    for i in range(n):
+    for i in range(len(prints)):
         groups.setdefault(find(i), []).append(i)
     result: dict[str, tuple[str, bool]] = {}
     for members in groups.values():

@@ -22,7 +22,7 @@ DATA = ROOT.parent / "shared" / "benchmarks" / "rtqa-2023q1" / "corpus.jsonl.gz"
 sys.path.insert(0, str(ROOT))
 
 from assistant.settings import Settings  # noqa: E402
-from assistant.versions import _MIN_SHINGLES, Fingerprint, fingerprint, group_stories  # noqa: E402
+from assistant.versions import _MIN_SHINGLES, Fingerprint, fingerprint, group_stories, stories_of  # noqa: E402
 
 # --- the grouping before LSH, kept here as the baseline ---------------------------------
 
@@ -62,16 +62,7 @@ def group_stories_all_pairs(prints: list[Fingerprint], threshold: float, min_siz
                 if a != b:
                     parent[a] = b
 
-    groups: dict[int, list[int]] = {}
-    for i in range(n):
-        groups.setdefault(find(i), []).append(i)
-    result: dict[str, tuple[str, bool]] = {}
-    for members in groups.values():
-        story_id = min(prints[i].doc_id for i in members)
-        best = max(members, key=lambda i: (prints[i].published_at or "", prints[i].length, prints[i].doc_id))
-        for i in members:
-            result[prints[i].doc_id] = (story_id, i == best)
-    return result
+    return stories_of(prints, find)
 
 
 def main() -> None:
