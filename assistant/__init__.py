@@ -33,15 +33,19 @@ from assistant.errors import (  # noqa: E402
     InvalidDate,
     InvalidQuestion,
     ModelMissing,
+    RequestTooLarge,
     StoreUnavailable,
+    UnknownArticle,
 )
 from assistant.pipeline import Assistant  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
-from assistant.types import Answer, Article, Chunk, Citation, IngestReport, Passage, Progress  # noqa: E402
+from assistant.types import Answer, Article, ArticleDetail, ArticleInfo, Chunk, Citation, IngestReport, Passage, Progress  # noqa: E402
 
 __all__ = [
     "Answer",
     "Article",
+    "ArticleDetail",
+    "ArticleInfo",
     "Assistant",
     "AssistantError",
     "Chunk",
@@ -57,8 +61,10 @@ __all__ = [
     "ModelMissing",
     "Passage",
     "Progress",
+    "RequestTooLarge",
     "Settings",
     "StoreUnavailable",
+    "UnknownArticle",
     "answer",
     "evaluate",
 ]

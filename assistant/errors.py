@@ -7,6 +7,8 @@ AssistantError
 ├── IndexMismatch       the index was built with another embedding model, chunking or project version
 ├── IndexCorrupt        the index cannot be read (damaged files)
 ├── IndexBusy           another ingest is writing to the index
+├── UnknownArticle      no article with that id is in the index
+├── RequestTooLarge     an upload or request is over its size limit
 ├── ModelMissing        the embedding model cannot be found locally
 ├── StoreUnavailable    the Chroma server cannot be reached
 └── CorpusError         nothing readable was found in the given paths
@@ -41,6 +43,14 @@ class IndexCorrupt(AssistantError):
 
 class IndexBusy(AssistantError):
     """Another ingest holds the index's write lock."""
+
+
+class UnknownArticle(AssistantError, LookupError):
+    """No article with the given document id is in the index."""
+
+
+class RequestTooLarge(AssistantError):
+    """An uploaded file or a request body is over its size limit."""
 
 
 class ModelMissing(AssistantError):

@@ -15,7 +15,7 @@ import numpy as np
 
 from assistant.chunking import Chunker, embed_text
 from assistant.embedding import Embedder
-from assistant.errors import CorpusError
+from assistant.errors import CorpusError, IndexBusy
 from assistant.ingest import Skip, load_articles
 from assistant.settings import Settings
 from assistant.store import ChunkStore
@@ -49,6 +49,7 @@ class Indexer:
         progress: bool = True,
         on_progress: Callable[[int, int], None] | None = None,
         root: str | Path | None = None,
+        wait: bool = True,
     ) -> tuple[IngestReport, bool]:
         """Add new and changed articles under `paths`; with `prune`, drop ones whose files are gone.
         Returns the report and whether the index changed (its write stamp moved).
@@ -59,9 +60,15 @@ class Indexer:
         `on_progress(done, total)` is called as chunks are embedded (for other interfaces).
         Document ids are file paths relative to the folder given, or to `root` when it holds
         the paths (the chat's uploads use the corpus folder, so ids match a later ingest of it).
+        Without `wait`, an ingest already running in this process raises IndexBusy at once.
         """
-        with self.lock, self.store.write_lock():
-            return self._ingest([Path(p) for p in paths], prune, rebuild, progress, on_progress, Path(root) if root else None)
+        if not self.lock.acquire(blocking=wait):
+            raise IndexBusy(f"Another ingest is writing to the index at {self.store.location}; wait for it to finish, then send this again.")
+        try:
+            with self.store.write_lock():
+                return self._ingest([Path(p) for p in paths], prune, rebuild, progress, on_progress, Path(root) if root else None)
+        finally:
+            self.lock.release()
 
     def _ingest(
         self, paths: list[Path], prune: bool, rebuild: bool, progress: bool, on_progress: Callable[[int, int], None] | None, root: Path | None

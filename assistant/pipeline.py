@@ -15,13 +15,13 @@ from typing import Any
 from assistant.condense import condense
 from assistant.dates import day_number, parse_user_date, question_time
 from assistant.embedding import Embedder, runtime_of
-from assistant.errors import AssistantError, IndexNotBuilt, InvalidQuestion
+from assistant.errors import AssistantError, IndexNotBuilt, InvalidQuestion, UnknownArticle
 from assistant.indexer import Indexer
 from assistant.retrieve import Retriever, Scope, TimePreference
 from assistant.settings import Settings
-from assistant.store import ChunkStore, stitch
+from assistant.store import ArticleRecord, ChunkStore, stitch
 from assistant.templates import load_templates
-from assistant.types import Answer, IngestReport, Passage, Progress
+from assistant.types import Answer, ArticleDetail, ArticleInfo, IngestReport, Passage, Progress
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ class Assistant:
         self._llm_load_lock = threading.Lock()
         self._llm_lock = threading.Lock()
         self._stats: tuple[tuple[int, str], dict[str, Any]] | None = None
+        self._record_cache: tuple[tuple[int, str], dict[str, ArticleRecord]] | None = None
         self.indexer = Indexer(self.store, self.embedder, self.settings)
 
     # --- building the index ----------------------------------------------------------
@@ -69,6 +70,7 @@ class Assistant:
         progress: bool = True,
         on_progress: Callable[[int, int], None] | None = None,
         root: str | Path | None = None,
+        wait: bool = True,
     ) -> IngestReport:
         """Add new and changed articles under `paths`; with `prune`, drop ones whose files are gone.
 
@@ -78,10 +80,11 @@ class Assistant:
         `on_progress(done, total)` is called as chunks are embedded (for other interfaces).
         Document ids are file paths relative to the folder given, or to `root` when it holds
         the paths (the chat's uploads use the corpus folder, so ids match a later ingest of it).
+        One ingest runs at a time; without `wait`, IndexBusy is raised instead of waiting.
         """
         if not rebuild:
             self._follow_index_runtime()
-        report, changed = self.indexer.ingest(paths, prune=prune, rebuild=rebuild, progress=progress, on_progress=on_progress, root=root)
+        report, changed = self.indexer.ingest(paths, prune=prune, rebuild=rebuild, progress=progress, on_progress=on_progress, root=root, wait=wait)
         if changed:
             self._stats = None
             if self._retriever is not None:
@@ -275,6 +278,13 @@ class Assistant:
                 return rewritten, ruled if ruled.strip().lower() != rewritten.strip().lower() else ""
         return ruled, ""
 
+    def _check_k(self, k: Any) -> int | None:
+        if k is None:
+            return None
+        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= self.settings.candidates:
+            raise InvalidQuestion(f"`k` (passages to use) must be a whole number from 1 to {self.settings.candidates}, not {k!r}.")
+        return k
+
     def _request(self, question: Any, history: Sequence[str] | None, as_of: Any, since: Any, until: Any, sources: Any) -> _Request:
         question = self._check_question(question)
         as_of_d, scope = self._scope(as_of, since, until, sources)
@@ -293,7 +303,7 @@ class Assistant:
     ) -> list[Passage]:
         """The passages an answer to `question` would be drawn from."""
         req = self._request(question, history, as_of, since, until, sources)
-        return self.retriever.retrieve(req.standalone, req.scope, k, req.prefer)
+        return self.retriever.retrieve(req.standalone, req.scope, self._check_k(k), req.prefer)
 
     def answer(
         self,
@@ -331,6 +341,7 @@ class Assistant:
         """
         started = time.perf_counter()
         req = self._request(question, history, as_of, since, until, sources)
+        k = self._check_k(k)
         retriever = self.retriever
         yield Progress("searching", self.templates.progress_searching.substitute(question=req.standalone))
         passages = retriever.retrieve(req.standalone, req.scope, k, req.prefer)
@@ -380,23 +391,45 @@ class Assistant:
         begin, text = stitch(self.store.article_chunks(doc_id))
         return "\n" * begin + text
 
-    def stats(self) -> dict[str, Any]:
-        """Articles, stories, chunks, model and store of the index.
+    def _records(self) -> tuple[tuple[int, str], dict[str, ArticleRecord]]:
+        """Every article's record, kept until the chunk count or the index's write stamp
+        changes (two cheap reads that also see another process's ingest): reading them
+        goes through every chunk's metadata, which takes seconds on a large index."""
+        key = (self.store.count(), self.store.write_stamp())
+        cached = self._record_cache
+        if cached is not None and cached[0] == key:
+            return cached
+        self._record_cache = (key, self.store.articles())
+        return self._record_cache
 
-        Counting articles reads every chunk's metadata, which takes seconds on a large
-        index, so the figures are kept until the chunk count or the index's write stamp
-        changes (two cheap reads that also see another process's ingest).
-        """
-        count = self.store.count()
-        key = (count, self.store.write_stamp())
+    def articles(self, *, source: str | None = None, offset: int = 0, limit: int | None = None) -> list[ArticleInfo]:
+        """The indexed articles, newest first (undated last), optionally of one outlet."""
+        if offset < 0 or (limit is not None and limit < 0):
+            raise InvalidQuestion("`offset` and `limit` must not be negative.")
+        records = [r for r in self._records()[1].values() if source is None or r.source == source]
+        records.sort(key=lambda r: (r.published_at or "", r.doc_id), reverse=True)
+        end = None if limit is None else offset + limit
+        return [_info(r) for r in records[offset:end]]
+
+    def article(self, doc_id: str) -> ArticleDetail:
+        """One article: its cleaned text and the versions of its story, oldest first."""
+        records = self._records()[1]
+        record = records.get(doc_id) if isinstance(doc_id, str) else None
+        if record is None:
+            raise UnknownArticle(f"No article with id {doc_id!r} is in the index; list them with `assistant stats` or GET /api/articles.")
+        versions = sorted((r for r in records.values() if r.story_id == record.story_id), key=lambda r: (r.published_at or "", r.doc_id))
+        return ArticleDetail(_info(record), self.article_text(doc_id), [_info(r) for r in versions])
+
+    def stats(self) -> dict[str, Any]:
+        """Articles, stories, chunks, model and store of the index."""
+        key, records = self._records()
         if self._stats is not None and self._stats[0] == key:
             return dict(self._stats[1])
-        records = self.store.articles()
         manifest = self.store.manifest
         stats = {
             "articles": len(records),
             "stories": len({r.story_id for r in records.values()}),
-            "chunks": count,
+            "chunks": key[0],
             "embed_model": manifest.get("embed_model", ""),
             "chunk_tokens": manifest.get("chunk_tokens"),
             "chunk_overlap": manifest.get("chunk_overlap"),
@@ -408,6 +441,19 @@ class Assistant:
         }
         self._stats = (key, stats)
         return dict(stats)
+
+
+def _info(record: ArticleRecord) -> ArticleInfo:
+    return ArticleInfo(
+        doc_id=record.doc_id,
+        title=record.title,
+        published_at=record.published_at,
+        source=record.source,
+        url=record.url,
+        story_id=record.story_id,
+        latest=record.preferred,
+        chunks=record.stored_chunks,
+    )
 
 
 @dataclass(frozen=True)

@@ -75,6 +75,7 @@ class ArticleRecord:
     story_id: str
     preferred: bool
     source: str = ""
+    url: str = ""
 
     @property
     def complete(self) -> bool:
@@ -357,6 +358,7 @@ class ChunkStore:
                 story_id=m.get("story_id", doc),
                 preferred=bool(m.get("preferred", True)),
                 source=m.get("source", ""),
+                url=m.get("url", ""),
             )
         return records
 

@@ -140,6 +140,36 @@ class Progress:
     answer: Answer | None = None  # a provisional answer to show meanwhile (the quoted one, while a model reads)
 
 
+@dataclass(frozen=True)
+class ArticleInfo:
+    """One indexed article as the index knows it (no text)."""
+
+    doc_id: str
+    title: str
+    published_at: str
+    source: str
+    url: str
+    story_id: str  # the articles of one story (versions, reprints) share it
+    latest: bool  # the newest, most complete version of its story: the one answers prefer
+    chunks: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ArticleDetail:
+    """An article with its cleaned text (the text citation offsets point into) and the
+    versions of its story, oldest first (itself included)."""
+
+    article: ArticleInfo
+    text: str
+    versions: list[ArticleInfo] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 @dataclass
 class IngestReport:
     """What an ingest run did, article by article."""

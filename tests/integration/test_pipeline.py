@@ -196,3 +196,30 @@ def test_filters_are_checked_before_anything_runs(built_assistant):
         built_assistant.answer("Who is Igor Konashenkov?", sources=[3])
     # Outlets the index does not hold leave nothing to answer from.
     assert built_assistant.answer("Who is Igor Konashenkov?", sources=["Nobody"]).refused
+
+
+def test_articles_and_one_article_with_its_versions(built_assistant):
+    from assistant import UnknownArticle
+
+    listed = built_assistant.articles()
+    assert len(listed) == 5
+    dated = [a.published_at for a in listed if a.published_at]
+    assert dated == sorted(dated, reverse=True) and listed[-1].published_at == ""  # newest first, undated last
+    assert [a.doc_id for a in built_assistant.articles(offset=1, limit=2)] == [a.doc_id for a in listed[1:3]]
+    detail = built_assistant.article("000_42dd889af19354b1")
+    assert [v.doc_id for v in detail.versions] == ["000_42dd889af19354b1", "001_5618d79fe3bfd785"]
+    assert not detail.article.latest and detail.versions[1].latest  # the newer version is preferred
+    assert detail.article.story_id == detail.versions[1].story_id
+    assert detail.text == built_assistant.article_text("000_42dd889af19354b1") and "Biden" in detail.text
+    with pytest.raises(UnknownArticle, match="No article with id 'missing'"):
+        built_assistant.article("missing")
+    with pytest.raises(InvalidQuestion, match="must not be negative"):
+        built_assistant.articles(offset=-1)
+
+
+@pytest.mark.parametrize("k", [0, -3, 41, 2.5, True, "5"])
+def test_k_out_of_range_is_refused_with_a_message(built_assistant, k):
+    with pytest.raises(InvalidQuestion, match="`k`"):
+        built_assistant.answer("Who ordered the strikes?", k=k)
+    with pytest.raises(InvalidQuestion, match="`k`"):
+        built_assistant.retrieve("Who ordered the strikes?", k=k)
