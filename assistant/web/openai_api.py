@@ -11,20 +11,20 @@ history; `as_of`, `since`, `until` and `sources` may be passed as extra body fie
 from __future__ import annotations
 
 import json
-import secrets
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import asdict
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.errors import AssistantError, IndexNotBuilt
+from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
+from assistant.web.http import auth_check, documented_errors, error_content, status_for
 from assistant.web.render import to_markdown
 
 MODEL_ID = "news-assistant"
@@ -33,7 +33,7 @@ MODEL_ID = "news-assistant"
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    role: str
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
     content: str | list[dict[str, Any]] | None = None
 
     def text(self) -> str:
@@ -63,33 +63,7 @@ class OpenAIError(Exception):
 
 
 def error_response(exc: OpenAIError) -> JSONResponse:
-    return JSONResponse(status_code=exc.status, content={"error": {"message": exc.message, "type": exc.kind, "code": exc.status}})
-
-
-def _checker(assistant: Assistant):
-    """With `ASSISTANT_AUTH` (user:password) set, a bearer token (the password) or HTTP basic is required."""
-    secret = assistant.settings.auth.get_secret_value() if assistant.settings.auth is not None else None
-
-    def check(request: Request) -> None:
-        if secret is None:
-            return
-        user, _, password = secret.partition(":")
-        given = request.headers.get("authorization", "")
-        scheme, _, value = given.partition(" ")
-        if scheme.lower() == "bearer" and secrets.compare_digest(value.strip(), password):
-            return
-        if scheme.lower() == "basic":
-            import base64
-
-            try:
-                decoded = base64.b64decode(value.strip()).decode("utf-8")
-            except (ValueError, UnicodeDecodeError):
-                decoded = ""
-            if secrets.compare_digest(decoded, f"{user}:{password}"):
-                return
-        raise HTTPException(status_code=401, detail="This assistant needs its password: send `Authorization: Bearer <password>`.")
-
-    return check
+    return JSONResponse(status_code=exc.status, content=error_content(exc.status, exc.message, exc.kind))
 
 
 def citations_data(answer) -> list[dict[str, Any]]:
@@ -98,7 +72,7 @@ def citations_data(answer) -> list[dict[str, Any]]:
 
 def openai_router(assistant: Assistant) -> APIRouter:
     """The `/v1` routes over `assistant`, sharing its index and model with the chat."""
-    router = APIRouter(prefix="/v1", dependencies=[Depends(_checker(assistant))])
+    router = APIRouter(prefix="/v1", dependencies=[Depends(auth_check(assistant.settings))], tags=["openai"])
     # As many answers at once as the chat's queue allows; the rest wait their turn.
     slots = threading.BoundedSemaphore(assistant.settings.chat_concurrency)
 
@@ -114,12 +88,11 @@ def openai_router(assistant: Assistant) -> APIRouter:
         with slots:
             try:
                 return assistant.answer(question, history=history, as_of=body.as_of, since=body.since, until=body.until, sources=body.sources)
-            except IndexNotBuilt as exc:
-                raise OpenAIError(503, str(exc), "server_error") from exc
             except AssistantError as exc:
-                raise OpenAIError(400, str(exc)) from exc
+                status = status_for(exc)
+                raise OpenAIError(status, str(exc), "invalid_request_error" if status < 500 else "server_error") from exc
 
-    @router.post("/chat/completions")
+    @router.post("/chat/completions", responses=documented_errors(400, 401, 503))
     def chat_completions(body: ChatRequest):
         started = int(time.time())
         ident = f"chatcmpl-{uuid.uuid4().hex}"

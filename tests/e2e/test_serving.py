@@ -67,6 +67,16 @@ def test_login_upload_limit_and_local_address(tmp_path, browser):
             model="news-assistant", messages=question
         )
         assert "Biden" in reply.choices[0].message.content
+        # So does the REST API (basic or bearer); only its health check is open.
+        import httpx
+
+        api = url.rstrip("/") + "/api"
+        assert httpx.get(f"{api}/stats").status_code == 401
+        assert httpx.get(f"{api}/stats", auth=("reader", "wrong")).status_code == 401
+        assert httpx.get(f"{api}/stats", auth=("reader", "s3cret-pass")).json()["articles"] == 5
+        assert httpx.get(f"{api}/articles", headers={"Authorization": "Bearer s3cret-pass"}).json()["total"] == 5
+        assert httpx.post(f"{api}/ingest", files=[("files", ("a.txt", b"x"))]).status_code == 401
+        assert httpx.get(f"{api}/health").json()["status"] == "ok"
 
         page = browser.new_page()
         page.goto(url)

@@ -1,0 +1,186 @@
+"""What every HTTP face shares: the login check, status codes for the assistant's errors,
+JSON error bodies, and the request size limit."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from typing import Any
+
+from fastapi import HTTPException, Request
+from pydantic import BaseModel
+from starlette.routing import Match
+
+from assistant.errors import (
+    AssistantError,
+    CorpusError,
+    IndexBusy,
+    IndexCorrupt,
+    IndexMismatch,
+    IndexNotBuilt,
+    InvalidDate,
+    InvalidQuestion,
+    ModelMissing,
+    RequestTooLarge,
+    StoreUnavailable,
+    UnknownArticle,
+)
+from assistant.settings import Settings
+
+# The user's mistakes are 4xx; what the operator must fix (build the index, start the
+# Chroma server, install the model) is 503, with the same message the CLI prints.
+_STATUS: list[tuple[type[AssistantError], int]] = [
+    (InvalidQuestion, 400),
+    (InvalidDate, 400),
+    (CorpusError, 400),
+    (UnknownArticle, 404),
+    (IndexBusy, 409),
+    (RequestTooLarge, 413),
+    (IndexNotBuilt, 503),
+    (IndexMismatch, 503),
+    (IndexCorrupt, 503),
+    (ModelMissing, 503),
+    (StoreUnavailable, 503),
+]
+
+
+def status_for(exc: AssistantError) -> int:
+    return next((code for kind, code in _STATUS if isinstance(exc, kind)), 500)
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    code: int
+
+
+class ErrorBody(BaseModel):
+    """Every error of the HTTP faces: `{"error": {"message", "type", "code"}}`, the shape
+    OpenAI clients read too."""
+
+    error: ErrorDetail
+
+
+def error_content(status: int, message: str, kind: str) -> dict[str, Any]:
+    return {"error": {"message": message, "type": kind, "code": status}}
+
+
+def documented_errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route: each error status with the error body's schema."""
+    return {code: {"model": ErrorBody} for code in codes}
+
+
+def auth_check(settings: Settings):
+    """A FastAPI dependency: with `ASSISTANT_AUTH` (user:password) set, a request must carry
+    HTTP basic credentials or the password as a bearer token."""
+    secret = settings.auth.get_secret_value() if settings.auth is not None else None
+
+    def check(request: Request) -> None:
+        if secret is None:
+            return
+        user, _, password = secret.partition(":")
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and secrets.compare_digest(value.strip().encode(), password.encode()):
+            return
+        if scheme.lower() == "basic":
+            try:
+                decoded = base64.b64decode(value.strip(), validate=True)
+            except ValueError:
+                decoded = b""
+            if secrets.compare_digest(decoded, f"{user}:{password}".encode()):
+                return
+        raise HTTPException(
+            status_code=401,
+            detail="This assistant needs its password: send `Authorization: Bearer <password>` or HTTP basic credentials.",
+            headers={"WWW-Authenticate": 'Basic realm="news-assistant"'},
+        )
+
+    return check
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+class ApiFallback:
+    """ASGI middleware: a request under one of `prefixes` that none of `routes` takes gets a
+    JSON 405 (with `Allow`) when the path exists for other methods, else a JSON 404."""
+
+    def __init__(self, app, routes: list, prefixes: tuple[str, ...]) -> None:
+        self.app, self.routes, self.prefixes = app, routes, prefixes
+
+    def _takes(self, scope) -> bool:
+        return any(route.matches(scope)[0] == Match.FULL for route in self.routes)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefixes) or self._takes(scope):
+            await self.app(scope, receive, send)
+            return
+        allowed = [m for m in _METHODS if self._takes({**scope, "method": m})]
+        if allowed:
+            status, headers = 405, [(b"allow", ", ".join(allowed).encode())]
+            content = error_content(405, f"{scope['method']} is not allowed on {scope['path']}; use {', '.join(allowed)}.", "MethodNotAllowed")
+        else:
+            status, headers = 404, []
+            content = error_content(404, f"There is no {scope['path']} in this API; see /docs.", "NotFound")
+        await _send_json(send, status, content, headers)
+
+
+async def _send_json(send, status: int, content: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = json.dumps(content).encode()
+    head = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *(headers or [])]
+    await send({"type": "http.response.start", "status": status, "headers": head})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over `max_bytes` under one of `prefixes` gets 413
+    before the route reads it, whether it announced its length or streams it."""
+
+    def __init__(self, app, max_bytes: int, prefixes: tuple[str, ...]) -> None:
+        self.app, self.max_bytes, self.prefixes = app, max_bytes, prefixes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(self.prefixes):
+            await self.app(scope, receive, send)
+            return
+        limit = self.max_bytes
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(send)
+            return
+        seen = 0
+        started = False
+
+        async def counted_receive():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge
+            return message
+
+        async def tracked_send(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracked_send)
+        except _TooLarge:
+            if started:
+                raise
+            await self._too_large(send)
+
+    async def _too_large(self, send) -> None:
+        message = f"The request is larger than the {self.max_bytes / 1e6:g} MB this assistant accepts."
+        await _send_json(send, 413, error_content(413, message, "RequestTooLarge"))
+
+
+class _TooLarge(HTTPException):
+    # An HTTPException, so that FastAPI passes it on while it reads a body instead of
+    # turning it into "error parsing the body"; the error handlers give it the usual shape.
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail="The request is too large.")
