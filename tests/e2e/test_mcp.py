@@ -1,0 +1,72 @@
+"""`assistant mcp`: the MCP server over stdio, driven by the official MCP SDK's own client."""
+
+import asyncio
+import os
+import sys
+
+import pytest
+from mcp import Client, StdioServerParameters
+
+from tests.conftest import CORPUS
+
+pytestmark = pytest.mark.e2e
+
+QUESTION = "Who ordered the strikes on militia facilities in eastern Syria?"
+
+
+def call(index, *calls: tuple[str, dict]) -> tuple[list[str], list]:
+    """Start `assistant mcp` on `index`, list its tools and make `calls`, in one session."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    params = StdioServerParameters(command=sys.executable, args=["-m", "assistant.cli", "--index", str(index), "--llm", "extractive", "mcp"], env=env)
+
+    async def session():
+        async with Client(params, read_timeout_seconds=300) as client:
+            tools = await client.list_tools()
+            results = [await client.call_tool(name, args) for name, args in calls]
+            return [t.name for t in tools.tools], results, {t.name: t for t in tools.tools}
+
+    names, results, tools = asyncio.run(session())
+    assert tools["answer_question"].input_schema["required"] == ["question"]
+    assert tools["answer_question"].output_schema is not None  # structured results, described
+    return names, results
+
+
+def test_tools_answer_search_and_read_with_citations(built_assistant):
+    index = built_assistant.settings.index_dir
+    names, (answered, searched, article) = call(
+        index,
+        ("answer_question", {"question": QUESTION}),
+        ("search_articles", {"query": "What did Russia say about the US strikes?", "k": 3}),
+        ("get_article", {"doc_id": "001_5618d79fe3bfd785"}),
+    )
+    assert names == ["search_articles", "answer_question", "get_article"]
+
+    assert not answered.is_error
+    answer = answered.structured_content["answer"]
+    expected = built_assistant.answer(QUESTION)
+    assert answer["text"] == expected.text and "Biden" in answer["text"]
+    for c in answer["citations"]:
+        source = (CORPUS / f"{c['doc_id']}.txt").read_text(encoding="utf-8")
+        assert source[c["start"] : c["end"]] == c["quote"]
+    assert "**Sources**" in answered.structured_content["markdown"]
+    assert "Biden" in answered.content[0].text  # clients that read only text see it too
+
+    passages = searched.structured_content["passages"]
+    assert any("Zakharova" in p["text"] for p in passages)
+    assert [p["doc_id"] for p in passages] == [p.doc_id for p in built_assistant.retrieve("What did Russia say about the US strikes?", k=3)]
+
+    detail = article.structured_content
+    assert detail["article"]["doc_id"] == "001_5618d79fe3bfd785" and "Biden" in detail["text"]
+    assert [v["doc_id"] for v in detail["versions"]] == ["000_42dd889af19354b1", "001_5618d79fe3bfd785"]
+
+
+def test_bad_calls_are_tool_errors_with_the_cli_messages(built_assistant):
+    _, (empty, unknown, bad_date) = call(
+        built_assistant.settings.index_dir,
+        ("answer_question", {"question": "  "}),
+        ("get_article", {"doc_id": "nope"}),
+        ("search_articles", {"query": "strikes", "as_of": "someday"}),
+    )
+    assert empty.is_error and "The question is empty" in empty.content[0].text
+    assert unknown.is_error and "No article with id 'nope'" in unknown.content[0].text
+    assert bad_date.is_error and "as_of" in bad_date.content[0].text
