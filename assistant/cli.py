@@ -1,4 +1,4 @@
-"""The `assistant` command: ingest, ask, chat, serve, stats, eval.
+"""The `assistant` command: ingest, ask, chat, serve, watch, mcp, stats, eval.
 
 Errors from the library become one line on stderr and exit code 1; bad usage exits 2.
 """
@@ -136,15 +136,40 @@ def chat(ctx: click.Context, as_of: str | None) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default 7860).")
 @click.option("--share", is_flag=True, default=None, help="Also publish a public Gradio share link (off by default).")
 @click.option("--max-upload-mb", type=click.FloatRange(min=0.001), help="Largest article file the page accepts (default 20 MB).")
+@click.option("--watch", "watch_dir", type=click.Path(file_okay=False, exists=True), help="Also keep the index in step with this folder.")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, share: bool | None, max_upload_mb: float | None) -> None:
-    """Start the Gradio chat (builds the index from the bundled corpus if there is none).
+def serve(ctx: click.Context, host: str | None, port: int | None, share: bool | None, max_upload_mb: float | None, watch_dir: str | None) -> None:
+    """Start the chat, the REST API (/api) and the OpenAI-compatible API (/v1) in one server
+    (builds the index from the bundled corpus if there is none).
 
-    Set ASSISTANT_AUTH=user:password to require a login.
+    Set ASSISTANT_AUTH=user:password to require a login on all of them.
     """
     from assistant.web.app import main as serve_chat
 
-    serve_chat(_assistant(ctx, host=host, port=port, share=share, max_upload_mb=max_upload_mb))
+    serve_chat(_assistant(ctx, host=host, port=port, share=share, max_upload_mb=max_upload_mb, watch_dir=Path(watch_dir) if watch_dir else None))
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, exists=True))
+@click.pass_context
+def watch(ctx: click.Context, folder: str) -> None:
+    """Keep the index in step with FOLDER: ingest it, then ingest files as they are added,
+    changed or deleted, until interrupted."""
+    from assistant.watch import FolderWatcher
+
+    watcher = FolderWatcher(_assistant(ctx), folder, on_report=lambda report: click.echo(report.summary(), err=True))
+    click.echo(f"Watching {watcher.folder} (Ctrl-C stops).", err=True)
+    watcher.run()
+
+
+@cli.command("mcp")
+@click.pass_context
+def mcp_command(ctx: click.Context) -> None:
+    """Serve the assistant over the Model Context Protocol on stdin/stdout (tools
+    search_articles, answer_question, get_article), for agents and editors."""
+    from assistant.web.mcp_server import serve_stdio
+
+    serve_stdio(_assistant(ctx))
 
 
 @cli.command()

@@ -219,7 +219,11 @@ class Settings(BaseSettings):
     port: int = Field(default=7860, gt=0, lt=65536, description="Port of the chat app.")
     auth: SecretStr | None = Field(default=None, description="`user:password` that the chat page asks for (no login when unset).")
     share: bool = Field(default=False, description="Also publish the chat through a public Gradio share link (off: the page is only on `host`).")
-    max_upload_mb: float = Field(default=20.0, gt=0, description="Largest article file the chat page accepts, in MB.")
+    max_upload_mb: float = Field(default=20.0, gt=0, description="Largest article file the chat page and `POST /api/ingest` accept, in MB.")
+    max_request_mb: float = Field(
+        default=100.0, gt=0, description="Largest request body the HTTP API (`/api`, `/v1`) accepts, uploads included, in MB; larger ones get 413."
+    )
+    max_page: int = Field(default=500, gt=0, description="Most articles one `GET /api/articles` returns (page with `offset`).")
     chat_concurrency: int = Field(default=2, gt=0, description="Questions the chat answers at the same time (more wait in Gradio's queue).")
     malloc_arenas: int = Field(
         default=2,
@@ -231,11 +235,20 @@ class Settings(BaseSettings):
         ge=0,
         description="Seconds between hand-backs of freed memory to the system by the chat server (glibc's malloc_trim; 0: never). Without them the resident size keeps growing under load although the memory in use does not.",
     )
+    export_keep_seconds: float = Field(
+        default=3600.0, gt=0, description="How long the chat server keeps the files of a downloaded conversation (Markdown, JSON) before removing them."
+    )
     context_chars: int = Field(default=700, gt=50, description="Characters of the surrounding paragraph shown around a quote in the sources panel.")
     index_check_seconds: float = Field(
         default=2.0,
         gt=0,
         description="How often a serving process looks whether another process (`assistant ingest`) changed the index; on a change it rebuilds its search caches in the background while answering from the old ones.",
+    )
+    watch_dir: Path | None = Field(
+        default=None, description="A folder the chat server keeps the index in step with (`serve --watch`): added, changed and deleted files are ingested."
+    )
+    watch_debounce_seconds: float = Field(
+        default=1.0, gt=0, description="Quiet time after a file change before the watched folder is ingested (a burst of writes is one ingest)."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING", description="Log level of the assistant's own messages.")
 

@@ -10,19 +10,27 @@ from __future__ import annotations
 import ctypes
 import html
 import logging
+import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.errors import AssistantError
 from assistant.ingest import SUPPORTED_SUFFIXES
 from assistant.pipeline import Assistant
 from assistant.types import Answer, Progress
+from assistant.web.http import ApiFallback, BodyLimit, error_content, status_for
 from assistant.web.openai_api import MODEL_ID, openai_router
-from assistant.web.render import Context, chat_markdown, context_around, sources_panel
+from assistant.web.render import Context, chat_markdown, context_around, conversation_json, conversation_markdown, sources_panel
+from assistant.web.rest_api import rest_router
 from assistant.web.uploads import save_uploads, upload_dir
 
 log = logging.getLogger(__name__)
@@ -37,6 +45,7 @@ EXAMPLES = [
 PANEL_PLACEHOLDER = "Sources of the answers appear here. Click a [n] marker in an answer to see its passage."
 
 Turn = tuple[Answer, dict[str, Context]]
+_API_PREFIXES = ("/api", "/v1")
 
 
 def _text_of(content: Any) -> str:
@@ -156,6 +165,22 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
     def new_chat():
         return [], [], sources_panel([], PANEL_PLACEHOLDER), _no_alert(), ""
 
+    # Gradio copies a file it is handed into its own cache; these copies only wait for that.
+    exports = Path(tempfile.mkdtemp(prefix="news-assistant-exports-"))
+
+    def export_files(turns: list[Turn]):
+        """The conversation so far as conversation.md and conversation.json, for the download buttons."""
+        answers = [answer for answer, _ in turns or []]
+        if not answers:
+            return gr.update(value=None, visible=False), gr.update(value=None, visible=False)
+        folder = Path(tempfile.mkdtemp(prefix="conversation-", dir=exports))
+        _remove_older(exports, settings.export_keep_seconds)
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S %Z")
+        md, js = folder / "conversation.md", folder / "conversation.json"
+        md.write_text(conversation_markdown(answers, templates, stamp), encoding="utf-8")
+        js.write_text(conversation_json(answers, stamp), encoding="utf-8")
+        return gr.update(value=str(md), visible=True), gr.update(value=str(js), visible=True)
+
     def add_files(files: list[str] | None, progress=gr.Progress()):
         if not files:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -228,7 +253,10 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                 with gr.Row(equal_height=True):
                     box = gr.Textbox(label="Question", placeholder="Ask about the news…", lines=1, max_lines=4, scale=5, autofocus=True)
                     ask = gr.Button("Ask", variant="primary", scale=1, min_width=80)
-                clear = gr.Button("New chat", size="sm")
+                with gr.Row():
+                    clear = gr.Button("New chat", size="sm")
+                    export_md = gr.DownloadButton("Download chat (Markdown)", size="sm", visible=False, elem_id="export-md")
+                    export_json = gr.DownloadButton("Download chat (JSON)", size="sm", visible=False, elem_id="export-json")
                 gr.Examples(EXAMPLES, inputs=[box], label="Examples (bundled corpus)")
                 with gr.Accordion("Filters", open=False):
                     with gr.Row():
@@ -258,14 +286,28 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                 trigger(_lock, None, [box, ask], api_visibility="private", queue=False)
                 .then(respond, inputs, outputs, api_visibility="private", concurrency_id="answer")
                 .then(_unlock, None, [box, ask], api_visibility="private", queue=False)
+                .then(export_files, [turns], [export_md, export_json], api_visibility="private", queue=False)
             )
-        clear.click(new_chat, None, [chatbot, turns, panel, alert, box], api_visibility="private", queue=False)
-        # The chat's own bin icon empties the chat: the sources go with it, or the turns would no longer line up.
-        chatbot.clear(new_chat, None, [chatbot, turns, panel, alert, box], api_visibility="private", queue=False)
+        for emptied in (clear.click, chatbot.clear):
+            # The chat's own bin icon empties the chat too: the sources and the downloads go
+            # with it, or the turns would no longer line up.
+            emptied(new_chat, None, [chatbot, turns, panel, alert, box], api_visibility="private", queue=False).then(
+                export_files, [turns], [export_md, export_json], api_visibility="private", queue=False
+            )
         files.upload(add_files, [files], [upload_summary, corpus, outlet_box, files], api_visibility="private", concurrency_limit=1)
         demo.load(refresh_corpus, None, [corpus, outlet_box], api_visibility="private")
         gr.api(answer_api, api_name="answer", concurrency_id="answer")
     return demo
+
+
+def _remove_older(root: Path, seconds: float) -> None:
+    cutoff = time.time() - seconds
+    for folder in root.iterdir():
+        try:
+            if folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def launch_options(assistant: Assistant) -> dict[str, Any]:
@@ -339,6 +381,11 @@ def serve(assistant: Assistant) -> None:
     limit_malloc_arenas(assistant.settings.malloc_arenas)
     trim_malloc_every(assistant.settings.malloc_trim_seconds)
     assistant.watch_index()
+    if assistant.settings.watch_dir is not None:
+        from assistant.watch import FolderWatcher
+
+        FolderWatcher(assistant, assistant.settings.watch_dir).start()
+        print(f"Keeping the index in step with {assistant.settings.watch_dir}", flush=True)
     demo = build_ui(assistant).queue(default_concurrency_limit=assistant.settings.chat_concurrency)
     options = launch_options(assistant)
     s = assistant.settings
@@ -350,15 +397,50 @@ def serve(assistant: Assistant) -> None:
         return
     import uvicorn
 
-    print(f"OpenAI-compatible API on http://{s.host}:{s.port}/v1 (model {MODEL_ID!r})", flush=True)
+    print(f"REST API on http://{s.host}:{s.port}/api (OpenAPI at /docs); OpenAI-compatible API on /v1 (model {MODEL_ID!r})", flush=True)
     uvicorn.run(web_app(assistant, demo, options), host=s.host, port=s.port, log_level="warning")
 
 
-def web_app(assistant: Assistant, demo: gr.Blocks, options: dict[str, Any]):
-    """One FastAPI app: the OpenAI-compatible routes under /v1 and the chat at /."""
-    from fastapi import FastAPI
-
-    app = FastAPI(title="News assistant", version="1")
+def web_app(assistant: Assistant, demo: gr.Blocks | None, options: dict[str, Any]):
+    """One FastAPI app: the REST API under /api, the OpenAI-compatible routes under /v1 and
+    (unless `demo` is None) the chat at /."""
+    app = FastAPI(
+        title="News assistant",
+        version="1",
+        description='Answers from the indexed news articles, every sentence cited to a verbatim passage. Errors are `{"error": {"message", "type", "code"}}`.',
+    )
+    app.include_router(rest_router(assistant))
     app.include_router(openai_router(assistant))
+
+    @app.exception_handler(AssistantError)
+    async def assistant_error(request, exc: AssistantError):
+        status = status_for(exc)
+        if status >= 500:
+            log.warning("%s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(error_content(status, str(exc), type(exc).__name__), status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request, exc: RequestValidationError):
+        return JSONResponse(error_content(400, validation_message(exc.errors()), "InvalidRequest"), status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request, exc: StarletteHTTPException):
+        return JSONResponse(error_content(exc.status_code, str(exc.detail), "HTTPError"), status_code=exc.status_code, headers=exc.headers)
+
+    # The chat, mounted at /, would take every other request under /api and /v1 and answer
+    # with its own page or 404: these get the API's 404 and 405 instead.
+    app.add_middleware(ApiFallback, routes=list(app.routes), prefixes=_API_PREFIXES)
+    app.add_middleware(BodyLimit, max_bytes=int(assistant.settings.max_request_mb * 1_000_000), prefixes=_API_PREFIXES)
+    if demo is None:
+        return app
     mounted = {k: options[k] for k in ("auth", "max_file_size", "show_error", "js", "css", "footer_links")}
     return gr.mount_gradio_app(app, demo, path="", server_name=options["server_name"], server_port=options["server_port"], **mounted)
+
+
+def validation_message(errors: list[dict[str, Any]]) -> str:
+    """FastAPI's validation errors as one sentence a person can act on."""
+    parts = []
+    for err in errors[:5]:
+        where = ".".join(str(x) for x in err.get("loc", ()) if x != "body") or "request"
+        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+    return "The request is not valid: " + "; ".join(parts) + "."

@@ -4,6 +4,7 @@ for the terminal. Article text is always escaped: it is data, never markup."""
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import dataclass
 
@@ -27,6 +28,11 @@ def citation_line(c: Citation, templates: Templates) -> str:
     )
 
 
+def closest_line(c: Citation) -> str:
+    """A passage offered as the nearest coverage of a question the articles do not answer."""
+    return f"{c.title or c.doc_id} ({_date(c)}{', ' + c.source if c.source else ''}): “{c.quote}”"
+
+
 def to_markdown(answer: Answer, templates: Templates) -> str:
     """The answer followed by its numbered sources, quotes included."""
     if answer.refused or not answer.citations:
@@ -41,7 +47,7 @@ def to_terminal(answer: Answer, templates: Templates) -> str:
     notes = [answer.notice] if answer.notice else []
     notes += [f"left out (not backed by its source): {u}" for u in answer.unsupported]
     if answer.refused or not answer.citations:
-        closest = [f"  - {c.title or c.doc_id} ({_date(c)}{', ' + c.source if c.source else ''}): “{c.quote}”" for c in answer.closest]
+        closest = [f"  - {closest_line(c)}" for c in answer.closest]
         return "\n".join([answer.text, *notes, *(["Closest coverage:", *closest] if closest else [])])
     lines = [answer.text, *notes, ""]
     for c in answer.citations:
@@ -184,3 +190,35 @@ def sources_panel(turns: list[tuple[Answer, dict[str, Context]]], placeholder: s
         parts.append("</section>")
     parts.append("</div>")
     return "".join(parts)
+
+
+# --- exported conversations ------------------------------------------------------------
+
+
+def conversation_markdown(answers: list[Answer], templates: Templates, exported_at: str) -> str:
+    """A conversation as one Markdown document: each question, its answer and its sources
+    (quotes, articles, dates and offsets), in the order asked."""
+    lines = ["# News assistant conversation", "", f"Exported {exported_at}.", ""]
+    for i, answer in enumerate(answers, 1):
+        lines += [f"## {i}. {answer.question}", ""]
+        if answer.standalone_question and answer.standalone_question != answer.question:
+            lines += [f"*Read as: {answer.standalone_question}*", ""]
+        lines += [answer.text, ""]
+        if answer.notice:
+            lines += [f"*{answer.notice}*", ""]
+        if answer.citations:
+            lines += ["**Sources**", ""]
+            for c in answer.citations:
+                lines.append(f"- {citation_line(c, templates)}")
+                lines.append(f"  `{c.doc_id}`, characters {c.start}–{c.end}" + (f", <{c.url}>" if c.url else ""))
+            lines.append("")
+        elif answer.closest:
+            lines += ["**Closest coverage**", ""]
+            lines += [f"- {closest_line(c)}" for c in answer.closest]
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def conversation_json(answers: list[Answer], exported_at: str) -> str:
+    """A conversation as JSON: `{"exported_at", "turns": [Answer.to_dict(), ...]}`."""
+    return json.dumps({"exported_at": exported_at, "turns": [a.to_dict() for a in answers]}, ensure_ascii=False, indent=2)

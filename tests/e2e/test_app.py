@@ -5,6 +5,7 @@ Screenshots of each state go to tests/output/e2e/ (git-ignored), for a person to
 """
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -133,10 +134,29 @@ def test_chat_in_headless_chromium(app, browser):
     expect(bots.nth(4)).to_contain_text("condemn", timeout=90_000)
     expect(alert).to_be_hidden()
 
-    # "New chat" empties the conversation and the sources panel.
+    # The conversation downloads as Markdown (questions, answers, sources) and as JSON (Answer.to_dict() per turn).
+    expect(page.locator("#export-md")).to_be_visible(timeout=30_000)
+    with page.expect_download() as md_download:
+        page.locator("#export-md").click()
+    assert md_download.value.suggested_filename == "conversation.md"
+    markdown = Path(md_download.value.path()).read_text(encoding="utf-8")
+    for i, asked in enumerate([QUESTION, "Who is Igor Konashenkov?", "What did he threaten to do?", "Who won the 2022 FIFA World Cup?"], 1):
+        assert f"## {i}. {asked}" in markdown
+    assert "Biden" in markdown and "**Sources**" in markdown and "characters" in markdown and "do not cover" in markdown
+    with page.expect_download() as json_download:
+        page.locator("#export-json").click()
+    turns = json.loads(Path(json_download.value.path()).read_text(encoding="utf-8"))["turns"]
+    assert [t["question"] for t in turns][:3] == [QUESTION, "Who is Igor Konashenkov?", "What did he threaten to do?"] and len(turns) == 5
+    for turn in turns:
+        for c in turn["citations"]:
+            assert (corpus / f"{c['doc_id']}.txt").read_text(encoding="utf-8")[c["start"] : c["end"]] == c["quote"]
+    shot(page, "6-export")
+
+    # "New chat" empties the conversation, the sources panel and the downloads.
     page.get_by_role("button", name="New chat").click()
     expect(bots).to_have_count(0)
     expect(panel.locator(".src-card")).to_have_count(0)
+    expect(page.locator("#export-md")).to_be_hidden()
     page.close()
 
 

@@ -63,3 +63,23 @@ def test_sources_panel_cards_per_turn_newest_shown_and_escaped():
     assert "before <mark>z</mark> after" in out
     assert "javascript:" not in out  # only http(s) links become links
     assert "empty" in sources_panel([], "empty")
+
+
+def test_exported_conversation_lists_each_question_answer_and_source():
+    import json
+
+    from assistant.web.render import conversation_json, conversation_markdown
+
+    first = Answer("Who ordered it?", "Biden ordered it. [1]", False, [citation(1, "Biden ordered the strikes.", start=10, end=36)])
+    follow = Answer(
+        "And then?", "Russia condemned it. [1]", False, [citation(1, "Russia condemned it.")], standalone_question="What happened after the strikes?"
+    )
+    refused = Answer("Who won the cup?", "The indexed articles do not cover this.", True, closest=[citation(1, "A cup final was played.")])
+    md = conversation_markdown([first, follow, refused], TEMPLATES, "2026-12-03 10:00:00 UTC")
+    assert md.index("## 1. Who ordered it?") < md.index("## 2. And then?") < md.index("## 3. Who won the cup?")
+    assert "*Read as: What happened after the strikes?*" in md
+    assert "Biden ordered the strikes." in md and "`doc1`, characters 10–36" in md and "<https://example.org/a>" in md
+    assert "**Closest coverage**" in md and "A cup final was played." in md
+    data = json.loads(conversation_json([first, follow, refused], "2026-12-03 10:00:00 UTC"))
+    assert data["exported_at"] == "2026-12-03 10:00:00 UTC"
+    assert data["turns"] == [first.to_dict(), follow.to_dict(), refused.to_dict()]
