@@ -108,9 +108,16 @@ def corpus_summary(assistant: Assistant) -> tuple[str, list[str]]:
     ), outlets
 
 
-def build_ui(assistant: Assistant) -> gr.Blocks:
+def answer_slots(settings) -> threading.BoundedSemaphore:
+    """How many answers are made at once across the chat, the REST and the OpenAI-compatible
+    API (`chat_concurrency`: one per core); the rest wait their turn."""
+    return threading.BoundedSemaphore(settings.chat_concurrency)
+
+
+def build_ui(assistant: Assistant, slots: threading.BoundedSemaphore | None = None) -> gr.Blocks:
     """The chat page: questions in, answers with clickable citations, sources beside them."""
     settings = assistant.settings
+    slots = slots or answer_slots(settings)
     templates = assistant.templates
 
     def contexts_for(answer: Answer) -> dict[str, Context]:
@@ -123,7 +130,10 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         return out
 
     def respond(message: str, history: list[Any], turns: list[Turn], as_of: str, since: str, until: str, outlets: list[str] | None):
-        history, turns = list(history or []), list(turns or [])
+        with slots:  # shared with the APIs: one answer per core, whichever face asked
+            yield from answer_turn(message, list(history or []), list(turns or []), as_of, since, until, outlets)
+
+    def answer_turn(message: str, history: list[Any], turns: list[Turn], as_of: str, since: str, until: str, outlets: list[str] | None):
         try:
             events = assistant.stream(
                 message,
@@ -223,16 +233,18 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         `history` lists the earlier questions of the conversation, oldest first.
         """
         try:
-            return assistant.answer(
-                question,
-                history=history or None,
-                as_of=(as_of or "").strip() or None,
-                since=(since or "").strip() or None,
-                until=(until or "").strip() or None,
-                sources=sources or None,
-            ).to_dict()
+            with slots:
+                answer = assistant.answer(
+                    question,
+                    history=history or None,
+                    as_of=(as_of or "").strip() or None,
+                    since=(since or "").strip() or None,
+                    until=(until or "").strip() or None,
+                    sources=sources or None,
+                )
         except AssistantError as exc:
             raise gr.Error(str(exc)) from exc
+        return answer.to_dict()
 
     summary, outlets = corpus_summary(assistant)
     accepted = sorted({s.split(".")[-1] for s in SUPPORTED_SUFFIXES})
@@ -386,7 +398,8 @@ def serve(assistant: Assistant) -> None:
 
         FolderWatcher(assistant, assistant.settings.watch_dir).start()
         print(f"Keeping the index in step with {assistant.settings.watch_dir}", flush=True)
-    demo = build_ui(assistant).queue(default_concurrency_limit=assistant.settings.chat_concurrency)
+    slots = answer_slots(assistant.settings)
+    demo = build_ui(assistant, slots).queue(default_concurrency_limit=assistant.settings.chat_concurrency)
     options = launch_options(assistant)
     s = assistant.settings
     print(f"Chat on http://{s.host}:{s.port}" + (" (login required)" if options["auth"] else ""), flush=True)
@@ -398,19 +411,20 @@ def serve(assistant: Assistant) -> None:
     import uvicorn
 
     print(f"REST API on http://{s.host}:{s.port}/api (OpenAPI at /docs); OpenAI-compatible API on /v1 (model {MODEL_ID!r})", flush=True)
-    uvicorn.run(web_app(assistant, demo, options), host=s.host, port=s.port, log_level="warning")
+    uvicorn.run(web_app(assistant, demo, options, slots), host=s.host, port=s.port, log_level="warning")
 
 
-def web_app(assistant: Assistant, demo: gr.Blocks | None, options: dict[str, Any]):
+def web_app(assistant: Assistant, demo: gr.Blocks | None, options: dict[str, Any], slots: threading.BoundedSemaphore | None = None):
     """One FastAPI app: the REST API under /api, the OpenAI-compatible routes under /v1 and
-    (unless `demo` is None) the chat at /."""
+    (unless `demo` is None) the chat at /, sharing `slots` (how many answers at once)."""
+    slots = slots or answer_slots(assistant.settings)
     app = FastAPI(
         title="News assistant",
         version="1",
         description='Answers from the indexed news articles, every sentence cited to a verbatim passage. Errors are `{"error": {"message", "type", "code"}}`.',
     )
-    app.include_router(rest_router(assistant))
-    app.include_router(openai_router(assistant))
+    app.include_router(rest_router(assistant, slots))
+    app.include_router(openai_router(assistant, slots))
 
     @app.exception_handler(AssistantError)
     async def assistant_error(request, exc: AssistantError):

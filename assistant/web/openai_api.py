@@ -70,11 +70,10 @@ def citations_data(answer) -> list[dict[str, Any]]:
     return [asdict(c) for c in answer.citations]
 
 
-def openai_router(assistant: Assistant) -> APIRouter:
-    """The `/v1` routes over `assistant`, sharing its index and model with the chat."""
+def openai_router(assistant: Assistant, slots: threading.BoundedSemaphore) -> APIRouter:
+    """The `/v1` routes over `assistant`, sharing its index, its model and the `slots` that
+    bound how many answers are made at once with the chat and the REST API."""
     router = APIRouter(prefix="/v1", dependencies=[Depends(auth_check(assistant.settings))], tags=["openai"])
-    # As many answers at once as the chat's queue allows; the rest wait their turn.
-    slots = threading.BoundedSemaphore(assistant.settings.chat_concurrency)
 
     @router.get("/models")
     def models() -> dict[str, Any]:

@@ -44,13 +44,12 @@ class HealthOut(BaseModel):
     backend: str
 
 
-def rest_router(assistant: Assistant) -> APIRouter:
-    """The `/api` routes over `assistant`, sharing its index and model with the chat."""
+def rest_router(assistant: Assistant, slots: threading.BoundedSemaphore) -> APIRouter:
+    """The `/api` routes over `assistant`, sharing its index, its model and the `slots` that
+    bound how many answers are made at once with the chat and the OpenAI-compatible API."""
     settings = assistant.settings
     guarded = [Depends(auth_check(settings))]
     router = APIRouter(prefix="/api", tags=["assistant"])
-    # Answers share the chat's concurrency; the rest wait their turn.
-    slots = threading.BoundedSemaphore(settings.chat_concurrency)
     max_file = int(settings.max_upload_mb * 1_000_000)
 
     @router.get("/health", summary="Is the service up (no login needed)")

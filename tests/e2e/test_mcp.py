@@ -3,6 +3,7 @@
 import asyncio
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from mcp import Client, StdioServerParameters
@@ -25,7 +26,9 @@ def call(index, *calls: tuple[str, dict]) -> tuple[list[str], list]:
             results = [await client.call_tool(name, args) for name, args in calls]
             return [t.name for t in tools.tools], results, {t.name: t for t in tools.tools}
 
-    names, results, tools = asyncio.run(session())
+    # In a thread of its own: Playwright's sync API may hold this thread's event loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        names, results, tools = pool.submit(asyncio.run, session()).result()
     assert tools["answer_question"].input_schema["required"] == ["question"]
     assert tools["answer_question"].output_schema is not None  # structured results, described
     return names, results
