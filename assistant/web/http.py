@@ -12,36 +12,24 @@ from fastapi import HTTPException, Request
 from pydantic import BaseModel
 from starlette.routing import Match
 
-from assistant.errors import (
-    AssistantError,
-    CorpusError,
-    IndexBusy,
-    IndexCorrupt,
-    IndexMismatch,
-    IndexNotBuilt,
-    InvalidDate,
-    InvalidQuestion,
-    ModelMissing,
-    RequestTooLarge,
-    StoreUnavailable,
-    UnknownArticle,
-)
+from assistant import errors
+from assistant.errors import AssistantError
 from assistant.settings import Settings
 
 # The user's mistakes are 4xx; what the operator must fix (build the index, start the
 # Chroma server, install the model) is 503, with the same message the CLI prints.
 _STATUS: list[tuple[type[AssistantError], int]] = [
-    (InvalidQuestion, 400),
-    (InvalidDate, 400),
-    (CorpusError, 400),
-    (UnknownArticle, 404),
-    (IndexBusy, 409),
-    (RequestTooLarge, 413),
-    (IndexNotBuilt, 503),
-    (IndexMismatch, 503),
-    (IndexCorrupt, 503),
-    (ModelMissing, 503),
-    (StoreUnavailable, 503),
+    (errors.InvalidQuestion, 400),
+    (errors.InvalidDate, 400),
+    (errors.CorpusError, 400),
+    (errors.UnknownArticle, 404),
+    (errors.IndexBusy, 409),
+    (errors.RequestTooLarge, 413),
+    (errors.IndexNotBuilt, 503),
+    (errors.IndexMismatch, 503),
+    (errors.IndexCorrupt, 503),
+    (errors.ModelMissing, 503),
+    (errors.StoreUnavailable, 503),
 ]
 
 
