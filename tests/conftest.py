@@ -8,10 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import ROOT, free_port, start, stop
-
-CORPUS = ROOT / "corpus"
-GOLD = CORPUS / "gold.jsonl"
+from tests.paths import CORPUS
+from tests.processes import free_port, start, stop
 
 
 @pytest.fixture(autouse=True)

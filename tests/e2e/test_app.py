@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import shot
+from tests.e2e.helpers import shot
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from tests import processes
-from tests.e2e.conftest import start_app
+from tests.e2e.helpers import start_app
 
 pytestmark = pytest.mark.e2e
 

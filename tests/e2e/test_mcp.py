@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from mcp import Client, StdioServerParameters
 
-from tests.conftest import CORPUS
+from tests.paths import CORPUS
 
 pytestmark = pytest.mark.e2e
 

@@ -3,7 +3,7 @@
 import openai
 import pytest
 
-from tests.conftest import CORPUS
+from tests.paths import CORPUS
 
 QUESTION = "Who ordered the strikes on militia facilities in eastern Syria?"
 

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from tests import processes
-from tests.e2e.conftest import shot, start_app
+from tests.e2e.helpers import shot, start_app
 
 pytestmark = pytest.mark.e2e
 

@@ -7,7 +7,7 @@ import pytest
 
 from tests import processes
 from tests.conversations import CONVERSATIONS
-from tests.e2e.conftest import shot, start_app
+from tests.e2e.helpers import shot, start_app
 
 pytestmark = pytest.mark.e2e
 

@@ -12,8 +12,8 @@ import pytest
 
 from assistant import Assistant
 from tests import processes
-from tests.conftest import CORPUS
-from tests.e2e.conftest import start_app
+from tests.e2e.helpers import start_app
+from tests.paths import CORPUS
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from assistant import Assistant, IndexCorrupt, IndexMismatch, IndexNotBuilt, InvalidDate, InvalidQuestion
-from tests.conftest import CORPUS, ROOT
+from tests.paths import CORPUS, ROOT
 
 pytestmark = pytest.mark.integration
 

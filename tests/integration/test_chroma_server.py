@@ -7,8 +7,8 @@ import sys
 import pytest
 
 from assistant import Assistant, StoreUnavailable
-from tests.conftest import CORPUS
-from tests.processes import ROOT, free_port, start_app, start_chroma, stop
+from tests.paths import CORPUS, ROOT
+from tests.processes import free_port, start_app, start_chroma, stop
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.paths import CORPUS
 
 pytestmark = pytest.mark.integration
 

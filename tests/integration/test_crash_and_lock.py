@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS, ROOT
+from tests.paths import CORPUS, ROOT
 
 pytestmark = pytest.mark.integration
 

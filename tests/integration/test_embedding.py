@@ -9,7 +9,7 @@ import pytest
 from assistant import Assistant
 from assistant.embedding import Embedder
 from assistant.settings import Settings
-from tests.conftest import CORPUS
+from tests.paths import CORPUS
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from assistant import evaluate
-from tests.conftest import CORPUS, GOLD
+from tests.paths import CORPUS, GOLD
 
 pytestmark = pytest.mark.integration
 

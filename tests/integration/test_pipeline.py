@@ -8,7 +8,7 @@ import pytest
 
 from assistant import Assistant, IndexMismatch, IndexNotBuilt, InvalidDate, InvalidQuestion
 from assistant.text import contains_answer
-from tests.conftest import CORPUS, GOLD
+from tests.paths import CORPUS, GOLD
 
 pytestmark = pytest.mark.integration
 

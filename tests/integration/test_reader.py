@@ -7,7 +7,7 @@ from assistant import Answer, Assistant
 from assistant.evaluation import first_sentence
 from assistant.settings import Settings
 from assistant.types import Progress
-from tests.conftest import CORPUS
+from tests.paths import CORPUS
 
 pytestmark = pytest.mark.integration
 

@@ -3,7 +3,7 @@ import pytest
 from assistant.chunking import Chunker, embed_text
 from assistant.embedding import Embedder
 from assistant.ingest import load_articles
-from tests.conftest import CORPUS
+from tests.paths import CORPUS
 
 
 @pytest.fixture(scope="module")

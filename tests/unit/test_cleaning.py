@@ -1,5 +1,5 @@
 from assistant.cleaning import clean, is_headline, is_sentence_line
-from tests.conftest import CORPUS
+from tests.paths import CORPUS
 
 
 def _check_verbatim(raw: str, cleaned) -> None:

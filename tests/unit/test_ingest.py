@@ -2,7 +2,7 @@ import gzip
 import json
 
 from assistant.ingest import load_articles
-from tests.conftest import CORPUS
+from tests.paths import CORPUS
 
 BODY = "The Pentagon confirmed on Thursday that the United States had carried out strikes in eastern Syria."
 

@@ -1,5 +1,5 @@
 from assistant.settings import Settings
-from tests.conftest import ROOT
+from tests.paths import ROOT
 
 
 def test_readme_documents_every_setting():

@@ -1,6 +1,6 @@
 from assistant.ingest import load_articles
 from assistant.versions import containment, fingerprint, group_stories, signature_from_text, signature_to_text
-from tests.conftest import CORPUS
+from tests.paths import CORPUS
 
 STORY = " ".join(f"Sentence number {i} of the report says that event {i} happened in the city of Town{i}." for i in range(40))
 
