@@ -44,6 +44,11 @@ def _suffix(path: Path) -> str:
     return path.suffix.lower()
 
 
+def supported(name: str) -> bool:
+    """Whether ingest reads a file of this name (by its extension)."""
+    return _suffix(Path(name)) in SUPPORTED_SUFFIXES
+
+
 def _strip_suffix(rel: str, suffix: str) -> str:
     return rel[: -len(suffix)] if rel.lower().endswith(suffix) else rel
 
@@ -87,12 +92,12 @@ def discover(paths: Iterable[str | Path], root: Path | None = None) -> tuple[lis
                 skip = _not_a_readable_file(file)
                 if skip:
                     skips.append(skip)
-                elif _suffix(file) in SUPPORTED_SUFFIXES:
+                elif supported(file.name):
                     found.append((file, file_root))
                 else:
                     skips.append(Skip(str(file), f"unsupported file type {_suffix(file) or '(none)'}"))
         elif path.is_file():
-            if _suffix(path) in SUPPORTED_SUFFIXES:
+            if supported(path.name):
                 found.append((path, base or path.parent))
             else:
                 skips.append(Skip(str(path), f"unsupported file type {_suffix(path) or '(none)'}; supported: {', '.join(SUPPORTED_SUFFIXES)}"))

@@ -55,7 +55,6 @@ class Assistant:
         self._llm = None
         self._llm_load_lock = threading.Lock()
         self._llm_lock = threading.Lock()
-        self._stats: tuple[tuple[int, str], dict[str, Any]] | None = None
         self._record_cache: tuple[tuple[int, str], dict[str, ArticleRecord]] | None = None
         self.indexer = Indexer(self.store, self.embedder, self.settings)
 
@@ -85,11 +84,9 @@ class Assistant:
         if not rebuild:
             self._follow_index_runtime()
         report, changed = self.indexer.ingest(paths, prune=prune, rebuild=rebuild, progress=progress, on_progress=on_progress, root=root, wait=wait)
-        if changed:
-            self._stats = None
-            if self._retriever is not None:
-                # Rebuilt here, while the old one keeps answering, so no question waits for it.
-                self._swap_retriever(self._built_retriever(self.store), self.store.write_stamp())
+        if changed and self._retriever is not None:
+            # Rebuilt here, while the old one keeps answering, so no question waits for it.
+            self._swap_retriever(self._built_retriever(self.store), self.store.write_stamp())
         return report
 
     # --- answering -------------------------------------------------------------------
@@ -139,7 +136,7 @@ class Assistant:
 
     def _swap_retriever(self, retriever: Retriever, stamp: str) -> None:
         with self._load_lock:
-            self._retriever, self._retriever_stamp, self._stats = retriever, stamp, None
+            self._retriever, self._retriever_stamp = retriever, stamp
 
     def refresh_if_changed(self, force: bool = False) -> bool:
         """Notice another process's ingest (the index's write stamp moved) and rebuild the
@@ -422,14 +419,12 @@ class Assistant:
 
     def stats(self) -> dict[str, Any]:
         """Articles, stories, chunks, model and store of the index."""
-        key, records = self._records()
-        if self._stats is not None and self._stats[0] == key:
-            return dict(self._stats[1])
+        (chunks, _), records = self._records()
         manifest = self.store.manifest
-        stats = {
+        return {
             "articles": len(records),
             "stories": len({r.story_id for r in records.values()}),
-            "chunks": key[0],
+            "chunks": chunks,
             "embed_model": manifest.get("embed_model", ""),
             "chunk_tokens": manifest.get("chunk_tokens"),
             "chunk_overlap": manifest.get("chunk_overlap"),
@@ -439,8 +434,6 @@ class Assistant:
             "oldest": min((r.published_at for r in records.values() if r.published_at), default=""),
             "sources": dict(sorted(Counter(r.source for r in records.values() if r.source).items())),
         }
-        self._stats = (key, stats)
-        return dict(stats)
 
 
 def _info(record: ArticleRecord) -> ArticleInfo:

@@ -153,9 +153,6 @@ class ArticleInfo:
     latest: bool  # the newest, most complete version of its story: the one answers prefer
     chunks: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
 class ArticleDetail:
@@ -165,9 +162,6 @@ class ArticleDetail:
     article: ArticleInfo
     text: str
     versions: list[ArticleInfo] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 @dataclass

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.errors import AssistantError, CorpusError, IndexBusy
-from assistant.ingest import SUPPORTED_SUFFIXES
+from assistant.ingest import supported
 from assistant.pipeline import Assistant
 from assistant.types import IngestReport
 
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 def _watched(path: str) -> bool:
     name = Path(path).name
     # Dot files are editors' and uploads' temporary copies, renamed into place when whole.
-    return not name.startswith(".") and name.lower().endswith(SUPPORTED_SUFFIXES)
+    return not name.startswith(".") and supported(name)
 
 
 class FolderWatcher:
@@ -43,12 +43,13 @@ class FolderWatcher:
         """One pass: ingest `changed` files (None: the whole folder); with `deleted`, a pass
         over the whole folder drops articles whose files are gone. Waits while another
         process holds the index's write lock."""
-        paths = [self.folder] if changed is None or deleted else sorted(p for p in changed if p.exists())
+        whole = changed is None or deleted
+        paths = [self.folder] if whole else sorted(p for p in changed if p.exists())
         if not paths:
             return None
         while True:
             try:
-                report = self.assistant.ingest(paths, prune=changed is None or deleted, progress=False, root=self.folder)
+                report = self.assistant.ingest(paths, prune=whole, progress=False, root=self.folder)
             except IndexBusy as exc:
                 log.info("%s; retrying in %.1f s", exc, self.settings.watch_debounce_seconds)
                 time.sleep(self.settings.watch_debounce_seconds)

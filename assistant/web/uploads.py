@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from assistant.ingest import SUPPORTED_SUFFIXES
+from assistant.ingest import SUPPORTED_SUFFIXES, supported
 
 UPLOADS = "uploads"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ -]+")
@@ -45,10 +45,6 @@ def safe_name(name: str) -> str:
     return base
 
 
-def _suffix_ok(name: str) -> bool:
-    return any(name.lower().endswith(s) for s in SUPPORTED_SUFFIXES)
-
-
 def save_uploads(files: list[str | Path], corpus_dir: Path, max_bytes: int, names: list[str] | None = None) -> Saved:
     """Copy uploaded files into `<corpus_dir>/uploads/`; every file is saved or rejected with a reason.
 
@@ -62,7 +58,7 @@ def save_uploads(files: list[str | Path], corpus_dir: Path, max_bytes: int, name
         if not name:
             out.rejected.append((given, "the file name has no usable characters"))
             continue
-        if not _suffix_ok(name):
+        if not supported(name):
             out.rejected.append((given, f"unsupported file type; upload one of {', '.join(SUPPORTED_SUFFIXES)}"))
             continue
         try:
