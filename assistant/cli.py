@@ -221,6 +221,25 @@ def model_status() -> None:
         click.echo(f"{r.name:>20}: {'installed at ' + str(path) if path else 'not installed'} — {r.description}")
 
 
+@model.command(name="check")
+def model_check() -> None:
+    """Run the local reading model once: does llama.cpp run on this CPU, and how fast?"""
+    import time
+
+    from llama_index.core.llms import ChatMessage, MessageRole
+
+    from assistant.generative.llm import make_llm
+    from assistant.settings import Settings
+
+    settings = Settings(llm="local")
+    started = time.perf_counter()
+    llm = make_llm(settings)
+    loaded = time.perf_counter()
+    reply = llm.chat([ChatMessage(role=MessageRole.USER, content="Reply with the single word: ready")]).message.content or ""
+    done = time.perf_counter()
+    click.echo(f"the reading model runs: loaded in {loaded - started:.1f} s, replied {reply.strip()[:40]!r} in {done - loaded:.1f} s")
+
+
 @cli.command(name="eval")
 @click.argument("gold", type=click.Path())
 @click.option("--index", "index_dir", type=click.Path(file_okay=False), help="Index to evaluate (default: the global --index or index/).")
