@@ -60,7 +60,12 @@ class _Group(click.Group):
 @click.option("--index", type=click.Path(file_okay=False), envvar="ASSISTANT_INDEX_DIR", help="Index folder (default: index/ of the project).")
 @click.option("--chroma-url", envvar="ASSISTANT_CHROMA_URL", help="Use a Chroma server instead of the on-disk index.")
 @click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False), default=None)
-@click.option("--llm", type=click.Choice(["extractive", "openai", "local"]), envvar="ASSISTANT_LLM", help="Who writes answers (default extractive).")
+@click.option(
+    "--llm",
+    type=click.Choice(["extractive", "openai", "local"]),
+    envvar="ASSISTANT_LLM",
+    help="Who writes answers (default local: the reading model, extractive without it).",
+)
 @click.option("--llm-url", envvar="ASSISTANT_LLM_URL", help="OpenAI-compatible server, e.g. http://127.0.0.1:8080/v1 (with --llm openai).")
 @click.option("--llm-model", envvar="ASSISTANT_LLM_MODEL", help="Model name to ask that server for.")
 def cli(index: str | None, chroma_url: str | None, log_level: str | None, llm: str | None, llm_url: str | None, llm_model: str | None) -> None:

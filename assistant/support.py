@@ -85,7 +85,8 @@ def name_runs(text: str) -> list[tuple[int, int]]:
 
 
 def _words_in(text: str) -> set[str]:
-    return {t.lower() for t in tokens(text)}
+    # "Biden's budget" asks about Biden: the possessive is not part of the name.
+    return {re.sub(r"['’]s?$", "", t.lower()) for t in tokens(text)}
 
 
 def _occurs(name: str, text: str, *, any_case: bool) -> bool:
@@ -130,14 +131,22 @@ def name_within(name: str, evidence: str) -> str | None:
     return None
 
 
-def check_short_answer(answer: str, evidence: str, question: str, min_share: float, ranked_first: str = "") -> tuple[bool, str, str]:
+# Kinds of question (answer.expected_type) whose answer is a name: a reply that names
+# nothing ("The actor will host the show") has not answered.
+NAMED_KINDS = frozenset({"person", "org", "place", "work"})
+
+
+def check_short_answer(
+    answer: str, evidence: str, question: str, min_share: float, ranked_first: str = "", *, context: str = "", kind: str = "other"
+) -> tuple[bool, str, str]:
     """(verified, reason, answer in the evidence's own words) for a model's one-sentence answer.
 
     Every name and number the answer adds to the question must stand verbatim in `evidence`
     (a name in its full form there: "the Bills" becomes "Buffalo Bills"), the answer must add
-    something to the question, and `min_share` of its content words must stand in the
-    evidence, unless `ranked_first` (the extractive ranker's best sentence) names the same
-    added names and numbers. What fails is not shown to anyone.
+    something to the question (a name, when `kind` asks for one), and `min_share` of its
+    content words must stand in `context` (the passage the evidence comes from; the evidence
+    itself when not given), unless `ranked_first` (the extractive ranker's best sentence)
+    names the same added names and numbers. What fails is not shown to anyone.
     """
     asked_words = _words_in(question)
     rewritten = answer
@@ -163,9 +172,13 @@ def check_short_answer(answer: str, evidence: str, question: str, min_share: flo
     new = (terms - asked) | (numbers_in(rewritten) - numbers_in(question))
     if not new:
         return False, "it only repeats the question", answer
-    # The claim itself must be the excerpt's: words taken from the question do not count,
-    # or "<a name from the excerpt> + the question's words" would pass for an answer.
-    backed = set(content_terms(evidence))
+    if kind in NAMED_KINDS and not [n for n in answer_items(rewritten, question)[0] if not is_calendar_word(n.lower())]:
+        return False, f"it names no {kind}", answer
+    # The claim itself must be the article's: words taken from the question do not count,
+    # or "<a name from the excerpt> + the question's words" would pass for an answer. The
+    # words may come from anywhere in the passage (an article names the grant in one
+    # sentence and its amount in the next); the names and numbers, checked above, may not.
+    backed = set(content_terms(context or evidence))
     share = len(terms & backed) / len(terms) if terms else 0.0
     if share < min_share and not _agrees(rewritten, question, ranked_first):
         return False, f"only {share:.0%} of its key terms are in the cited sentence", answer

@@ -24,6 +24,7 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
+from assistant.answer import expected_type
 from assistant.citations import cite, closest_coverage, refusal_text, sources_line
 from assistant.settings import Settings
 from assistant.support import answer_items, check_short_answer, numbers_in
@@ -215,8 +216,11 @@ class Reader:
         order = [by_number[n] for n in numbers if n in by_number] + [e for e in excerpts if e.number not in numbers]
         why = "it cites no excerpt" if not numbers else f"cites [{', '.join(map(str, numbers))}]"
         ranked_first = extractive.citations[0].quote if extractive.citations and not extractive.refused else ""
+        kind = expected_type(standalone)
         for excerpt in order:
-            ok, reason, fixed = check_short_answer(sentence, excerpt.text, standalone, self.settings.llm_min_support, ranked_first)
+            ok, reason, fixed = check_short_answer(
+                sentence, excerpt.text, standalone, self.settings.llm_min_support, ranked_first, context=excerpt.passage.text, kind=kind
+            )
             if ok:
                 quote = self._quote(fixed, standalone, excerpt)
                 if quote is not None:

@@ -173,3 +173,38 @@ def test_an_answer_in_the_questions_words_passes_when_the_ranker_found_the_same_
     # The ranker's sentence must name what the answer adds; agreeing on the topic is not enough.
     other = "Gov. Greg Abbott of Texas called for new limits on COVID-19 rules."
     assert not check_short_answer(answer, evidence, question, 0.6, ranked_first=other)[0]
+
+
+def test_the_answers_words_may_come_from_the_whole_passage_its_names_and_numbers_may_not():
+    from assistant.support import check_short_answer
+
+    question = "By how much would Biden's budget raise the maximum Pell Grant?"
+    passage = (
+        "President Joe Biden's budget plan would expand the Pell Grant program for low-income college students. "
+        "The maximum award would rise by $500 next year, the White House said."
+    )
+    evidence = passage[passage.index("The maximum") :]
+    answer = "Biden's budget would raise the maximum Pell Grant award by $500"
+    ok, why, _ = check_short_answer(answer, evidence, question, 0.6)
+    assert not ok and "key terms" in why  # the sentence alone says "award", not "Pell Grant"
+    assert check_short_answer(answer, evidence, question, 0.6, context=passage)[0]
+    # A number the sentence does not hold fails even when the passage has it elsewhere.
+    wrong = "Biden's budget would raise the maximum Pell Grant award by $1,000"
+    ok, why, _ = check_short_answer(wrong, evidence, question, 0.6, context=passage + " Last year it rose by $1,000.")
+    assert not ok and "number not in the cited sentence" in why
+
+
+def test_a_question_that_asks_for_a_name_needs_an_answer_that_names_one():
+    from assistant.support import check_short_answer
+
+    question = "Who will host the Academy Awards ceremony in March?"
+    evidence = "Jimmy Kimmel, the comedian and late-night host, will host the ceremony for a third time."
+    vague = "The comedian and late-night host will host the ceremony for a third time"
+    ok, why, _ = check_short_answer(vague, evidence, question, 0.6, kind="person")
+    assert not ok and why == "it names no person"
+    assert check_short_answer(vague, evidence, question, 0.6, kind="other")[0]
+    ok, _, fixed = check_short_answer("Kimmel will host the ceremony", evidence, question, 0.6, kind="person")
+    assert ok and fixed == "Jimmy Kimmel will host the ceremony"
+    # A day is not a name.
+    ok, why, _ = check_short_answer("On Sunday a comedian hosts it", "On Sunday a comedian hosts it.", "Who hosts the show?", 0.6, kind="person")
+    assert not ok and why == "it names no person"
