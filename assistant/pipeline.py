@@ -343,15 +343,7 @@ class Assistant:
         yield Progress("searching", self.templates.progress_searching.substitute(question=req.standalone))
         passages = retriever.retrieve(req.standalone, req.scope, k, req.prefer)
         found = time.perf_counter()
-        days = sorted(p.published_at for p in passages if p.published_at)
-        yield Progress(
-            "reading",
-            self.templates.progress_reading.substitute(
-                passages=len(passages),
-                articles=len({p.doc_id for p in passages}),
-                dates=f" published {days[0]} to {days[-1]}" if days else "",
-            ),
-        )
+        yield self._reading(passages)
         from assistant.answer import Extractor
         from assistant.entities import tagger_for
 
@@ -366,6 +358,7 @@ class Assistant:
             # The model's rewrite of a follow-up found nothing: the rules' rewrite gets its turn.
             req = replace(req, standalone=req.ruled, prefer=self._preference(req.ruled, req.as_of), ruled="")
             passages = retriever.retrieve(req.standalone, req.scope, k, req.prefer)
+            yield self._reading(passages)
         extractive = replace(extractive, seconds={"retrieve": round(found - started, 3), "extract": round(time.perf_counter() - found, 3)})
         if self.settings.llm == "extractive" or not ranking[0] or (extractive.refused and not self.settings.reader_when_refused):
             yield extractive
@@ -382,6 +375,15 @@ class Assistant:
         yield Progress("checking", self.templates.progress_checking.substitute(), answer=extractive)
         reader = Reader(self.settings, self.templates, llm, self.settings.llm, self._llm_run_lock)
         yield reader.read(req.question, req.standalone, ranking[0], req.as_of, extractive)
+
+    def _reading(self, passages: list[Passage]) -> Progress:
+        days = sorted(p.published_at for p in passages if p.published_at)
+        message = self.templates.progress_reading.substitute(
+            passages=len(passages),
+            articles=len({p.doc_id for p in passages}),
+            dates=f" published {days[0]} to {days[-1]}" if days else "",
+        )
+        return Progress("reading", message, passages=passages)
 
     def article_text(self, doc_id: str) -> str:
         """The cleaned text of an indexed article, rebuilt from its chunks ("" if unknown)."""

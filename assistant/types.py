@@ -138,6 +138,7 @@ class Progress:
     stage: str  # "searching", "reading" or "checking"
     message: str
     answer: Answer | None = None  # a provisional answer to show meanwhile (the quoted one, while a model reads)
+    passages: list[Passage] = field(default_factory=list)  # at "reading": the passages the answer is drawn from, best first
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from collections import Counter
@@ -33,6 +34,12 @@ def main() -> None:
     parser.add_argument("--offset", type=int, default=0, help="start at this question (another subset: --offset 1 --every 4)")
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--out", type=Path, default=None, help="default workdir/losses.jsonl")
+    parser.add_argument("--set", action="append", default=[], metavar="SETTING=VALUE", help="a settings override (reader_excerpts=4); repeatable")
+    parser.add_argument(
+        "--compare-check",
+        action="store_true",
+        help="also score each reply with the check as it was before commit 9c27bee (key terms from the cited excerpt only, no name rule)",
+    )
     args = parser.parse_args()
 
     from assistant import Assistant
@@ -50,12 +57,21 @@ def main() -> None:
 
     def check(self, reply, *rest, **kw):
         seen["reply"] = reply
+        if args.compare_check:
+            real_short = reader_module.check_short_answer
+            # The earlier rule: the excerpt alone backs the words, and any answer kind passes.
+            reader_module.check_short_answer = lambda *a, context="", kind="other": real_short(*a)
+            try:
+                seen["old_check"] = real_check(self, reply, *rest, **kw)
+            finally:
+                reader_module.check_short_answer = real_short
         return real_check(self, reply, *rest, **kw)
 
     # Measurement only: the wrappers record what the reader saw and wrote, and change nothing.
     reader_module.Reader.read, reader_module.Reader.check = read, check
 
-    bot = Assistant(index_dir=args.workdir / "index")
+    overrides = dict(item.split("=", 1) for item in args.set)
+    bot = Assistant(index_dir=args.workdir / "index", **overrides)
     rows = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
     rows = rows[args.offset :: args.every][: args.limit or None]
     out_path = args.out or args.workdir / "losses.jsonl"
@@ -65,7 +81,9 @@ def main() -> None:
             seen.clear()
             started = time.perf_counter()
             passages = bot.retrieve(row["question"], as_of=row.get("as_of"))
+            asked = time.perf_counter()
             answer = bot.answer(row["question"], as_of=row.get("as_of"))
+            answer_seconds = time.perf_counter() - asked
             gold = row["answers"]
             excerpts = seen.get("excerpts", [])
             reply = seen.get("reply", "")
@@ -86,7 +104,13 @@ def main() -> None:
                 "answer": answer.text.split("\n\n")[0],
                 "excerpts": [e.text for e in excerpts],
                 "seconds": round(time.perf_counter() - started, 2),
+                "answer_seconds": round(answer_seconds, 2),
+                "read_seconds": answer.seconds.get("read"),
             }
+            if "old_check" in seen:
+                old = seen["old_check"]
+                record["old_check_correct"] = contains_answer(first_sentence(old.text), gold) and not old.refused
+                record["old_check_reading"] = old.reading
             if record["correct"]:
                 stage = "correct"
             elif not record["in_passages"]:
@@ -103,7 +127,14 @@ def main() -> None:
             out.flush()
             print(f"{i}/{len(rows)} {stage:9} {answer.reading or '-':9} {row['question'][:70]}", file=sys.stderr)
     total = sum(stages.values())
-    print(json.dumps({"questions": total, **{k: stages[k] for k in ("correct", "passages", "excerpts", "reply", "check")}}))
+    records = [json.loads(line) for line in out_path.read_text().splitlines()]
+    read = sorted(r["answer_seconds"] for r in records if r["read_seconds"] is not None)
+    summary = {"questions": total, **{k: stages[k] for k in ("correct", "passages", "excerpts", "reply", "check")}}
+    if read:
+        summary |= {"read_answers": len(read), "answer_seconds_p50": round(statistics.median(read), 2), "answer_seconds_p95": read[int(0.95 * (len(read) - 1))]}
+    if args.compare_check:
+        summary["correct_with_old_check"] = sum(r.get("old_check_correct", r["correct"]) for r in records)
+    print(json.dumps(summary))
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ def main() -> None:
     parser.add_argument("--every", type=int, default=3)
     parser.add_argument("--excerpts", default="3,4,5,6,8")
     parser.add_argument("--chars", default="250,320,420")
+    parser.add_argument("--titles", default="60", help="reader_title_chars values")
     args = parser.parse_args()
 
     from llama_cpp import Llama
@@ -52,10 +53,10 @@ def main() -> None:
         f"{len(rows)} questions; gold answer in the top-6 passages: "
         f"{sum(contains_answer(' '.join(s.passage.text for s in r), row['answers']) for row, _, r in ranked_of) / len(rows):.3f}"
     )
-    print("| excerpts | chars | answer in excerpts | prompt tokens p50 / p95 (question part, the system prompt is cached) |")
-    print("|---|---|---|---|")
-    for n, chars in itertools.product(map(int, args.excerpts.split(",")), map(int, args.chars.split(","))):
-        settings = bot.settings.with_overrides(reader_excerpts=n, reader_excerpt_chars=chars)
+    print("| excerpts | chars | title chars | answer in excerpts | prompt tokens p50 / p95 (question part, the system prompt is cached) |")
+    print("|---|---|---|---|---|")
+    for n, chars, title in itertools.product(*(map(int, a.split(",")) for a in (args.excerpts, args.chars, args.titles))):
+        settings = bot.settings.with_overrides(reader_excerpts=n, reader_excerpt_chars=chars, reader_title_chars=title)
         reader = Reader(settings, bot.templates, None, "local")
         hits, sizes = 0, []
         for row, req, ranked in ranked_of:
@@ -64,7 +65,7 @@ def main() -> None:
             user = reader.messages(req.standalone, excerpts, req.as_of)[1].content
             sizes.append(len(tokenizer.tokenize(user.encode(), add_bos=False)))
         sizes.sort()
-        print(f"| {n} | {chars} | {hits / len(rows):.3f} | {statistics.median(sizes):.0f} / {sizes[int(0.95 * (len(sizes) - 1))]} |")
+        print(f"| {n} | {chars} | {title} | {hits / len(rows):.3f} | {statistics.median(sizes):.0f} / {sizes[int(0.95 * (len(sizes) - 1))]} |")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from typing import Any
 from assistant.errors import AssistantError
 from assistant.support import support
 from assistant.text import CITATION_MARKER, contains_answer, content_terms, marker_numbers, split_sentences, strip_markers
+from assistant.types import Answer, Progress
 
 KNOWN_FIELDS = {"id", "question", "answers", "match", "evidence", "as_of", "history", "type", "week", "source", "notes"}
 
@@ -194,9 +195,15 @@ def _judged(text: str, refused: bool, row: GoldRow) -> tuple[bool, bool]:
 
 def _score(row: GoldRow, bot, k: int | None) -> QuestionResult:
     started = time.perf_counter()
-    error, ans = "", None
+    error, ans, passages = "", None, []
     try:
-        ans = bot.answer(row.question, history=row.history, as_of=row.as_of, k=k)
+        for event in bot.stream(row.question, history=row.history, as_of=row.as_of, k=k):
+            if isinstance(event, Progress) and event.stage == "reading":
+                passages = event.passages  # what the answer was drawn from: retrieval is scored on these
+            elif isinstance(event, Answer):
+                ans = event
+        if ans is None:
+            raise RuntimeError("Assistant.stream ended without an answer")
         text, refused, citations = ans.text, ans.refused, [asdict(c) for c in ans.citations]
     except AssistantError as exc:
         text, refused, citations, error = f"error: {exc}", True, [], str(exc)
@@ -212,7 +219,6 @@ def _score(row: GoldRow, bot, k: int | None) -> QuestionResult:
             extractive_first_sentence_correct=ex_first,
             extractive_latency_ms=round(1000 * (ex.seconds.get("retrieve", 0) + ex.seconds.get("extract", 0)), 1),
         )
-    passages = bot.retrieve(row.question, history=row.history, as_of=row.as_of, k=k) if not error else []
     retrieved = [p.doc_id for p in passages]
     should_refuse = not row.answers
     correct, fs_correct = _judged(text, refused, row)

@@ -41,3 +41,18 @@ def test_eval_command_builds_an_index_writes_a_report_and_gates(tmp_path):
     bad.write_text('{"question": "Q?", "answers": ["a"]}\n{"answers": []}\n')
     broken = run(str(bad), "--index", str(out / "index"))
     assert broken.returncode == 1 and "bad.jsonl:2" in broken.stderr and "Traceback" not in broken.stderr
+
+
+def test_retrieval_is_scored_on_the_passages_the_answer_was_drawn_from(built_assistant):
+    from assistant.types import Answer, Progress
+
+    question = "Who ordered the strikes on militia facilities in eastern Syria?"
+    events = list(built_assistant.stream(question))
+    reading = [e for e in events if isinstance(e, Progress) and e.stage == "reading"]
+    assert isinstance(events[-1], Answer) and len(reading) == 1
+    drawn = reading[0].passages
+    assert [p.chunk_id for p in drawn] == [p.chunk_id for p in built_assistant.retrieve(question)]
+    cited = {c.doc_id for c in events[-1].citations}
+    assert cited and cited <= {p.doc_id for p in drawn}
+    report = evaluate([{"question": question, "answers": ["Biden"]}], built_assistant)
+    assert report.results[0].retrieved == [p.doc_id for p in drawn]
