@@ -238,6 +238,9 @@ class Settings(BaseSettings):
     export_keep_seconds: float = Field(
         default=3600.0, gt=0, description="How long the chat server keeps the files of a downloaded conversation (Markdown, JSON) before removing them."
     )
+    upload_warning_items: int = Field(
+        default=3, ge=1, description="Files named in the chat's warning toast when some uploads were not added (the upload summary lists them all)."
+    )
     context_chars: int = Field(default=700, gt=50, description="Characters of the surrounding paragraph shown around a quote in the sources panel.")
     index_check_seconds: float = Field(
         default=2.0,

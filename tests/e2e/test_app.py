@@ -175,7 +175,16 @@ def test_upload_then_ask_about_it(app, browser, tmp_path):
     expect(page.locator("#corpus")).to_contain_text("6 articles")
     assert (corpus / "uploads" / "port-elsworth-tram.json").read_text(encoding="utf-8") == UPLOADED
     expect(page.locator("#corpus")).to_contain_text("to 2025-03-04")
+    expect(page.locator("[data-testid='toast-body'].info")).to_contain_text("Added 1")
     shot(page, "6-upload")
+
+    # A file with no article text is refused with its reason, and a warning toast says so at once.
+    blank = tmp_path / "blank-page.txt"
+    blank.write_text("   \n", encoding="utf-8")
+    page.locator("input[type='file']").set_input_files([str(blank)])
+    expect(summary).to_contain_text("Nothing was added", timeout=60_000)
+    expect(page.locator("[data-testid='toast-body'].warning")).to_contain_text("blank-page.txt")
+    expect(page.locator("#corpus")).to_contain_text("6 articles")
 
     ask(page, "Who is the council leader of Port Elsworth?")
     bots = page.locator("#chat [data-testid='bot']")
