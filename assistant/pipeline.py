@@ -1,23 +1,24 @@
-"""The `Assistant`: the one place where the store, the model and the stages are wired."""
+"""The `Assistant`: the public facade, and the one place where the store, the embedder, the
+indexer (files -> store) and the answerer (question -> answer) are wired from `Settings`.
+
+It keeps the retriever in step with the index (this process's ingests and other
+processes' writes) and hands the current one to the answerer."""
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from assistant.condense import condense
-from assistant.dates import day_number, parse_user_date, question_time
+from assistant.answerer import Answerer
 from assistant.embedding import Embedder, runtime_of
 from assistant.errors import AssistantError, IndexNotBuilt, InvalidQuestion, UnknownArticle
 from assistant.indexer import Indexer
-from assistant.retrieve import Retriever, Scope, TimePreference
+from assistant.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.store import ArticleRecord, ChunkStore, stitch
 from assistant.templates import load_templates
@@ -52,11 +53,9 @@ class Assistant:
         self._checked = False
         # Guards lazy loading of the retriever and the language model shared by the chat's threads.
         self._load_lock = threading.Lock()
-        self._llm = None
-        self._llm_load_lock = threading.Lock()
-        self._llm_lock = threading.Lock()
         self._record_cache: tuple[tuple[int, str], dict[str, ArticleRecord]] | None = None
         self.indexer = Indexer(self.store, self.embedder, self.settings)
+        self.answerer = Answerer(self.settings, self.templates, lambda: self.retriever)
 
     # --- building the index ----------------------------------------------------------
 
@@ -195,98 +194,10 @@ class Assistant:
         thread.start()
         return thread
 
-    @staticmethod
-    def _scope(as_of: Any, since: Any, until: Any, sources: Any) -> tuple[dt.date | None, Scope]:
-        as_of_d = parse_user_date(as_of, "as_of")
-        since_d = parse_user_date(since, "since")
-        until_d = parse_user_date(until, "until")
-        upper = min(d for d in (as_of_d, until_d) if d) if (as_of_d or until_d) else None
-        if since_d and upper and since_d > upper:
-            raise InvalidQuestion(
-                f"The date range is empty: since {since_d.isoformat()} is after {'as_of' if upper == as_of_d else 'until'} {upper.isoformat()}."
-            )
-        if isinstance(sources, str):
-            sources = [sources]
-        if sources is not None and not (isinstance(sources, (list, tuple, set, frozenset)) and all(isinstance(x, str) for x in sources)):
-            raise InvalidQuestion("`sources` must be a list of outlet names.")
-        return as_of_d, Scope(
-            since=day_number(since_d.isoformat()) if since_d else None,
-            until=day_number(upper.isoformat()) if upper else None,
-            sources=frozenset(x.strip() for x in sources or () if x.strip()),
-        )
-
-    def _check_question(self, question: Any) -> str:
-        if not isinstance(question, str):
-            raise InvalidQuestion(f"The question must be text, not {type(question).__name__}.")
-        question = question.strip()
-        if not question:
-            raise InvalidQuestion("The question is empty: ask something about the news articles.")
-        if len(question) > self.settings.max_question_chars:
-            raise InvalidQuestion(f"The question is {len(question)} characters long; the limit is {self.settings.max_question_chars}. Ask something shorter.")
-        if not any(ch.isalnum() for ch in question):
-            raise InvalidQuestion("The question has no words in it: ask something about the news articles.")
-        return question
-
-    def _preference(self, question: str, as_of: dt.date | None) -> TimePreference:
-        reference = as_of
-        if reference is None:
-            newest = self.retriever.newest_day()
-            reference = dt.date(1970, 1, 1) + dt.timedelta(days=newest) if newest >= 0 else None
-        said = question_time(question, reference)
-        return TimePreference(
-            reference_day=day_number(reference.isoformat()) if reference else None,
-            # An as-of date means "as the news stood then": the days before it matter most.
-            recent=said.recent or as_of is not None,
-            since=day_number(said.since.isoformat()) if said.since else None,
-            until=day_number(said.until.isoformat()) if said.until else None,
-        )
-
     @property
     def llm(self):
         """The reading model, loaded on first use (None for extractive)."""
-        if self.settings.llm == "extractive":
-            return None
-        with self._llm_load_lock:
-            if self._llm is None:
-                from assistant.generative.llm import make_llm
-
-                self._llm = make_llm(self.settings)
-            return self._llm
-
-    @property
-    def _llm_run_lock(self) -> threading.Lock | None:
-        # An in-process model holds one conversation state: one prompt at a time.
-        return self._llm_lock if self.settings.llm == "local" else None
-
-    def _standalone(self, question: str, history: list[str]) -> tuple[str, str]:
-        """(standalone form, the rules' form when it differs or ""): the model's rewrite is
-        tried first, the rules' rewrite answers when the model's finds nothing."""
-        ruled = condense(question, history)
-        if history and self.settings.llm != "extractive":
-            from assistant.generative.llm import LLMUnavailable
-            from assistant.generative.reader import condense_with_llm
-
-            try:
-                rewritten = condense_with_llm(self.llm, self.templates, question, history, self.settings.max_question_chars, self._llm_run_lock)
-            except LLMUnavailable as exc:
-                log.warning("%s; follow-ups are resolved by rules", exc)
-                rewritten = None
-            if rewritten:
-                return rewritten, ruled if ruled.strip().lower() != rewritten.strip().lower() else ""
-        return ruled, ""
-
-    def _check_k(self, k: Any) -> int | None:
-        if k is None:
-            return None
-        if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= self.settings.candidates:
-            raise InvalidQuestion(f"`k` (passages to use) must be a whole number from 1 to {self.settings.candidates}, not {k!r}.")
-        return k
-
-    def _request(self, question: Any, history: Sequence[str] | None, as_of: Any, since: Any, until: Any, sources: Any) -> _Request:
-        question = self._check_question(question)
-        as_of_d, scope = self._scope(as_of, since, until, sources)
-        standalone, ruled = self._standalone(question, [h for h in (history or []) if isinstance(h, str)])
-        return _Request(question, standalone, as_of_d, scope, self._preference(standalone, as_of_d), ruled)
+        return self.answerer.llm
 
     def retrieve(
         self,
@@ -299,8 +210,7 @@ class Assistant:
         sources: Sequence[str] | None = None,
     ) -> list[Passage]:
         """The passages an answer to `question` would be drawn from."""
-        req = self._request(question, history, as_of, since, until, sources)
-        return self.retriever.retrieve(req.standalone, req.scope, self._check_k(k), req.prefer)
+        return self.answerer.retrieve(question, history, as_of, since, until, k, sources)
 
     def answer(
         self,
@@ -318,9 +228,7 @@ class Assistant:
         `as_of` (a date) hides articles published after it, as do `until`; `since` hides older
         ones; `sources` (outlet names) keeps only articles from those outlets.
         """
-        *_, result = self.stream(question, history, as_of, since, until, k, sources)
-        assert isinstance(result, Answer)
-        return result
+        return self.answerer.answer(question, history, as_of, since, until, k, sources)
 
     def stream(
         self,
@@ -336,54 +244,7 @@ class Assistant:
 
         Bad input raises before anything is yielded.
         """
-        started = time.perf_counter()
-        req = self._request(question, history, as_of, since, until, sources)
-        k = self._check_k(k)
-        retriever = self.retriever
-        yield Progress("searching", self.templates.progress_searching.substitute(question=req.standalone))
-        passages = retriever.retrieve(req.standalone, req.scope, k, req.prefer)
-        found = time.perf_counter()
-        yield self._reading(passages)
-        from assistant.answer import Extractor
-        from assistant.entities import tagger_for
-
-        extractor = Extractor(
-            self.settings, self.templates, self.embedder.embed, retriever.idf, tagger_for(self.settings.ner_model, self.settings.entity_cache_size).entities
-        )
-        while True:
-            ranking = extractor.rank(req.standalone, passages)
-            extractive = extractor.answer(req.question, req.standalone, passages, req.as_of, ranking=ranking)
-            if not (extractive.refused and req.ruled):
-                break
-            # The model's rewrite of a follow-up found nothing: the rules' rewrite gets its turn.
-            req = replace(req, standalone=req.ruled, prefer=self._preference(req.ruled, req.as_of), ruled="")
-            passages = retriever.retrieve(req.standalone, req.scope, k, req.prefer)
-            yield self._reading(passages)
-        extractive = replace(extractive, seconds={"retrieve": round(found - started, 3), "extract": round(time.perf_counter() - found, 3)})
-        if self.settings.llm == "extractive" or not ranking[0] or (extractive.refused and not self.settings.reader_when_refused):
-            yield extractive
-            return
-        from assistant.generative.llm import LLMUnavailable
-        from assistant.generative.reader import Reader
-
-        try:
-            llm = self.llm
-        except LLMUnavailable as exc:
-            yield replace(extractive, notice=f"{exc} This answer quotes the articles instead.")
-            return
-        # The quoted answer is shown at once; the model's checked answer replaces it.
-        yield Progress("checking", self.templates.progress_checking.substitute(), answer=extractive)
-        reader = Reader(self.settings, self.templates, llm, self.settings.llm, self._llm_run_lock)
-        yield reader.read(req.question, req.standalone, ranking[0], req.as_of, extractive)
-
-    def _reading(self, passages: list[Passage]) -> Progress:
-        days = sorted(p.published_at for p in passages if p.published_at)
-        message = self.templates.progress_reading.substitute(
-            passages=len(passages),
-            articles=len({p.doc_id for p in passages}),
-            dates=f" published {days[0]} to {days[-1]}" if days else "",
-        )
-        return Progress("reading", message, passages=passages)
+        return self.answerer.stream(question, history, as_of, since, until, k, sources)
 
     def article_text(self, doc_id: str) -> str:
         """The cleaned text of an indexed article, rebuilt from its chunks ("" if unknown)."""
@@ -449,16 +310,3 @@ def _info(record: ArticleRecord) -> ArticleInfo:
         latest=record.preferred,
         chunks=record.stored_chunks,
     )
-
-
-@dataclass(frozen=True)
-class _Request:
-    """A checked question with everything retrieval needs."""
-
-    question: str
-    standalone: str
-    as_of: dt.date | None
-    scope: Scope
-    prefer: TimePreference
-    # The rules' standalone form of a follow-up when the model wrote another one.
-    ruled: str = ""

@@ -45,7 +45,7 @@ def main() -> None:
     tagger = tagger_for(bot.settings.ner_model, bot.settings.entity_cache_size)
     ranked_of = []
     for row in rows:
-        req = bot._request(row["question"], None, row.get("as_of"), None, None, None)
+        req = bot.answerer.request(row["question"], None, row.get("as_of"), None, None, None)
         passages = bot.retriever.retrieve(req.standalone, req.scope, None, req.prefer)
         extractor = Extractor(bot.settings, bot.templates, bot.embedder.embed, bot.retriever.idf, tagger.entities)
         ranked_of.append((row, req, extractor.rank(req.standalone, passages)[0]))
