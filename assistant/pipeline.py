@@ -6,11 +6,12 @@ processes' writes) and hands the current one to the answerer."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +23,19 @@ from assistant.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.store import ArticleRecord, ChunkStore, stitch
 from assistant.templates import load_templates
-from assistant.types import Answer, ArticleDetail, ArticleInfo, IngestReport, Passage, Progress
+from assistant.types import ArticleDetail, ArticleInfo, IngestReport
 
 log = logging.getLogger(__name__)
+
+
+def _delegated(name: str) -> Callable[..., Any]:
+    method = getattr(Answerer, name)
+
+    @functools.wraps(method)
+    def call(self: Assistant, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.answerer, name)(*args, **kwargs)
+
+    return call
 
 
 class Assistant:
@@ -199,52 +210,10 @@ class Assistant:
         """The reading model, loaded on first use (None for extractive)."""
         return self.answerer.llm
 
-    def retrieve(
-        self,
-        question: str,
-        history: Sequence[str] | None = None,
-        as_of: Any = None,
-        since: Any = None,
-        until: Any = None,
-        k: int | None = None,
-        sources: Sequence[str] | None = None,
-    ) -> list[Passage]:
-        """The passages an answer to `question` would be drawn from."""
-        return self.answerer.retrieve(question, history, as_of, since, until, k, sources)
-
-    def answer(
-        self,
-        question: str,
-        history: Sequence[str] | None = None,
-        as_of: Any = None,
-        since: Any = None,
-        until: Any = None,
-        k: int | None = None,
-        sources: Sequence[str] | None = None,
-    ) -> Answer:
-        """Answer `question` from the index, citing a verbatim passage for every sentence.
-
-        `history` lists the earlier user questions of the conversation, oldest first;
-        `as_of` (a date) hides articles published after it, as do `until`; `since` hides older
-        ones; `sources` (outlet names) keeps only articles from those outlets.
-        """
-        return self.answerer.answer(question, history, as_of, since, until, k, sources)
-
-    def stream(
-        self,
-        question: str,
-        history: Sequence[str] | None = None,
-        as_of: Any = None,
-        since: Any = None,
-        until: Any = None,
-        k: int | None = None,
-        sources: Sequence[str] | None = None,
-    ) -> Iterator[Progress | Answer]:
-        """`answer`, step by step: `Progress` items as the work goes on, then the `Answer`.
-
-        Bad input raises before anything is yielded.
-        """
-        return self.answerer.stream(question, history, as_of, since, until, k, sources)
+    # The question-answering methods are the answerer's, with its signatures and docstrings.
+    retrieve = _delegated("retrieve")
+    answer = _delegated("answer")
+    stream = _delegated("stream")
 
     def article_text(self, doc_id: str) -> str:
         """The cleaned text of an indexed article, rebuilt from its chunks ("" if unknown)."""
