@@ -15,8 +15,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from assistant.changes import asks_for_changes, changes_text, story_changes, topic_of, wants_latest
+from assistant.citations import human_date, sources_line
 from assistant.condense import condense
-from assistant.dates import day_number, parse_user_date, question_time
+from assistant.dates import day_number, parse_user_date, question_time, since_day
 from assistant.errors import InvalidQuestion
 from assistant.retrieve import Retriever, Scope, TimePreference
 from assistant.settings import Settings
@@ -183,6 +185,11 @@ class Answerer:
         req = self.request(question, history, as_of, since, until, sources)
         k = self._check_k(k)
         retriever = self._retriever()
+        if asks_for_changes(req.standalone):
+            changes = yield from self._changes(req, retriever, k, started)
+            if changes is not None:
+                yield changes
+                return
         yield Progress("searching", self.templates.progress_searching.substitute(question=req.standalone))
         passages = retriever.retrieve(req.standalone, req.scope, k, req.prefer)
         found = time.perf_counter()
@@ -222,6 +229,33 @@ class Answerer:
         yield Progress("checking", self.templates.progress_checking.substitute(), answer=extractive)
         reader = Reader(self.settings, self.templates, llm, self.settings.llm, self._llm_run_lock)
         yield reader.read(req.question, req.standalone, ranking[0], req.as_of, extractive)
+
+    def _changes(self, req: _Request, retriever: Retriever, k: int | None, started: float) -> Iterator[Progress | Answer]:
+        """A question about how a story changed: the story of the best passage for its topic,
+        compared version by version. Returns None (after its progress) when nothing matches,
+        so the question is answered as any other."""
+        topic = topic_of(req.standalone)
+        yield Progress("searching", self.templates.progress_searching.substitute(question=topic))
+        passages = retriever.retrieve(topic, req.scope, k, self._preference(topic, req.as_of))
+        if not passages:
+            return None
+        yield self._reading(passages)
+        # The older versions are what the question compares with, whatever its `since`.
+        versions = retriever.story_versions(passages[0].story_id, replace(req.scope, since=None))
+        as_of = req.as_of.isoformat() if req.as_of else ""
+        seconds = {"retrieve": round(time.perf_counter() - started, 3)}
+        if len(versions) < 2:
+            top = passages[0]
+            one = self.templates.one_version.substitute(
+                title=top.title or top.doc_id, date=human_date(top.published_at) if top.published_at else "date unknown"
+            )
+            return None if not versions else Answer(req.question, one, False, standalone_question=req.standalone, as_of=as_of, seconds=seconds)
+        story = story_changes(versions, self.settings, since=since_day(req.standalone, req.as_of), latest_only=wants_latest(req.standalone))
+        text, citations = changes_text(story, self.templates, self.settings)
+        if citations:
+            text += "\n\n" + sources_line(citations, self.templates)
+        seconds["changes"] = round(time.perf_counter() - started - seconds["retrieve"], 3)
+        return Answer(req.question, text, False, citations, req.standalone, as_of, changes=story, seconds=seconds)
 
     def _reading(self, passages: list[Passage]) -> Progress:
         days = sorted(p.published_at for p in passages if p.published_at)

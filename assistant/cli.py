@@ -1,4 +1,4 @@
-"""The `assistant` command: ingest, ask, chat, serve, watch, mcp, stats, eval.
+"""The `assistant` command: ingest, ask, chat, serve, watch, mcp, stats, changes, model, eval.
 
 Errors from the library become one line on stderr and exit code 1; bad usage exits 2.
 """
@@ -188,6 +188,32 @@ def stats(ctx: click.Context, as_json: bool) -> None:
     else:
         for key, value in info.items():
             click.echo(f"{key:>14}: {value}")
+
+
+@cli.command()
+@click.argument("doc_id")
+@click.option("--against", help="Compare with this other version of the story (default: every version with the one before it).")
+@click.option("--since", help="Compare the version current on this date with the newest.")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes, each side's citation with offsets, as JSON.")
+@click.pass_context
+def changes(ctx: click.Context, doc_id: str, against: str | None, since: str | None, as_json: bool) -> None:
+    """What changed between the versions of DOC_ID's story: sentences added, removed and
+    edited, oldest version to newest, each cited to its version."""
+    from assistant.changes import changes_text
+    from assistant.types import Answer
+    from assistant.web.render import to_terminal
+
+    bot = _assistant(ctx)
+    story = bot.changes(doc_id, against=against, since=since)
+    if as_json:
+        click.echo(json.dumps([pair.to_dict() for pair in story], indent=2, ensure_ascii=False))
+        return
+    if not story:
+        click.echo(f"The index holds one version of the story of {doc_id}: nothing to compare.")
+        return
+    every = bot.settings.with_overrides(changes_shown=sum(len(pair.changes) for pair in story) or 1)
+    text, citations = changes_text(story, bot.templates, every)
+    click.echo(to_terminal(Answer(question=doc_id, text=text, refused=False, citations=citations), bot.templates))
 
 
 @cli.group()

@@ -142,13 +142,7 @@ def question_time(question: str, reference: dt.date | None) -> QuestionTime:
     recent = any(phrase in q for phrase in _Q_RELATIVE)
     m = _Q_DAY_MONTH.search(question)
     if m:
-        day = int(m.group(1) or m.group(4))
-        month = _month_number(m.group(2) or m.group(3))
-        year = int(m.group(5)) if m.group(5) else _year_before(reference, month, day)
-        try:
-            when = dt.date(year, month, day)
-        except ValueError:
-            when = None
+        when = _day_of(m, reference)
         if when:
             # News of a day is published that day and in the days after it.
             return QuestionTime(when - dt.timedelta(days=1), when + dt.timedelta(days=7), recent)
@@ -168,6 +162,24 @@ def question_time(question: str, reference: dt.date | None) -> QuestionTime:
             if phrase in q and phrase not in ("recently", "this week", "this year", "this month"):
                 return QuestionTime(reference - dt.timedelta(days=back), reference, True)
     return QuestionTime(recent=recent)
+
+
+def _day_of(m: re.Match, reference: dt.date | None) -> dt.date | None:
+    day = int(m.group(1) or m.group(4))
+    month = _month_number(m.group(2) or m.group(3))
+    year = int(m.group(5)) if m.group(5) else _year_before(reference, month, day)
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def since_day(question: str, reference: dt.date | None) -> dt.date | None:
+    """The day of "since 26 February" ("since Feb 26, 2021") in a question, else None."""
+    for m in _Q_DAY_MONTH.finditer(question):
+        if m.group(0).lower().startswith("since"):
+            return _day_of(m, reference)
+    return None
 
 
 def _year_before(reference: dt.date | None, month: int, day: int) -> int:

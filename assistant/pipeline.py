@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answerer import Answerer
+from assistant.changes import story_changes
+from assistant.dates import parse_user_date
 from assistant.embedding import Embedder, runtime_of
 from assistant.errors import AssistantError, IndexNotBuilt, InvalidQuestion, UnknownArticle
 from assistant.indexer import Indexer
@@ -23,7 +25,7 @@ from assistant.retrieve import Retriever
 from assistant.settings import Settings
 from assistant.store import ArticleRecord, ChunkStore, stitch
 from assistant.templates import load_templates
-from assistant.types import ArticleDetail, ArticleInfo, IngestReport
+from assistant.types import ArticleDetail, ArticleInfo, IngestReport, VersionChanges
 
 log = logging.getLogger(__name__)
 
@@ -238,16 +240,38 @@ class Assistant:
         records = [r for r in self._records()[1].values() if source is None or r.source == source]
         records.sort(key=lambda r: (r.published_at or "", r.doc_id), reverse=True)
         end = None if limit is None else offset + limit
-        return [_info(r) for r in records[offset:end]]
+        return [r.info() for r in records[offset:end]]
 
     def article(self, doc_id: str) -> ArticleDetail:
         """One article: its cleaned text and the versions of its story, oldest first."""
         records = self._records()[1]
         record = records.get(doc_id) if isinstance(doc_id, str) else None
         if record is None:
-            raise UnknownArticle(f"No article with id {doc_id!r} is in the index; list them with `assistant stats` or GET /api/articles.")
+            raise _unknown(doc_id)
         versions = sorted((r for r in records.values() if r.story_id == record.story_id), key=lambda r: (r.published_at or "", r.doc_id))
-        return ArticleDetail(_info(record), self.article_text(doc_id), [_info(r) for r in versions])
+        return ArticleDetail(record.info(), self.article_text(doc_id), [r.info() for r in versions])
+
+    def changes(self, doc_id: str, *, against: str | None = None, since: Any = None) -> list[VersionChanges]:
+        """What changed between the versions of `doc_id`'s story, oldest to newest: each
+        version against the one before it; with `against` (another version's id), those two;
+        with `since` (a date), the version current on that day against the newest. Empty
+        when the index holds one version of the story."""
+        story = self._story_of(doc_id)
+        when = parse_user_date(since, "since")
+        versions = self.retriever.story_versions(story)
+        if against is not None:
+            if self._story_of(against) != story:
+                raise InvalidQuestion(f"{against!r} is not a version of the story {doc_id!r} belongs to; `assistant changes {doc_id}` compares them all.")
+            if against == doc_id:
+                raise InvalidQuestion("`against` names the same article: give another version of its story.")
+            versions = [v for v in versions if v[0].doc_id in (doc_id, against)]
+        return story_changes(versions, self.settings, since=when)
+
+    def _story_of(self, doc_id: str) -> str:
+        chunks = self.store.article_chunks(doc_id) if isinstance(doc_id, str) and doc_id else []
+        if not chunks:
+            raise _unknown(doc_id)
+        return chunks[0].metadata.get("story_id", doc_id)
 
     def stats(self) -> dict[str, Any]:
         """Articles, stories, chunks, model and store of the index."""
@@ -268,14 +292,5 @@ class Assistant:
         }
 
 
-def _info(record: ArticleRecord) -> ArticleInfo:
-    return ArticleInfo(
-        doc_id=record.doc_id,
-        title=record.title,
-        published_at=record.published_at,
-        source=record.source,
-        url=record.url,
-        story_id=record.story_id,
-        latest=record.preferred,
-        chunks=record.stored_chunks,
-    )
+def _unknown(doc_id: Any) -> UnknownArticle:
+    return UnknownArticle(f"No article with id {doc_id!r} is in the index; list them with `assistant stats` or GET /api/articles.")

@@ -21,7 +21,7 @@ from assistant.embedding import Embedder
 from assistant.settings import Settings
 from assistant.store import ChunkStore, Scope, StoredChunk, stitch
 from assistant.text import content_terms, jaccard
-from assistant.types import Passage
+from assistant.types import ArticleInfo, Passage
 
 log = logging.getLogger(__name__)
 
@@ -156,6 +156,14 @@ class Retriever:
                 break
         return self._with_preferred_twins(passages, scope)
 
+    def story_versions(self, story_id: str, scope: Scope = Scope()) -> list[tuple[ArticleInfo, Passage]]:
+        """Every version of a story that `scope` admits, each as one passage of its whole text."""
+        return [
+            (record.info(), joined_passage(chunks[0], chunks, 0.0))
+            for record, chunks in self.store.story_versions(story_id)
+            if scope.admits_chunk(chunks[0].metadata)
+        ]
+
     def _widen(self, chunk: StoredChunk, score: float) -> Passage:
         """The chunk with its neighbours: small chunks find the spot, the wider passage holds
         the sentences around it that often carry the answer."""
@@ -165,10 +173,7 @@ class Retriever:
             return to_passage(chunk, score)
         pos = int(chunk.metadata.get("position", 0))
         around = [c for c in self._by_doc[doc] if abs(int(c.metadata.get("position", 0)) - pos) <= n]
-        begin, text = stitch(around)
-        segments = sorted({s for c in around for s in c.segments}, key=lambda s: s.clean_start)
-        base = to_passage(chunk, score)
-        return replace(base, text=text, start=begin, end=begin + len(text), segments=tuple(segments))
+        return joined_passage(chunk, around, score)
 
     def _with_preferred_twins(self, passages: list[Passage], scope: Scope) -> list[Passage]:
         """Add the preferred version's copy of passages retrieved from an older version.
@@ -212,3 +217,10 @@ def to_passage(chunk: StoredChunk, score: float) -> Passage:
         score=score,
         segments=chunk.segments,
     )
+
+
+def joined_passage(chunk: StoredChunk, chunks: list[StoredChunk], score: float) -> Passage:
+    """One passage of `chunk`'s article spanning `chunks` (its neighbours, or all of them)."""
+    begin, text = stitch(chunks)
+    segments = sorted({s for c in chunks for s in c.segments}, key=lambda s: s.clean_start)
+    return replace(to_passage(chunk, score), text=text, start=begin, end=begin + len(text), segments=tuple(segments))

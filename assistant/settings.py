@@ -88,6 +88,13 @@ class Settings(BaseSettings):
     duplicate_sentence_jaccard: float = Field(
         default=0.8, gt=0, le=1, description="Word overlap above which two sentences of one story count as the same passage."
     )
+    change_pair_similarity: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Word-sequence similarity (difflib) above which a sentence of an older version and one of a newer version are one sentence, edited.",
+    )
+    changes_shown: int = Field(default=8, gt=0, description='Changes an answer to "what changed?" lists in its text; `Answer.changes` holds them all.')
 
     # Retrieval
     top_k: int = Field(default=6, gt=0, description="Passages handed to the answer step.")

@@ -36,7 +36,7 @@ from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from assistant.dates import day_number
 from assistant.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotBuilt, StoreUnavailable
-from assistant.types import Article, Chunk, Segment
+from assistant.types import Article, ArticleInfo, Chunk, Segment
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,19 @@ class ArticleRecord:
     preferred: bool
     source: str = ""
     url: str = ""
+
+    def info(self) -> ArticleInfo:
+        """The record as the public API shows it."""
+        return ArticleInfo(
+            doc_id=self.doc_id,
+            title=self.title,
+            published_at=self.published_at,
+            source=self.source,
+            url=self.url,
+            story_id=self.story_id,
+            latest=self.preferred,
+            chunks=self.stored_chunks,
+        )
 
     @property
     def complete(self) -> bool:
@@ -341,26 +354,7 @@ class ChunkStore:
             counts[doc] = counts.get(doc, 0) + 1
             if meta.get("position") == 0:
                 firsts[doc] = meta
-        records = {}
-        for doc, n in counts.items():
-            m = firsts.get(doc, {})
-            records[doc] = ArticleRecord(
-                doc_id=doc,
-                content_hash=m.get("content_hash", ""),
-                path=m.get("path", ""),
-                expected_chunks=int(m.get("n_chunks", -1)),
-                stored_chunks=n,
-                published_at=m.get("published_at", ""),
-                title=m.get("title", ""),
-                signature=m.get("signature", ""),
-                shingles=int(m.get("shingles", 0)),
-                length=int(m.get("length", 0)),
-                story_id=m.get("story_id", doc),
-                preferred=bool(m.get("preferred", True)),
-                source=m.get("source", ""),
-                url=m.get("url", ""),
-            )
-        return records
+        return {doc: _record(doc, firsts.get(doc, {}), n) for doc, n in counts.items()}
 
     def all_chunks(self) -> list[StoredChunk]:
         """Every chunk with its text and metadata (for the BM25 index)."""
@@ -372,6 +366,18 @@ class ChunkStore:
         data = self.open(create=False).get(where={"doc_id": doc_id}, include=["metadatas", "documents"])
         chunks = [StoredChunk(i, d, m) for i, d, m in zip(data["ids"], data["documents"], data["metadatas"])]
         return sorted(chunks, key=lambda c: int(c.metadata.get("position", 0)))
+
+    def story_versions(self, story_id: str) -> list[tuple[ArticleRecord, list[StoredChunk]]]:
+        """Every version of one story: its record and its stored chunks in order."""
+        data = self.open(create=False).get(where={"story_id": story_id}, include=["metadatas", "documents"])
+        by_doc: dict[str, list[StoredChunk]] = {}
+        for i, d, m in zip(data["ids"], data["documents"], data["metadatas"]):
+            by_doc.setdefault(m["doc_id"], []).append(StoredChunk(i, d, m))
+        out = []
+        for doc, chunks in by_doc.items():
+            chunks.sort(key=lambda c: int(c.metadata.get("position", 0)))
+            out.append((_record(doc, chunks[0].metadata, len(chunks)), chunks))
+        return out
 
     def query(self, embedding: np.ndarray, k: int, scope: Scope | None = None, overfetch: int = 1) -> list[StoredChunk]:
         """The k chunks nearest to `embedding` (cosine) that the scope admits."""
@@ -472,6 +478,26 @@ class ChunkStore:
             metas = [_with_fields(m, story_id=sid, preferred=pref) for m in data["metadatas"]]
             col.update(ids=data["ids"], metadatas=metas)
         return len(changed)
+
+
+def _record(doc: str, m: dict[str, Any], stored: int) -> ArticleRecord:
+    """An article's record from its first chunk's metadata and its stored chunk count."""
+    return ArticleRecord(
+        doc_id=doc,
+        content_hash=m.get("content_hash", ""),
+        path=m.get("path", ""),
+        expected_chunks=int(m.get("n_chunks", -1)),
+        stored_chunks=stored,
+        published_at=m.get("published_at", ""),
+        title=m.get("title", ""),
+        signature=m.get("signature", ""),
+        shingles=int(m.get("shingles", 0)),
+        length=int(m.get("length", 0)),
+        story_id=m.get("story_id", doc),
+        preferred=bool(m.get("preferred", True)),
+        source=m.get("source", ""),
+        url=m.get("url", ""),
+    )
 
 
 def stitch(chunks: list[StoredChunk]) -> tuple[int, str]:

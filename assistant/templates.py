@@ -30,6 +30,12 @@ REQUIRED = {
     "llm_answer.txt": {"sources", "question", "date"},
     "llm_source.txt": {"number", "title", "source", "date", "text"},
     "llm_condense.txt": {"history", "question"},
+    "changes.txt": {"title", "older", "newer", "counts"},
+    "change_added.txt": {"new", "new_ref"},
+    "change_removed.txt": {"old", "old_ref"},
+    "change_edited.txt": {"old", "old_ref", "new", "new_ref", "differs"},
+    "changes_more.txt": {"count", "doc_id"},
+    "one_version.txt": {"title", "date"},
 }
 
 
@@ -50,6 +56,12 @@ class Templates:
     llm_answer: Template
     llm_source: Template
     llm_condense: Template
+    changes: Template
+    change_added: Template
+    change_removed: Template
+    change_edited: Template
+    changes_more: Template
+    one_version: Template
 
 
 def _placeholders(template: Template) -> set[str]:

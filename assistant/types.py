@@ -125,6 +125,8 @@ class Answer:
     # not be run); "" when no model read.
     reading: str = ""
     evidence: dict[str, float] = field(default_factory=dict)  # the refusal evidence: term coverage, similarity, best sentence score
+    # For "what changed?": the differences between consecutive versions of the story, oldest first.
+    changes: list[VersionChanges] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as plain JSON-serialisable data."""
@@ -190,6 +192,36 @@ class IngestReport:
         ]
         lines += [f"  skipped {where}: {why}" for where, why in self.skipped]
         return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One difference between two versions of a story, each side cited to its version.
+
+    `kind` is "added" (only `new`), "removed" (only `old`), "changed" (one sentence in both,
+    with a number, name or date that differs: `old_items` against `new_items`) or
+    "reworded" (one sentence in both, the same numbers, names and dates)."""
+
+    kind: str
+    old: Citation | None = None
+    new: Citation | None = None
+    old_items: list[str] = field(default_factory=list)
+    new_items: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class VersionChanges:
+    """What changed from one version of a story to a later one, in the newer text's order."""
+
+    older: ArticleInfo
+    newer: ArticleInfo
+    changes: list[Change] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {kind: sum(1 for c in self.changes if c.kind == kind) for kind in ("changed", "added", "removed", "reworded")}
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -4,6 +4,7 @@ until they answer. Used by the tests and by the benchmarks, which run the same p
 from __future__ import annotations
 
 import ctypes
+import os
 import shutil
 import signal
 import socket
@@ -82,3 +83,9 @@ def start_chroma(data: Path, log_path: Path) -> tuple[subprocess.Popen, str]:
     url = f"http://127.0.0.1:{port}"
     proc = start([exe, "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)], f"{url}/api/v2/heartbeat", log_path, timeout=300)
     return proc, url
+
+
+def run_cli(*args: str, index: Path, env_extra: Mapping[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`assistant ARGS` on `index` as a user runs it: its own process, output captured."""
+    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index), **(env_extra or {})}
+    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, env=env, timeout=300)

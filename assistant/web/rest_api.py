@@ -1,5 +1,5 @@
 """The assistant as a REST API under `/api`, described by the app's OpenAPI document
-(`/openapi.json`, browsable at `/docs`): answer, retrieve, ingest, articles, stats, health.
+(`/openapi.json`, browsable at `/docs`): answer, retrieve, ingest, articles, changes, stats, health.
 
 Every route is a thin shell over `Assistant`: the same checks, the same messages as the
 CLI (as JSON errors with a fitting status), the same answer data as `Answer.to_dict()`.
@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from assistant.errors import CorpusError, RequestTooLarge
 from assistant.ingest import SUPPORTED_SUFFIXES
 from assistant.pipeline import Assistant
-from assistant.types import ArticleDetail, ArticleInfo, IngestReport
+from assistant.types import ArticleDetail, ArticleInfo, IngestReport, VersionChanges
 from assistant.web.http import auth_check, documented_errors
 from assistant.web.payloads import AnswerOut, PassagesOut, QuestionBody, answer_out
 from assistant.web.uploads import save_uploads
@@ -107,6 +107,19 @@ def rest_router(assistant: Assistant, slots: threading.BoundedSemaphore) -> APIR
     @router.get("/articles/{doc_id:path}", dependencies=guarded, responses=documented_errors(401, 404, 503), summary="One article: text and story versions")
     def article(doc_id: str) -> ArticleDetail:
         return assistant.article(doc_id)
+
+    @router.get(
+        "/changes/{doc_id:path}",
+        dependencies=guarded,
+        responses=documented_errors(400, 401, 404, 503),
+        summary="What changed between the versions of an article's story, each side cited",
+    )
+    def changes(
+        doc_id: str,
+        against: Annotated[str | None, Query(description="Compare with this other version only.")] = None,
+        since: Annotated[str | None, Query(description="Compare the version current on this date with the newest.")] = None,
+    ) -> list[VersionChanges]:
+        return assistant.changes(doc_id, against=against, since=since)
 
     return router
 

@@ -73,6 +73,26 @@ def test_answer_is_the_python_api_answer_with_verbatim_citations(api, built_assi
     assert all(c["published_at"] <= "2020-01-01" for c in early["citations"] if c["published_at"])
 
 
+def test_changes_between_versions_are_cited_to_each_version(api):
+    client, *_ = api
+    reply = client.get("/changes/001_5618d79fe3bfd785")
+    assert reply.status_code == 200, reply.text
+    (pair,) = reply.json()
+    assert (pair["older"]["doc_id"], pair["newer"]["doc_id"]) == ("000_42dd889af19354b1", "001_5618d79fe3bfd785")
+    added = [c["new"]["quote"] for c in pair["changes"] if c["kind"] == "added"]
+    assert any("Lavrov revealed" in q for q in added)
+    for change in pair["changes"]:
+        for side, doc in (("old", "000_42dd889af19354b1"), ("new", "001_5618d79fe3bfd785")):
+            if change[side]:
+                assert change[side]["doc_id"] == doc
+                source = (CORPUS / f"{doc}.txt").read_text(encoding="utf-8")
+                assert source[change[side]["start"] : change[side]["end"]] == change[side]["quote"]
+    assert client.get("/changes/002_c7242acd748ee215").json() == []  # a story of one version
+    assert client.get("/changes/001_5618d79fe3bfd785", params={"against": "002_c7242acd748ee215"}).status_code == 400
+    assert client.get("/changes/001_5618d79fe3bfd785", params={"since": "soon"}).status_code == 400
+    assert "No article with id" in client.get("/changes/nope.txt").json()["error"]["message"]
+
+
 def test_retrieve_gives_passages_with_their_articles(api):
     client, *_ = api
     passages = client.post("/retrieve", json={"question": "What did Russia say about the US strikes?", "k": 3}).json()["passages"]
@@ -168,7 +188,16 @@ def test_ingest_while_another_ingest_writes_is_409(api):
 def test_schemathesis_finds_nothing_against_the_openapi_document(api, tmp_path):
     *_, root = api
     spec = httpx.get(f"{root}/openapi.json").json()
-    assert {"/api/answer", "/api/retrieve", "/api/ingest", "/api/articles", "/api/articles/{doc_id}", "/api/stats", "/api/health"} <= set(spec["paths"])
+    assert {
+        "/api/answer",
+        "/api/retrieve",
+        "/api/ingest",
+        "/api/articles",
+        "/api/articles/{doc_id}",
+        "/api/changes/{doc_id}",
+        "/api/stats",
+        "/api/health",
+    } <= set(spec["paths"])
     exe = shutil.which("schemathesis") or str(Path(sys.executable).parent / "schemathesis")
     config = Path(__file__).with_name("schemathesis.toml")
     # A bounded run with a fixed seed: every operation, every phase, the default checks.
@@ -180,4 +209,4 @@ def test_schemathesis_finds_nothing_against_the_openapi_document(api, tmp_path):
         cwd=tmp_path,  # its example database stays out of the checkout
     )
     assert run.returncode == 0, run.stdout[-6000:]
-    assert "passed" in run.stdout and "Tested: 9" in run.stdout
+    assert "passed" in run.stdout and "Tested: 10" in run.stdout

@@ -7,15 +7,9 @@ import sys
 import pytest
 
 from tests.paths import CORPUS
+from tests.processes import run_cli as run
 
 pytestmark = pytest.mark.integration
-
-
-def run(*args, index, env_extra=None):
-    import os
-
-    env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index), **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, env=env, timeout=300)
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +62,18 @@ def test_stats(cli_index):
     out = run("stats", "--json", index=cli_index)
     stats = json.loads(out.stdout)
     assert stats["articles"] == 5 and stats["stories"] == 4 and "collection news" in stats["store"]
+
+
+def test_changes_between_versions(cli_index):
+    index = cli_index
+    old, new = "000_42dd889af19354b1", "001_5618d79fe3bfd785"
+    plain = run("changes", new, index=index)
+    assert plain.returncode == 0, plain.stderr
+    assert "26 February 2021" in plain.stdout and "Sergei Lavrov revealed" in plain.stdout and "characters" in plain.stdout
+    data = json.loads(run("changes", old, "--json", index=index).stdout)
+    assert [(p["older"]["doc_id"], p["newer"]["doc_id"]) for p in data] == [(old, new)]
+    unknown = run("changes", "nope", index=index)
+    assert unknown.returncode == 1 and "No article with id 'nope'" in unknown.stderr
 
 
 def test_terminal_chat_keeps_the_conversation(cli_index):
