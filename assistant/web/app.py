@@ -64,13 +64,15 @@ def build_ui(assistant: Assistant, slots: threading.BoundedSemaphore | None = No
                 .then(page.respond, page.answer_inputs, page.answer_outputs, concurrency_id="answer", **private)
                 .then(page.unlock, None, chat.controls, queue=False, **private)
                 .then(page.export_files, [chat.turns], page.export_outputs, queue=False, **private)
+                .then(page.versioned_articles, [chat.turns], [sources.article], queue=False, **private)
             )
         for emptied in (chat.clear.click, chat.chatbot.clear):
             # The chat's own bin icon empties the chat too: the sources and the downloads go
             # with it, or the turns would no longer line up.
             emptied(page.new_chat, None, page.answer_outputs, queue=False, **private).then(
                 page.export_files, [chat.turns], page.export_outputs, queue=False, **private
-            )
+            ).then(page.versioned_articles, [chat.turns], [sources.article], queue=False, **private)
+        sources.article.change(page.show_versions, [sources.article], [sources.view], queue=False, **private)
         upload.files.upload(page.add_files, [upload.files], page.upload_outputs, concurrency_limit=1, **private)
         demo.load(page.refresh_corpus, None, [corpus, filters.outlets], **private)
         gr.api(page.answer_api, api_name="answer", concurrency_id="answer")

@@ -22,7 +22,16 @@ from assistant.errors import AssistantError
 from assistant.ingest import SUPPORTED_SUFFIXES
 from assistant.pipeline import Assistant
 from assistant.types import Answer, Progress
-from assistant.web.render import Context, chat_markdown, context_around, conversation_json, conversation_markdown, sources_panel
+from assistant.web.render import (
+    Context,
+    chat_markdown,
+    context_around,
+    conversation_json,
+    conversation_markdown,
+    escape_markdown,
+    sources_panel,
+    versions_markdown,
+)
 from assistant.web.uploads import save_uploads, upload_dir
 
 log = logging.getLogger(__name__)
@@ -33,6 +42,7 @@ EXAMPLES = [
     "Who is Igor Konashenkov?",
 ]
 PANEL_PLACEHOLDER = "Sources of the answers appear here. Click a [n] marker in an answer to see its passage."
+VERSIONS_PLACEHOLDER = "Pick a cited article to see the versions of its story and what changed from each to the next."
 
 Turn = tuple[Answer, dict[str, Context]]
 
@@ -158,6 +168,11 @@ class SourcesPanel:
     def __init__(self) -> None:
         gr.Markdown("### Sources")
         self.html = gr.HTML(sources_panel([], PANEL_PLACEHOLDER), elem_id="sources-panel")
+        with gr.Accordion("Versions of a cited story", open=False, elem_id="versions"):
+            self.article = gr.Dropdown(
+                label="A cited article whose story has other versions", choices=[], value=None, interactive=True, elem_id="versions-article"
+            )
+            self.view = gr.Markdown(VERSIONS_PLACEHOLDER, elem_id="versions-view")
 
 
 class ChatPage:
@@ -237,6 +252,38 @@ class ChatPage:
             log.exception("answer failed")
             # The question goes back into the box, the half-made turn leaves the chat.
             yield {chat.chatbot: history, chat.alert: _alert(f"Something went wrong while answering: {exc}"), chat.box: message}
+
+    # --- the versions view of the sources panel ---------------------------------------
+
+    def versioned_articles(self, turns: list[Turn]) -> dict:
+        """The cited articles of the conversation whose story the index holds in several
+        versions, newest answer first, for the versions view's list."""
+        choices: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for answer, _ in reversed(turns or []):
+            for c in answer.citations:
+                if c.doc_id in seen:
+                    continue
+                seen.add(c.doc_id)
+                try:
+                    versions = self.assistant.article(c.doc_id).versions
+                except AssistantError:
+                    continue  # removed from the index since it was cited
+                if len(versions) > 1:
+                    when = c.published_at or "date unknown"
+                    choices.append((f"{c.title or c.doc_id} ({when}, {len(versions)} versions)", c.doc_id))
+        return {self.sources.article: gr.update(choices=choices, value=None)}
+
+    def show_versions(self, doc_id: str | None) -> dict:
+        view = self.sources.view
+        if not doc_id:
+            return {view: VERSIONS_PLACEHOLDER}
+        try:
+            versions = self.assistant.article(doc_id).versions
+            story = self.assistant.changes(doc_id)
+        except AssistantError as exc:
+            return {view: f"*{escape_markdown(str(exc))}*"}
+        return {view: versions_markdown(versions, story)}
 
     def new_chat(self) -> dict:
         chat = self.chat

@@ -8,9 +8,10 @@ import json
 import re
 from dataclasses import dataclass
 
+from assistant.citations import human_date
 from assistant.templates import Templates
 from assistant.text import CITATION_MARKER
-from assistant.types import Answer, Citation
+from assistant.types import Answer, ArticleInfo, Citation, VersionChanges
 
 
 def _date(c: Citation) -> str:
@@ -101,6 +102,38 @@ def chat_markdown(answer: Answer, templates: Templates) -> str:
     if notes:
         lines += ["", notes]
     return "\n".join(lines).rstrip()
+
+
+def _version_name(info: ArticleInfo) -> str:
+    when = human_date(info.published_at) if info.published_at else "date unknown"
+    return f"{when}{' — ' + escape_markdown(info.source) if info.source else ''} — `{html.escape(info.doc_id)}`"
+
+
+def _side(c: Citation) -> str:
+    return f"“{escape_markdown(c.quote)}” <small>({html.escape(c.doc_id)}, characters {c.start}–{c.end})</small>"
+
+
+def versions_markdown(versions: list[ArticleInfo], story: list[VersionChanges]) -> str:
+    """The sources panel's versions view: a story's versions by date, then every change
+    from each version to the next, each side quoted with its article and offsets."""
+    lines = ["**Versions of this story**, oldest first:", ""]
+    lines += [f"{n}. {_version_name(v)}" + (" (latest)" if v.latest else "") for n, v in enumerate(versions, 1)]
+    for pair in story:
+        counts = ", ".join(f"{n} {kind}" for kind, n in pair.counts().items() if n) or "no sentence changed"
+        lines += ["", f"**{_version_name(pair.older)} → {_version_name(pair.newer)}**: {counts}", ""]
+        for change in pair.changes:
+            if change.kind == "added":
+                lines.append(f"- *added*: {_side(change.new)}")
+            elif change.kind == "removed":
+                lines.append(f"- *removed*: {_side(change.old)}")
+            else:
+                what = (
+                    f"{escape_markdown(', '.join(change.old_items) or '—')} → {escape_markdown(', '.join(change.new_items) or '—')}"
+                    if change.kind == "changed"
+                    else "wording"
+                )
+                lines.append(f"- *{change.kind}* ({what}): {_side(change.old)} now reads {_side(change.new)}")
+    return "\n".join(lines)
 
 
 def _notes(answer: Answer) -> str:

@@ -160,6 +160,36 @@ def test_chat_in_headless_chromium(app, browser):
     page.close()
 
 
+def test_what_changed_and_the_versions_view(app, browser):
+    from playwright.sync_api import expect
+
+    url, corpus = app
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(url)
+    expect(page.locator("#corpus")).to_contain_text("articles in", timeout=30_000)
+    # Asked in words: the changes, each side a citation into its version.
+    ask(page, "What changed in the latest version of the story about the US strikes in Syria?")
+    bot = page.locator("#chat [data-testid='bot']").nth(0)
+    expect(bot).to_contain_text("26 February 2021", timeout=90_000)
+    expect(bot).to_contain_text("Removed")
+    expect(bot.locator("a.cite")).not_to_have_count(0)
+    shot(page, "8-what-changed")
+
+    # The sources panel's versions view of a cited article: its versions by date, every change.
+    page.get_by_text("Versions of a cited story", exact=True).click()
+    page.locator("#versions-article input").click()
+    page.get_by_role("option").filter(has_text="2 versions").first.click()
+    view = page.locator("#versions-view")
+    expect(view).to_contain_text("Versions of this story", timeout=30_000)
+    expect(view).to_contain_text("000_42dd889af19354b1")
+    expect(view).to_contain_text("(latest)")
+    expect(view).to_contain_text("Sergei Lavrov revealed")
+    expect(view).to_contain_text("airstrikes")
+    expect(view).to_contain_text("characters")
+    shot(page, "9-versions-view")
+    page.close()
+
+
 def test_upload_then_ask_about_it(app, browser, tmp_path):
     from playwright.sync_api import expect
 
