@@ -2,7 +2,9 @@
 
 Gold format (one JSON object a line): `id`, `question`, `answers` (acceptable strings;
 `[]` means the assistant must refuse), `match` ("any" or "all"), `evidence` (doc ids),
-optional `as_of`, `history`, `type`. It is also the format of the RealTimeQA benchmark
+optional `as_of`, `history`, `type`, and `changes` for a question about how a story changed
+(`{"added": [...], "removed": [...], "changed": [...], "reworded": [...]}`: text each listed
+change must hold, scored on the cited changes of `Answer.changes`). It is also the format of the RealTimeQA benchmark
 questions, whose extra fields (`week`, `source`) are ignored.
 
 Metrics, per question and overall: answer accuracy (the answer contains an acceptable
@@ -31,9 +33,10 @@ from typing import Any
 from assistant.errors import AssistantError
 from assistant.support import support
 from assistant.text import CITATION_MARKER, contains_answer, content_terms, marker_numbers, split_sentences, strip_markers
-from assistant.types import Answer, Progress
+from assistant.types import Answer, Change, Progress
 
-KNOWN_FIELDS = {"id", "question", "answers", "match", "evidence", "as_of", "history", "type", "week", "source", "notes"}
+KNOWN_FIELDS = {"id", "question", "answers", "match", "evidence", "as_of", "history", "type", "changes", "week", "source", "notes"}
+CHANGE_KINDS = ("added", "removed", "changed", "reworded")
 
 
 class GoldFileError(AssistantError):
@@ -50,6 +53,7 @@ class GoldRow:
     as_of: str | None = None
     history: list[str] = field(default_factory=list)
     type: str = "untyped"
+    changes: dict[str, list[str]] = field(default_factory=dict)  # kind -> text each such change must hold
 
 
 def _row(data: Any, where: str) -> GoldRow:
@@ -73,6 +77,13 @@ def _row(data: Any, where: str) -> GoldRow:
         raise GoldFileError(f"{where}: 'evidence' must be a list of doc ids")
     if not isinstance(history, list) or not all(isinstance(h, str) for h in history):
         raise GoldFileError(f"{where}: 'history' must be a list of earlier questions")
+    changes = data.get("changes") or {}
+    if (
+        not isinstance(changes, dict)
+        or set(changes) - set(CHANGE_KINDS)
+        or not all(isinstance(v, list) and all(isinstance(t, str) for t in v) for v in changes.values())
+    ):
+        raise GoldFileError(f"{where}: 'changes' must map {', '.join(CHANGE_KINDS)} to lists of strings")
     for name in ("as_of", "type", "id"):
         if data.get(name) is not None and not isinstance(data[name], (str, int)):
             raise GoldFileError(f"{where}: '{name}' must be a string")
@@ -85,6 +96,7 @@ def _row(data: Any, where: str) -> GoldRow:
         as_of=data.get("as_of") or None,
         history=history,
         type=str(data.get("type") or "untyped"),
+        changes=changes,
     )
 
 
@@ -178,6 +190,9 @@ class QuestionResult:
     reading: str = ""  # what the reading model did (`Answer.reading`)
     evidence: dict = field(default_factory=dict)  # `Answer.evidence`
     unsupported: list[str] = field(default_factory=list)  # what the checks dropped (`Answer.unsupported`)
+    # A question about how a story changed: the gold's change items, and those a cited change holds.
+    change_items: int = 0
+    change_items_found: int = 0
     # The quoted (extractive) answer of the same run, when a reading model replaced it.
     extractive_answer: str | None = None
     extractive_refused: bool | None = None
@@ -191,6 +206,24 @@ def _judged(text: str, refused: bool, row: GoldRow) -> tuple[bool, bool]:
     should_refuse = not row.answers
     correct = refused if should_refuse else (not refused and is_correct(text.split("\n\n")[0], row))
     return correct, (not should_refuse) and (not refused) and is_correct(first_sentence(text), row)
+
+
+def _cited_side(change: Change) -> str:
+    if change.kind == "removed":
+        return change.old.quote
+    return change.new.quote if change.kind == "added" else f"{change.old.quote} {change.new.quote}"
+
+
+def _change_items_found(row: GoldRow, ans: Answer | None) -> int:
+    """How many of the row's expected change items a change of that kind in the answer holds,
+    on the side that kind cites (an added sentence's new text, a removed one's old text)."""
+    if ans is None:
+        return 0
+    found = 0
+    for kind, wanted in row.changes.items():
+        texts = [_cited_side(c) for pair in ans.changes for c in pair.changes if c.kind == kind]
+        found += sum(any(contains_answer(t, [w]) for t in texts) for w in wanted)
+    return found
 
 
 def _score(row: GoldRow, bot, k: int | None) -> QuestionResult:
@@ -222,6 +255,11 @@ def _score(row: GoldRow, bot, k: int | None) -> QuestionResult:
     retrieved = [p.doc_id for p in passages]
     should_refuse = not row.answers
     correct, fs_correct = _judged(text, refused, row)
+    change_items = sum(len(v) for v in row.changes.values())
+    change_found = _change_items_found(row, ans) if change_items else 0
+    if change_items:
+        # A list of changes has no "first sentence": it is right when every expected change is cited.
+        correct = fs_correct = correct and change_found == change_items
     rank = next((i + 1 for i, d in enumerate(retrieved) if d in row.evidence), None) if row.evidence else None
     in_passages = contains_answer(" ".join(p.text for p in passages), row.answers) if row.answers else None
     verbatim = None
@@ -258,6 +296,8 @@ def _score(row: GoldRow, bot, k: int | None) -> QuestionResult:
         reading=ans.reading if ans is not None else "",
         evidence=ans.evidence if ans is not None else {},
         unsupported=list(ans.unsupported) if ans is not None else [],
+        change_items=change_items,
+        change_items_found=change_found,
         **quoted,
     )
 
@@ -312,6 +352,7 @@ def summarize(results: list[QuestionResult], k: int) -> dict[str, Any]:
         "latency_p50_ms": _percentile(latencies, 0.5),
         "latency_p95_ms": _percentile(latencies, 0.95),
         "errors": [r.id for r in results if r.error],
+        "change_items_found": _mean([r.change_items_found / r.change_items for r in results if r.change_items]),
         "by_type": by_type,
         "extractive": _extractive_summary(results),
         "reading": dict(sorted(Counter(r.reading for r in results if r.reading).items())),

@@ -100,6 +100,8 @@ def test_lexical_support_check():
         ('{"id": "x", "question": "Q?", "answers": [], "colour": "red"}\n', "unknown field"),
         ('{"id": "x", "question": "Q?", "answers": [], "match": "most"}\n', "'match' must be"),
         ('{"id": "x", "question": "Q?", "answers": []}\n{"id": "x", "question": "R?", "answers": []}\n', "Duplicate question ids"),
+        ('{"id": "x", "question": "Q?", "answers": [], "changes": {"moved": ["a"]}}\n', "'changes' must map added"),
+        ('{"id": "x", "question": "Q?", "answers": [], "changes": {"added": "a"}}\n', "'changes' must map added"),
         ("\n", "no questions"),
     ],
 )
@@ -140,3 +142,30 @@ def test_a_failed_write_leaves_nothing_half_written(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         report.write(tmp_path / "run")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_change_items_are_found_on_the_side_their_kind_cites():
+    from assistant.evaluation.scoring import _change_items_found
+    from assistant.types import Answer, ArticleInfo, Change, Citation, VersionChanges
+
+    def cite(n, doc, quote):
+        return Citation(n, doc, "", "", "", "", quote, 0, len(quote), 1.0)
+
+    info = ArticleInfo("a", "", "", "", "", "s", False, 1)
+    pair = VersionChanges(
+        info,
+        info,
+        [
+            Change("added", new=cite(1, "b", "Schools reopen on Friday.")),
+            Change("removed", old=cite(2, "a", "Roads stayed closed.")),
+            Change("changed", old=cite(3, "a", "12 people died."), new=cite(4, "b", "14 people died."), old_items=["12"], new_items=["14"]),
+        ],
+    )
+    answer = Answer("q", "t", False, changes=[pair])
+    row = load_gold(
+        [{"id": "x", "question": "q", "answers": [], "changes": {"added": ["schools reopen"], "removed": ["Roads stayed"], "changed": ["14 people"]}}]
+    )[0]
+    assert _change_items_found(row, answer) == 3
+    # An item of the wrong kind, or only in the other version's text, is not found.
+    wrong = load_gold([{"id": "y", "question": "q", "answers": [], "changes": {"removed": ["Schools reopen"], "added": ["Roads stayed"]}}])[0]
+    assert _change_items_found(wrong, answer) == 0
