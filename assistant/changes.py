@@ -4,7 +4,9 @@ side cited to its version with offsets.
 The two texts are aligned sentence by sentence (difflib over normalised sentences, so a
 moved comma is no change). Within a replaced block an older and a newer sentence are one
 sentence, edited, when their words mostly agree (`change_pair_similarity`); such a pair is
-"changed" when a number, name or date differs, else "reworded". A sentence that only moved
+"changed" when a number, name or date of the older gave way to another of its sort in the
+newer ("12" -> "14", "Tuesday" -> "Monday"), else "reworded" (a name only dropped or only added is an edit, not a
+changed fact). A sentence that only moved
 is no change.
 """
 
@@ -19,7 +21,7 @@ from assistant.citations import cite, human_date
 from assistant.settings import Settings
 from assistant.support import name_runs, numbers_in
 from assistant.templates import Templates
-from assistant.text import MONTH, normalize_answer, split_sentences
+from assistant.text import MONTH, is_calendar_word, normalize_answer, split_sentences
 from assistant.types import ArticleInfo, Change, Citation, Passage, VersionChanges
 
 # "What changed in the latest version…", "how was the report updated", "what is new since 26 February".
@@ -57,8 +59,42 @@ def topic_of(question: str) -> str:
 
 
 def _items(sentence: str) -> set[str]:
-    """The numbers, names and dates of a sentence (what makes an edit a change of fact)."""
-    return numbers_in(sentence) | {sentence[a:b] for a, b in name_runs(sentence)}
+    """The numbers, names and dates of a sentence (what makes an edit a change of fact). A
+    lone capitalised word that opens the sentence ("It", "Lawmakers") is not taken for a
+    name, a weekday or month there is."""
+    names = set()
+    for a, b in name_runs(sentence):
+        word = sentence[a:b]
+        if not sentence[:a].strip(" \"'“‘(") and " " not in word and not is_calendar_word(word.lower().rstrip(".")):
+            continue
+        names.add(word)
+    return numbers_in(sentence) | names
+
+
+def _sort(item: str) -> str:
+    if any(ch.isdigit() for ch in item):
+        return "number"
+    return "date" if is_calendar_word(item.lower().rstrip(".")) else "name"
+
+
+def _differing(before: set[str], after: set[str], settings: Settings) -> tuple[list[str], list[str]]:
+    """The items only one side has. Two spellings of one name are the same item: one held in
+    the other once case, spaces and punctuation are set aside ("Trump" in "President Donald
+    Trump", "U.K." and "UK", "Wall St." and "Wall Street"), or nearly the same letters
+    ("al-Qaida", "al Qaeda")."""
+
+    def key(item: str) -> str:
+        return re.sub(r"[\W_]+", "", item.lower())
+
+    def same(x: str, y: str) -> bool:
+        kx, ky = key(x), key(y)
+        if not kx or not ky:
+            return kx == ky
+        return kx in ky or ky in kx or SequenceMatcher(None, kx, ky).ratio() >= settings.change_spelling_similarity
+
+    gone = sorted(b for b in before - after if not any(same(b, a) for a in after))
+    came = sorted(a for a in after - before if not any(same(a, b) for b in before))
+    return gone, came
 
 
 def _sentences(passage: Passage) -> list[tuple[int, int, str]]:
@@ -118,10 +154,11 @@ def diff_versions(older: Passage, newer: Passage, settings: Settings) -> list[Ch
         elif i is None:
             changes.append(Change("added", new=side(newer, new[j])))
         else:
-            before = _items(older.text[old[i][0] : old[i][1]])
-            after = _items(newer.text[new[j][0] : new[j][1]])
-            kind = "changed" if before != after else "reworded"
-            changes.append(Change(kind, old=side(older, old[i]), new=side(newer, new[j]), old_items=sorted(before - after), new_items=sorted(after - before)))
+            gone, came = _differing(_items(older.text[old[i][0] : old[i][1]]), _items(newer.text[new[j][0] : new[j][1]]), settings)
+            # A value replaced by one of its sort (a number by a number, a day or month by
+            # another, a name by a name) is a changed fact; one only dropped or added is an edit.
+            kind = "changed" if {_sort(x) for x in gone} & {_sort(x) for x in came} else "reworded"
+            changes.append(Change(kind, old=side(older, old[i]), new=side(newer, new[j]), old_items=gone, new_items=came))
     return changes
 
 

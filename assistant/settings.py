@@ -94,6 +94,12 @@ class Settings(BaseSettings):
         le=1,
         description="Word-sequence similarity (difflib) above which a sentence of an older version and one of a newer version are one sentence, edited.",
     )
+    change_spelling_similarity: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description='Letter similarity (difflib, case, spaces and punctuation aside) above which two names of an edited sentence are one name spelt two ways ("al-Qaida", "al Qaeda"), not a changed fact.',
+    )
     changes_shown: int = Field(default=8, gt=0, description='Changes an answer to "what changed?" lists in its text; `Answer.changes` holds them all.')
 
     # Retrieval

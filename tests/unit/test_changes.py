@@ -112,3 +112,26 @@ def test_topic_latest_and_since_day():
     assert since_day("What is new since 26 February?", dt.date(2021, 4, 1)) == dt.date(2021, 2, 26)
     assert since_day("What is new since Feb 26, 2020?", None) == dt.date(2020, 2, 26)
     assert since_day("What happened on 26 February?", dt.date(2021, 4, 1)) is None
+
+
+@pytest.mark.parametrize(
+    "older, newer, kind",
+    [
+        ("The SEALs kill al-Qaida leader Osama bin Laden in the raid.", "The SEALs kill al Qaeda leader Osama bin Laden in the raid.", "reworded"),
+        ("The band postponed its UK and Ireland tour until next spring.", "The band postponed its U.K. and Ireland tour until next spring.", "reworded"),
+        ("Democrats worry about the app and its parent company ByteDance.", "Lawmakers worry about the app and its parent company ByteDance.", "reworded"),
+        ("She said that former President Trump would lose the 2024 nomination.", "She said that Trump would lose the 2024 nomination.", "reworded"),
+        ("The concert is on Tuesday, Sept. 11, at the arena downtown.", "The concert is on Monday, Sept. 11, at the arena downtown.", "changed"),
+        ("Tuesday, Sept. 11, the concert opens at the arena downtown.", "Monday, Sept. 11, the concert opens at the arena downtown.", "changed"),
+    ],
+)
+def test_spellings_and_opening_words_are_not_changed_facts(settings, older, newer, kind):
+    (change,) = diff_versions(_passage("a", older, ""), _passage("b", newer, ""), settings)
+    assert change.kind == kind, (change.old_items, change.new_items)
+
+
+def test_a_value_gives_way_to_one_of_its_sort(settings):
+    older = "In a statement shared with CNN, the network of survivors spoke of mixed feelings."
+    newer = "In a statement on Wednesday, the network of survivors spoke of mixed feelings."
+    (change,) = diff_versions(_passage("a", older, ""), _passage("b", newer, ""), settings)
+    assert change.kind == "reworded" and (change.old_items, change.new_items) == (["CNN"], ["Wednesday"])
