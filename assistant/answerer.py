@@ -181,6 +181,28 @@ class Answerer:
 
         Bad input raises before anything is yielded.
         """
+        retriever = None
+        for event in self._steps(question, history, as_of, since, until, k, sources):
+            # Taken after the first step, so a bad question is reported before a missing index.
+            if retriever is None:
+                retriever = self._retriever()
+            if isinstance(event, Answer):
+                yield _with_reports(event, retriever)
+            elif event.answer is not None:
+                yield replace(event, answer=_with_reports(event.answer, retriever))
+            else:
+                yield event
+
+    def _steps(
+        self,
+        question: str,
+        history: Sequence[str] | None,
+        as_of: Any,
+        since: Any,
+        until: Any,
+        k: int | None,
+        sources: Sequence[str] | None,
+    ) -> Iterator[Progress | Answer]:
         started = time.perf_counter()
         req = self.request(question, history, as_of, since, until, sources)
         k = self._check_k(k)
@@ -265,6 +287,16 @@ class Answerer:
             dates=f" published {days[0]} to {days[-1]}" if days else "",
         )
         return Progress("reading", message, passages=passages)
+
+
+def _with_reports(answer: Answer, retriever: Retriever) -> Answer:
+    """The answer with each citation's reports: the articles of its story that carry the
+    same passage (versions, reprints by other outlets), first report first."""
+    if not answer.citations:
+        return answer
+    citations = [replace(c, reports=retriever.reports(c.doc_id, c.quote)) for c in answer.citations]
+    extractive = _with_reports(answer.extractive, retriever) if answer.extractive is not None else None
+    return replace(answer, citations=citations, extractive=extractive)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ used by the extractive answer, the reading model's answer and the refusals."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlparse
 
 from assistant.templates import Templates
 from assistant.types import Citation, Passage
@@ -24,6 +25,28 @@ def cite(number: int, passage: Passage, start: int, end: int, score: float) -> C
         end=source_end,
         score=round(score, 4),
     )
+
+
+def outlet(source: str, url: str) -> str:
+    """Who published an article: its `source`, else its URL's site ("apnews.com")."""
+    if source:
+        return source
+    host = urlparse(url).hostname if url.startswith(("http://", "https://")) else None
+    return host.removeprefix("www.") if host else ""
+
+
+def reach(citation: Citation) -> str:
+    """How widely the cited passage was reported: "reported by 3 outlets; first by AP,
+    14 March 2023", or for one outlet's versions "in 2 versions; first on 26 February 2021";
+    "" when only the cited article carries it."""
+    if len(citation.reports) < 2:
+        return ""
+    first = citation.reports[0]
+    when = f", {human_date(first.published_at)}" if first.published_at else ""
+    outlets = citation.outlets
+    if len(outlets) > 1:
+        return f"reported by {len(outlets)} outlets; first by {first.outlet or first.doc_id}{when}"
+    return f"in {len(citation.reports)} versions; first on {human_date(first.published_at)}" if first.published_at else f"in {len(citation.reports)} versions"
 
 
 def human_date(iso: str) -> str:

@@ -17,11 +17,12 @@ import numpy as np
 from llama_index.core.schema import QueryBundle, TextNode
 from llama_index.retrievers.bm25 import BM25Retriever
 
+from assistant.citations import outlet
 from assistant.embedding import Embedder
 from assistant.settings import Settings
 from assistant.store import ChunkStore, Scope, StoredChunk, stitch
 from assistant.text import content_terms, jaccard
-from assistant.types import ArticleInfo, Passage
+from assistant.types import ArticleInfo, Passage, Report
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ class Retriever:
         self._n_chunks = 0
         self._by_doc: dict[str, list[StoredChunk]] = {}
         self._preferred_of: dict[str, str] = {}
+        self._story_docs: dict[str, list[str]] = {}
+        self._flat_texts: dict[str, str] = {}  # doc id -> its text, white space collapsed, lower case
         self._lock = threading.Lock()
 
     def _build_bm25(self) -> BM25Retriever:
@@ -85,7 +88,10 @@ class Retriever:
                 self._sources = np.array([c.metadata.get("source", "") for c in chunks], dtype=object)
                 self._by_doc = {}
                 self._preferred_of = {}
+                self._story_docs = {}
                 for c in chunks:
+                    if c.metadata["doc_id"] not in self._by_doc:
+                        self._story_docs.setdefault(c.metadata.get("story_id", c.metadata["doc_id"]), []).append(c.metadata["doc_id"])
                     self._by_doc.setdefault(c.metadata["doc_id"], []).append(c)
                     if c.metadata.get("preferred", True):
                         self._preferred_of[c.metadata.get("story_id", c.metadata["doc_id"])] = c.metadata["doc_id"]
@@ -155,6 +161,27 @@ class Retriever:
             if len(passages) >= k:
                 break
         return self._with_preferred_twins(passages, scope)
+
+    def reports(self, doc_id: str, quote: str) -> list[Report]:
+        """The articles of `doc_id`'s story whose text holds `quote` (white space and case
+        aside), first report first (undated ones last); empty when it is the only one."""
+        self._build_bm25()
+        chunks = self._by_doc.get(doc_id)
+        if not chunks:
+            return []
+        members = self._story_docs.get(chunks[0].metadata.get("story_id", doc_id), [])
+        if len(members) < 2:
+            return []
+        wanted = " ".join(quote.split()).lower()
+        out = []
+        for doc in members:
+            if doc not in self._flat_texts:
+                self._flat_texts[doc] = " ".join(stitch(self._by_doc[doc])[1].split()).lower()
+            if wanted in self._flat_texts[doc]:
+                m = self._by_doc[doc][0].metadata
+                out.append(Report(doc, outlet(m.get("source", ""), m.get("url", "")), m.get("published_at", "")))
+        out.sort(key=lambda r: (not r.published_at, r.published_at, r.doc_id))
+        return out if len(out) > 1 else []
 
     def story_versions(self, story_id: str, scope: Scope = Scope()) -> list[tuple[ArticleInfo, Passage]]:
         """Every version of a story that `scope` admits, each as one passage of its whole text."""

@@ -102,6 +102,23 @@ class Citation:
     start: int
     end: int
     score: float
+    # The articles of its story that carry this passage too (versions, reprints by other
+    # outlets), the first report first; empty when only the cited article does.
+    reports: list[Report] = field(default_factory=list)
+
+    @property
+    def outlets(self) -> list[str]:
+        """The outlets carrying the passage, in the order they reported it."""
+        return list(dict.fromkeys(r.outlet for r in self.reports if r.outlet))
+
+
+@dataclass(frozen=True)
+class Report:
+    """One article carrying a cited passage: which, from which outlet, when."""
+
+    doc_id: str
+    outlet: str  # the article's source, else its URL's site
+    published_at: str
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from assistant.citations import human_date
+from assistant.citations import human_date, reach
 from assistant.templates import Templates
 from assistant.text import CITATION_MARKER
 from assistant.types import Answer, ArticleInfo, Citation, VersionChanges
@@ -25,6 +25,7 @@ def citation_line(c: Citation, templates: Templates) -> str:
         title=c.title or c.doc_id,
         date=_date(c),
         source=f" — {c.source}" if c.source else "",
+        reach=f" — {reach(c)}" if reach(c) else "",
         quote=c.quote.replace("\n", " "),
     )
 
@@ -97,6 +98,7 @@ def chat_markdown(answer: Answer, templates: Templates) -> str:
             title=escape_markdown(c.title or c.doc_id),
             date=_date(c),
             source=f" — {escape_markdown(c.source)}" if c.source else "",
+            reach=f" — {escape_markdown(reach(c))}" if reach(c) else "",
         )
         lines.append(line + "  ")  # two spaces: a Markdown line break
     if notes:
@@ -185,6 +187,17 @@ def context_around(article_text: str, quote: str, max_chars: int) -> Context:
     return Context(before.lstrip("\n"), quote, after.rstrip("\n"))
 
 
+def _reports_html(c: Citation) -> str:
+    """A card's line on the other articles carrying its passage, the first report first:
+    copies are listed under the cited source, not as sources of their own."""
+    if not reach(c):
+        return ""
+    items = "".join(
+        f"<li>{html.escape(r.outlet or 'outlet unknown')} · {html.escape(r.published_at or 'date unknown')} · {html.escape(r.doc_id)}</li>" for r in c.reports
+    )
+    return f'<details class="src-reports"><summary>{html.escape(reach(c))}</summary><ul>{items}</ul></details>'
+
+
 def sources_panel(turns: list[tuple[Answer, dict[str, Context]]], placeholder: str) -> str:
     """HTML for the sources panel: every answer of the conversation, the newest shown.
 
@@ -215,7 +228,7 @@ def sources_panel(turns: list[tuple[Answer, dict[str, Context]]], placeholder: s
             parts.append(
                 f'<article class="src-card" id="src-{turn}-{c.number}">'
                 f'<div class="src-head"><span class="src-num">[{c.number}]</span> <span class="src-title">{html.escape(c.title or c.doc_id)}</span></div>'
-                f'<div class="src-meta">{meta}</div>{link}'
+                f'<div class="src-meta">{meta}</div>{link}{_reports_html(c)}'
                 f'<p class="src-context">{html.escape(ctx.before)}<mark>{html.escape(ctx.quote)}</mark>{html.escape(ctx.after)}</p>'
                 f'<div class="src-offsets">{html.escape(c.doc_id)}, characters {c.start}–{c.end}</div>'
                 "</article>"

@@ -81,6 +81,10 @@ def test_chat_in_headless_chromium(app, browser):
     expect(links.first).to_be_visible()
     panel = page.locator("#sources-panel")
     expect(panel.locator(".src-turn.shown .src-card")).not_to_have_count(0)
+    # A passage both versions of the story carry is one source, its copies listed under it.
+    reports = panel.locator(".src-turn.shown .src-reports").first
+    expect(reports).to_contain_text("in 2 versions; first on 26 February 2021")
+    expect(bots.nth(0)).to_contain_text("in 2 versions; first on 26 February 2021")
     shot(page, "1-answer")
 
     # Clicking [2] shows source 2 with its quote highlighted inside its paragraph.
