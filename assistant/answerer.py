@@ -23,6 +23,7 @@ from assistant.errors import InvalidQuestion
 from assistant.retrieve import Retriever, Scope, TimePreference
 from assistant.settings import Settings
 from assistant.templates import Templates
+from assistant.timeline import asks_for_timeline, timeline_events, timeline_text, timeline_title, timeline_topic
 from assistant.types import Answer, Passage, Progress
 
 log = logging.getLogger(__name__)
@@ -72,11 +73,15 @@ class Answerer:
             raise InvalidQuestion("The question has no words in it: ask something about the news articles.")
         return question
 
+    def _reference_day(self, as_of: dt.date | None) -> dt.date | None:
+        """The day a question's dates are read against: its as-of day, else the newest article's."""
+        if as_of is not None:
+            return as_of
+        newest = self._retriever().newest_day()
+        return dt.date(1970, 1, 1) + dt.timedelta(days=newest) if newest >= 0 else None
+
     def _preference(self, question: str, as_of: dt.date | None) -> TimePreference:
-        reference = as_of
-        if reference is None:
-            newest = self._retriever().newest_day()
-            reference = dt.date(1970, 1, 1) + dt.timedelta(days=newest) if newest >= 0 else None
+        reference = self._reference_day(as_of)
         said = question_time(question, reference)
         return TimePreference(
             reference_day=day_number(reference.isoformat()) if reference else None,
@@ -212,6 +217,11 @@ class Answerer:
             if changes is not None:
                 yield changes
                 return
+        if asks_for_timeline(req.standalone):
+            timeline = yield from self._timeline(req, retriever, started)
+            if timeline is not None:
+                yield timeline
+                return
         yield Progress("searching", self.templates.progress_searching.substitute(question=req.standalone))
         passages = retriever.retrieve(req.standalone, req.scope, k, req.prefer)
         found = time.perf_counter()
@@ -272,12 +282,33 @@ class Answerer:
                 title=top.title or top.doc_id, date=human_date(top.published_at) if top.published_at else "date unknown"
             )
             return None if not versions else Answer(req.question, one, False, standalone_question=req.standalone, as_of=as_of, seconds=seconds)
-        story = story_changes(versions, self.settings, since=since_day(req.standalone, req.as_of), latest_only=wants_latest(req.standalone))
+        story = story_changes(
+            versions, self.settings, since=since_day(req.standalone, self._reference_day(req.as_of)), latest_only=wants_latest(req.standalone)
+        )
         text, citations = changes_text(story, self.templates, self.settings)
         if citations:
             text += "\n\n" + sources_line(citations, self.templates)
         seconds["changes"] = round(time.perf_counter() - started - seconds["retrieve"], 3)
         return Answer(req.question, text, False, citations, req.standalone, as_of, changes=story, seconds=seconds)
+
+    def _timeline(self, req: _Request, retriever: Retriever, started: float) -> Iterator[Progress | Answer]:
+        """ "Timeline of X": the dated events of the coverage of X, oldest first, nothing
+        after `as_of`. Returns None (after its progress) when the coverage names no event,
+        so the question is answered as any other."""
+        topic = timeline_topic(req.standalone)
+        yield Progress("searching", self.templates.progress_searching.substitute(question=topic))
+        passages = retriever.retrieve(topic, req.scope, self.settings.timeline_passages, self._preference(topic, req.as_of))
+        yield self._reading(passages)
+        events = timeline_events(
+            topic, passages, self.settings, retriever.idf, since=since_day(req.standalone, self._reference_day(req.as_of)), until=req.as_of
+        )
+        if not events:
+            return None
+        text, citations = timeline_text(timeline_title(req.standalone), events, self.templates)
+        text += "\n\n" + sources_line(citations, self.templates)
+        as_of = req.as_of.isoformat() if req.as_of else ""
+        seconds = {"retrieve": round(time.perf_counter() - started, 3)}
+        return Answer(req.question, text, False, citations, req.standalone, as_of, timeline=events, seconds=seconds)
 
     def _reading(self, passages: list[Passage]) -> Progress:
         days = sorted(p.published_at for p in passages if p.published_at)

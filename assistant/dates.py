@@ -187,3 +187,38 @@ def _year_before(reference: dt.date | None, month: int, day: int) -> int:
     if reference is None:
         return dt.date.today().year
     return reference.year if (month, day) <= (reference.month, reference.day) else reference.year - 1
+
+
+_S_DAY_MONTH = re.compile(rf"(?<![\d])(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTHS})\b(?:\.?,?\s+(\d{{4}}))?", re.I)
+_S_MONTH_DAY = re.compile(rf"\b({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s+(\d{{4}}))?", re.I)
+_S_WEEKDAY = re.compile(r"\b(?:on|last|this|late|early)?\s*(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
+_S_RELATIVE = re.compile(r"\b(yesterday|today|tonight|this morning|this afternoon|this evening)\b", re.I)
+_WEEKDAY_NUMBER = {d: i for i, d in enumerate("monday tuesday wednesday thursday friday saturday sunday".split())}
+
+
+def day_of_sentence(sentence: str, published: dt.date | None) -> tuple[dt.date | None, str]:
+    """The day a sentence says its event happened, read against the article's own date:
+    (day, how). `how` is "stated" ("on 20 February", "Feb. 20, 2023"), "relative" ("on
+    Thursday", "yesterday": the latest such day up to the publication date) or "" when it
+    names no day (the caller may fall back to the publication date)."""
+    found: list[tuple[int, dt.date, str]] = []
+    for pattern, day_group, month_group in ((_S_DAY_MONTH, 1, 2), (_S_MONTH_DAY, 2, 1)):
+        for m in pattern.finditer(sentence):
+            if month_group == 1 and re.fullmatch(r"may", m.group(1), re.I) and not m.group(3):
+                continue  # "may 20 people…": the verb, not the month
+            day, month = int(m.group(day_group)), _month_number(m.group(month_group))
+            year = int(m.group(3)) if m.group(3) else _year_before(published, month, day)
+            try:
+                found.append((m.start(), dt.date(year, month, day), "stated"))
+            except ValueError:
+                continue
+    if published is not None:
+        for m in _S_WEEKDAY.finditer(sentence):
+            back = (published.weekday() - _WEEKDAY_NUMBER[m.group(1).lower()]) % 7
+            found.append((m.start(), published - dt.timedelta(days=back), "relative"))
+        for m in _S_RELATIVE.finditer(sentence):
+            found.append((m.start(), published - dt.timedelta(days=1 if m.group(1).lower() == "yesterday" else 0), "relative"))
+    if not found:
+        return None, ""
+    _, day, how = min(found, key=lambda f: f[0])
+    return day, how

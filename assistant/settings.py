@@ -101,6 +101,11 @@ class Settings(BaseSettings):
         description='Letter similarity (difflib, case, spaces and punctuation aside) above which two names of an edited sentence are one name spelt two ways ("al-Qaida", "al Qaeda"), not a changed fact.',
     )
     changes_shown: int = Field(default=8, gt=0, description='Changes an answer to "what changed?" lists in its text; `Answer.changes` holds them all.')
+    timeline_events: int = Field(default=12, gt=0, description="Most events a timeline lists (the latest ones when its coverage holds more).")
+    timeline_passages: int = Field(default=12, gt=0, description="Passages retrieved for a timeline's topic: the story and its related coverage.")
+    timeline_min_coverage: float = Field(
+        default=0.5, gt=0, le=1, description="Share of a timeline topic's content words a sentence must hold to be one of its events."
+    )
 
     # Retrieval
     top_k: int = Field(default=6, gt=0, description="Passages handed to the answer step.")

@@ -36,6 +36,8 @@ REQUIRED = {
     "change_edited.txt": {"old", "old_ref", "new", "new_ref", "differs"},
     "changes_more.txt": {"count", "doc_id"},
     "one_version.txt": {"title", "date"},
+    "timeline.txt": {"topic", "count"},
+    "timeline_event.txt": {"day", "event", "ref"},
 }
 
 
@@ -62,6 +64,8 @@ class Templates:
     change_edited: Template
     changes_more: Template
     one_version: Template
+    timeline: Template
+    timeline_event: Template
 
 
 def _placeholders(template: Template) -> set[str]:

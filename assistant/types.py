@@ -144,6 +144,8 @@ class Answer:
     evidence: dict[str, float] = field(default_factory=dict)  # the refusal evidence: term coverage, similarity, best sentence score
     # For "what changed?": the differences between consecutive versions of the story, oldest first.
     changes: list[VersionChanges] = field(default_factory=list)
+    # For "timeline of X": the dated events of its coverage, oldest first.
+    timeline: list[TimelineEvent] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as plain JSON-serialisable data."""
@@ -242,3 +244,14 @@ class VersionChanges:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """One dated event of a story, cited to its earliest report. `dated_by` says where the
+    day came from: "stated" in the sentence, "relative" to its article's date ("on
+    Thursday"), or "published" (the article's date: the sentence names no day)."""
+
+    day: str  # YYYY-MM-DD
+    dated_by: str
+    citation: Citation

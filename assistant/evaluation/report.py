@@ -17,7 +17,7 @@ _HEADLINE = [
     ("quotes_verbatim", "Quotes verbatim"),
     ("cites_gold_article", "Cites a gold article"),
     ("lexically_supported_sentences", "Sentences supported (lexical check)"),
-    ("change_items_found", "Expected changes cited (what-changed questions)"),
+    ("change_items_found", "Expected changes and events cited (what-changed and timeline questions)"),
     ("latency_p50_ms", "Latency p50 (ms)"),
     ("latency_p95_ms", "Latency p95 (ms)"),
 ]

@@ -4,7 +4,8 @@ Gold format (one JSON object a line): `id`, `question`, `answers` (acceptable st
 `[]` means the assistant must refuse), `match` ("any" or "all"), `evidence` (doc ids),
 optional `as_of`, `history`, `type`, and `changes` for a question about how a story changed
 (`{"added": [...], "removed": [...], "changed": [...], "reworded": [...]}`: text each listed
-change must hold, scored on the cited changes of `Answer.changes`). It is also the format of the RealTimeQA benchmark
+change must hold, scored on the cited changes of `Answer.changes`), and `timeline` for a timeline question
+(text of events that must be among its cited events, in that order). It is also the format of the RealTimeQA benchmark
 questions, whose extra fields (`week`, `source`) are ignored.
 
 Metrics, per question and overall: answer accuracy (the answer contains an acceptable
@@ -35,7 +36,7 @@ from assistant.support import support
 from assistant.text import CITATION_MARKER, contains_answer, content_terms, marker_numbers, split_sentences, strip_markers
 from assistant.types import Answer, Change, Progress
 
-KNOWN_FIELDS = {"id", "question", "answers", "match", "evidence", "as_of", "history", "type", "changes", "week", "source", "notes"}
+KNOWN_FIELDS = {"id", "question", "answers", "match", "evidence", "as_of", "history", "type", "changes", "timeline", "week", "source", "notes"}
 CHANGE_KINDS = ("added", "removed", "changed", "reworded")
 
 
@@ -54,6 +55,7 @@ class GoldRow:
     history: list[str] = field(default_factory=list)
     type: str = "untyped"
     changes: dict[str, list[str]] = field(default_factory=dict)  # kind -> text each such change must hold
+    timeline: list[str] = field(default_factory=list)  # text of events the timeline must cite, oldest first
 
 
 def _row(data: Any, where: str) -> GoldRow:
@@ -84,6 +86,9 @@ def _row(data: Any, where: str) -> GoldRow:
         or not all(isinstance(v, list) and all(isinstance(t, str) for t in v) for v in changes.values())
     ):
         raise GoldFileError(f"{where}: 'changes' must map {', '.join(CHANGE_KINDS)} to lists of strings")
+    timeline = data.get("timeline") or []
+    if not isinstance(timeline, list) or not all(isinstance(t, str) for t in timeline):
+        raise GoldFileError(f"{where}: 'timeline' must be a list of strings (events, oldest first)")
     for name in ("as_of", "type", "id"):
         if data.get(name) is not None and not isinstance(data[name], (str, int)):
             raise GoldFileError(f"{where}: '{name}' must be a string")
@@ -97,6 +102,7 @@ def _row(data: Any, where: str) -> GoldRow:
         history=history,
         type=str(data.get("type") or "untyped"),
         changes=changes,
+        timeline=timeline,
     )
 
 
@@ -190,7 +196,7 @@ class QuestionResult:
     reading: str = ""  # what the reading model did (`Answer.reading`)
     evidence: dict = field(default_factory=dict)  # `Answer.evidence`
     unsupported: list[str] = field(default_factory=list)  # what the checks dropped (`Answer.unsupported`)
-    # A question about how a story changed: the gold's change items, and those a cited change holds.
+    # A question about how a story changed or unfolded: the gold's change or timeline items, and those cited.
     change_items: int = 0
     change_items_found: int = 0
     # The quoted (extractive) answer of the same run, when a reading model replaced it.
@@ -226,6 +232,20 @@ def _change_items_found(row: GoldRow, ans: Answer | None) -> int:
     return found
 
 
+def _timeline_items_found(row: GoldRow, ans: Answer | None) -> int:
+    """How many of the row's timeline items the answer's events hold, in the row's order
+    (an item found before the previous one's event does not count)."""
+    if ans is None:
+        return 0
+    found, position = 0, 0
+    quotes = [e.citation.quote for e in ans.timeline]
+    for wanted in row.timeline:
+        at = next((i for i in range(position, len(quotes)) if contains_answer(quotes[i], [wanted])), None)
+        if at is not None:
+            found, position = found + 1, at + 1
+    return found
+
+
 def _score(row: GoldRow, bot, k: int | None) -> QuestionResult:
     started = time.perf_counter()
     error, ans, passages = "", None, []
@@ -255,10 +275,10 @@ def _score(row: GoldRow, bot, k: int | None) -> QuestionResult:
     retrieved = [p.doc_id for p in passages]
     should_refuse = not row.answers
     correct, fs_correct = _judged(text, refused, row)
-    change_items = sum(len(v) for v in row.changes.values())
-    change_found = _change_items_found(row, ans) if change_items else 0
+    change_items = sum(len(v) for v in row.changes.values()) + len(row.timeline)
+    change_found = (_change_items_found(row, ans) + _timeline_items_found(row, ans)) if change_items else 0
     if change_items:
-        # A list of changes has no "first sentence": it is right when every expected change is cited.
+        # A list of changes or events has no "first sentence": it is right when every expected item is cited.
         correct = fs_correct = correct and change_found == change_items
     rank = next((i + 1 for i, d in enumerate(retrieved) if d in row.evidence), None) if row.evidence else None
     in_passages = contains_answer(" ".join(p.text for p in passages), row.answers) if row.answers else None

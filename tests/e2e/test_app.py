@@ -191,6 +191,14 @@ def test_what_changed_and_the_versions_view(app, browser):
     expect(view).to_contain_text("airstrikes")
     expect(view).to_contain_text("characters")
     shot(page, "9-versions-view")
+
+    # A timeline renders as a dated list, each event with its citation.
+    ask(page, "Give me a timeline of the US strikes in Syria")
+    timeline = page.locator("#chat [data-testid='bot']").nth(1)
+    expect(timeline).to_contain_text("Timeline of the US strikes in Syria", timeout=90_000)
+    expect(timeline).to_contain_text("25 February 2021")
+    expect(timeline.locator("a.cite")).not_to_have_count(0)
+    shot(page, "10-timeline")
     page.close()
 
 

@@ -169,3 +169,17 @@ def test_change_items_are_found_on_the_side_their_kind_cites():
     # An item of the wrong kind, or only in the other version's text, is not found.
     wrong = load_gold([{"id": "y", "question": "q", "answers": [], "changes": {"removed": ["Schools reopen"], "added": ["Roads stayed"]}}])[0]
     assert _change_items_found(wrong, answer) == 0
+
+
+def test_timeline_items_count_in_their_order():
+    from assistant.evaluation.scoring import _timeline_items_found
+    from assistant.types import Answer, Citation, TimelineEvent
+
+    def event(day, quote):
+        return TimelineEvent(day, "stated", Citation(1, "a", "", "", "", day, quote, 0, len(quote), 1.0))
+
+    answer = Answer("q", "t", False, timeline=[event("2024-03-04", "The bridge fell."), event("2024-03-07", "Engineers blamed rust.")])
+    ordered = load_gold([{"id": "x", "question": "q", "answers": [], "timeline": ["bridge fell", "blamed rust"]}])[0]
+    reversed_ = load_gold([{"id": "y", "question": "q", "answers": [], "timeline": ["blamed rust", "bridge fell"]}])[0]
+    assert _timeline_items_found(ordered, answer) == 2
+    assert _timeline_items_found(reversed_, answer) == 1
