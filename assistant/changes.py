@@ -21,7 +21,7 @@ from assistant.citations import cite, human_date
 from assistant.settings import Settings
 from assistant.support import name_runs, numbers_in
 from assistant.templates import Templates
-from assistant.text import MONTH, is_calendar_word, normalize_answer, split_sentences
+from assistant.text import is_calendar_word, normalize_answer, split_sentences, topic_words
 from assistant.types import ArticleInfo, Change, Citation, Passage, VersionChanges
 
 # "What changed in the latest version…", "how was the report updated", "what is new since 26 February".
@@ -53,9 +53,8 @@ def wants_latest(question: str) -> bool:
 
 
 def topic_of(question: str) -> str:
-    """The question without its asking words, for searching the story it is about."""
-    rest = " ".join(_ASKING.sub(" ", MONTH.sub(" ", re.sub(r"\b\d+(?:st|nd|rd|th)?\b", " ", question))).split()).strip(" ?.,")
-    return rest or question
+    """The question without its asking words and dates, for searching the story it is about."""
+    return topic_words(question, _ASKING)
 
 
 def _items(sentence: str) -> set[str]:

@@ -158,3 +158,13 @@ def content_terms(text: str) -> list[str]:
 
 def jaccard(a: set, b: set) -> float:
     return len(a & b) / len(a | b) if a and b else 0.0
+
+
+_DAY_NUMBER = re.compile(r"\b\d+(?:st|nd|rd|th)?\b")
+
+
+def topic_words(question: str, asking: re.Pattern) -> str:
+    """A question without its `asking` words, numbers and month names: what it is about,
+    for searching ("What changed since 26 February in the flood story?" -> "flood")."""
+    rest = " ".join(asking.sub(" ", MONTH.sub(" ", _DAY_NUMBER.sub(" ", question))).split()).strip(" ?.,:")
+    return rest or question

@@ -18,7 +18,7 @@ from assistant.citations import cite, human_date
 from assistant.dates import day_of_sentence
 from assistant.settings import Settings
 from assistant.templates import Templates
-from assistant.text import content_terms, jaccard, split_sentences
+from assistant.text import content_terms, jaccard, split_sentences, topic_words
 from assistant.types import Citation, Passage, TimelineEvent
 
 _ASKS = re.compile(
@@ -40,11 +40,7 @@ def asks_for_timeline(question: str) -> bool:
 
 def timeline_topic(question: str) -> str:
     """The question without its asking words and dates, for searching the coverage."""
-    from assistant.text import MONTH
-
-    rest = _ASKING.sub(" ", MONTH.sub(" ", re.sub(r"\b\d+(?:st|nd|rd|th)?\b", " ", question)))
-    rest = " ".join(rest.split()).strip(" ?.,:")
-    return rest or question
+    return topic_words(question, _ASKING)
 
 
 _TITLES = (
