@@ -19,6 +19,7 @@ from assistant.changes import asks_for_changes, changes_text, story_changes, top
 from assistant.citations import human_date, sources_line
 from assistant.condense import condense
 from assistant.dates import day_number, parse_user_date, question_time, since_day
+from assistant.disagreements import with_disagreements
 from assistant.errors import InvalidQuestion
 from assistant.retrieve import Retriever, Scope, TimePreference
 from assistant.settings import Settings
@@ -187,11 +188,18 @@ class Answerer:
         Bad input raises before anything is yielded.
         """
         retriever = None
+        passages: list[Passage] = []
         for event in self._steps(question, history, as_of, since, until, k, sources):
             # Taken after the first step, so a bad question is reported before a missing index.
             if retriever is None:
                 retriever = self._retriever()
+            if isinstance(event, Progress) and event.stage == "reading":
+                passages = event.passages
             if isinstance(event, Answer):
+                if not (event.changes or event.timeline):
+                    # The cited articles' other versions too: retrieval keeps one of near-identical copies.
+                    versions = [v for doc in dict.fromkeys(c.doc_id for c in event.citations) for v in retriever.other_versions(doc)]
+                    event = with_disagreements(event, passages + versions, self.settings, self.templates)
                 yield _with_reports(event, retriever)
             elif event.answer is not None:
                 yield replace(event, answer=_with_reports(event.answer, retriever))

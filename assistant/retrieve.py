@@ -183,6 +183,16 @@ class Retriever:
         out.sort(key=lambda r: (not r.published_at, r.published_at, r.doc_id))
         return out if len(out) > 1 else []
 
+    def other_versions(self, doc_id: str) -> list[Passage]:
+        """The other articles of `doc_id`'s story (versions, reprints), each as one passage of
+        its whole text, from the chunks held in memory."""
+        self._build_bm25()
+        chunks = self._by_doc.get(doc_id)
+        if not chunks:
+            return []
+        members = self._story_docs.get(chunks[0].metadata.get("story_id", doc_id), [])
+        return [joined_passage(self._by_doc[d][0], self._by_doc[d], 0.0) for d in members if d != doc_id]
+
     def story_versions(self, story_id: str, scope: Scope = Scope()) -> list[tuple[ArticleInfo, Passage]]:
         """Every version of a story that `scope` admits, each as one passage of its whole text."""
         return [

@@ -106,6 +106,17 @@ class Settings(BaseSettings):
     timeline_min_coverage: float = Field(
         default=0.5, gt=0, le=1, description="Share of a timeline topic's content words a sentence must hold to be one of its events."
     )
+    conflict_min_similarity: float = Field(
+        default=0.7,
+        gt=0,
+        le=1,
+        description="Word-sequence similarity (difflib) two sentences of different articles need to count as one claim whose differing figure is a disagreement.",
+    )
+    conflict_max_words: int = Field(
+        default=3,
+        gt=0,
+        description="Longest run of differing words (each side) that may hold the differing figure: longer runs are a rewrite, not a disagreement.",
+    )
 
     # Retrieval
     top_k: int = Field(default=6, gt=0, description="Passages handed to the answer step.")

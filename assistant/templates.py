@@ -38,6 +38,8 @@ REQUIRED = {
     "one_version.txt": {"title", "date"},
     "timeline.txt": {"topic", "count"},
     "timeline_event.txt": {"day", "event", "ref"},
+    "disagreement.txt": {"values"},
+    "superseded.txt": {"new", "new_ref", "newer_date", "old", "old_ref", "older_date"},
 }
 
 
@@ -66,6 +68,8 @@ class Templates:
     one_version: Template
     timeline: Template
     timeline_event: Template
+    disagreement: Template
+    superseded: Template
 
 
 def _placeholders(template: Template) -> set[str]:

@@ -146,6 +146,8 @@ class Answer:
     changes: list[VersionChanges] = field(default_factory=list)
     # For "timeline of X": the dated events of its coverage, oldest first.
     timeline: list[TimelineEvent] = field(default_factory=list)
+    # Cited passages whose figure another retrieved report gives differently.
+    disagreements: list[Disagreement] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as plain JSON-serialisable data."""
@@ -255,3 +257,19 @@ class TimelineEvent:
     day: str  # YYYY-MM-DD
     dated_by: str
     citation: Citation
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """Two reports that give different figures for one thing, each cited.
+
+    `kind` is "differ" (different reports: both are shown) or "superseded" (a newer version
+    of the same story corrects an older one: `newer` wins, `older` is shown as superseded).
+    `first`/`second` are the cited passage and the other report, in the answer's order
+    (for "superseded": the older and the newer)."""
+
+    kind: str
+    first: Citation
+    second: Citation
+    first_values: list[str]
+    second_values: list[str]

@@ -199,6 +199,7 @@ class QuestionResult:
     # A question about how a story changed or unfolded: the gold's change or timeline items, and those cited.
     change_items: int = 0
     change_items_found: int = 0
+    disagreements: list[str] = field(default_factory=list)  # "differ"/"superseded" per figure the answer's sources disagree on
     # The quoted (extractive) answer of the same run, when a reading model replaced it.
     extractive_answer: str | None = None
     extractive_refused: bool | None = None
@@ -318,6 +319,7 @@ def _score(row: GoldRow, bot, k: int | None) -> QuestionResult:
         unsupported=list(ans.unsupported) if ans is not None else [],
         change_items=change_items,
         change_items_found=change_found,
+        disagreements=[d.kind for d in ans.disagreements] if ans is not None else [],
         **quoted,
     )
 
@@ -373,6 +375,7 @@ def summarize(results: list[QuestionResult], k: int) -> dict[str, Any]:
         "latency_p95_ms": _percentile(latencies, 0.95),
         "errors": [r.id for r in results if r.error],
         "change_items_found": _mean([r.change_items_found / r.change_items for r in results if r.change_items]),
+        "answers_with_disagreements": sum(1 for r in results if r.disagreements),
         "by_type": by_type,
         "extractive": _extractive_summary(results),
         "reading": dict(sorted(Counter(r.reading for r in results if r.reading).items())),
