@@ -250,6 +250,37 @@ def test_upload_then_ask_about_it(app, browser, tmp_path):
     page.close()
 
 
+FERRY = {
+    "coast-ferry.md": "---\ntitle: Ferry sinks off Kora\ndate: 2024-05-02\nsource: Coast Wire\n---\nA passenger ferry sank off the island of Kora on Wednesday night. "
+    "Rescuers said 31 people were missing after the ferry sank in rough seas near the harbour.\n",
+    "island-ferry.md": "---\ntitle: Kora ferry disaster\ndate: 2024-05-02\nsource: Island Post\n---\nThe island's fishermen joined the search through the night. "
+    "Rescuers said 37 people were missing after the ferry sank in rough seas near the harbour.\n",
+}
+
+
+def test_reports_that_differ_show_both_figures(app, browser, tmp_path):
+    from playwright.sync_api import expect
+
+    url, _ = app
+    files = []
+    for name, text in FERRY.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        files.append(str(tmp_path / name))
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(url)
+    page.get_by_text("Add articles", exact=True).click()
+    page.locator("input[type='file']").set_input_files(files)
+    expect(page.locator("#upload-summary")).to_contain_text("Added 2", timeout=120_000)
+    ask(page, "How many people were missing after the Kora ferry sank?")
+    bot = page.locator("#chat [data-testid='bot']").nth(0)
+    expect(bot).to_contain_text("Reports differ", timeout=90_000)
+    expect(bot).to_contain_text("Coast Wire")
+    expect(bot).to_contain_text("Island Post")
+    expect(bot.locator("a.cite").filter(has_text="[2]")).not_to_have_count(0)
+    shot(page, "11-reports-differ")
+    page.close()
+
+
 def test_phone_width_layout(app, browser):
     from playwright.sync_api import expect
 

@@ -33,6 +33,7 @@ def test_two_outlets_that_differ_are_both_shown(tmp_path):
     (d,) = answer.disagreements
     assert d.kind == "differ" and {tuple(d.first_values), tuple(d.second_values)} == {("31",), ("37",)}
     assert "Reports differ: " in answer.text and "Coast Wire" in answer.text and "Island Post" in answer.text
+    assert answer.text.endswith("Sources published: 2 May 2024 [1, 2, 3].")
     _verbatim(answer, corpus)
 
 
