@@ -77,16 +77,23 @@ def main() -> None:
 
     # "What changed?" in words beside a plain question on the same story, same process.
     timed = [m for m in multi.values() if any(a.title for a in m)][: args.timed]
-    words_ms, plain_ms, found = [], [], 0
+    words_ms, plain_ms, timeline_ms, found, dated = [], [], [], 0, 0
     for members in timed:
         newest = max(members, key=lambda a: (a.published_at, a.doc_id))
         title = newest.title.split(" | ")[0]
-        for question, sink in ((f"What changed in the latest version of the story about {title}?", words_ms), (f"{title}?", plain_ms)):
+        asked = (
+            (f"What changed in the latest version of the story about {title}?", words_ms),
+            (f"{title}?", plain_ms),
+            (f"Timeline of {title}", timeline_ms),
+        )
+        for question, sink in asked:
             started = time.perf_counter()
             answer = bot.answer(question)
             sink.append((time.perf_counter() - started) * 1000)
             if sink is words_ms:
                 found += bool(answer.changes) and answer.changes[-1].newer.story_id == newest.story_id
+            if sink is timeline_ms:
+                dated += bool(answer.timeline)
     if timed:
         lines += [
             "",
@@ -96,6 +103,7 @@ def main() -> None:
             "|---|---|---|",
             f"| what changed in the latest version of the story about <headline>? | {_p(words_ms, 0.5)} | {_p(words_ms, 0.95)} |",
             f"| <headline>? (a plain answer) | {_p(plain_ms, 0.5)} | {_p(plain_ms, 0.95)} |",
+            f"| timeline of <headline> ({dated} of {len(timed)} got dated events) | {_p(timeline_ms, 0.5)} | {_p(timeline_ms, 0.95)} |",
         ]
     table = "\n".join(lines)
     print(table)

@@ -13,21 +13,28 @@ from typing import Annotated, TypeVar
 
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
-from assistant.types import ArticleDetail
+from assistant.types import ArticleDetail, VersionChanges
 from assistant.web.payloads import AnswerOut, PassagesOut, answer_out
 
 INSTRUCTIONS = (
     "Answers questions from an index of news articles. Every sentence of an answer is cited to a verbatim "
     "passage ([n] markers match `citations`); a refusal means the articles do not cover the question. "
-    "Use `search_articles` for passages, `answer_question` for a cited answer, `get_article` for a whole article "
-    "and the versions of its story."
+    'Use `search_articles` for passages, `answer_question` for a cited answer (it also answers "what changed in the '
+    'latest version of…" and "timeline of…"), `get_article` for a whole article and the versions of its story, '
+    "`story_changes` for what changed between those versions."
 )
 
 T = TypeVar("T")
+
+
+class ChangesOut(BaseModel):
+    changes: list[VersionChanges] = Field(description="From each version of the story to the next, oldest first; empty for a story of one version.")
+
+
 _Date = Annotated[str | None, Field(description="A date, YYYY-MM-DD or in words.")]
 
 
@@ -70,6 +77,15 @@ def build_server(assistant: Assistant) -> MCPServer:
     def get_article(doc_id: Annotated[str, Field(description="An article's id, as in a citation's or passage's `doc_id`.")]) -> ArticleDetail:
         """One indexed article: its metadata, its cleaned text (citation offsets point into it) and the versions of its story, oldest first."""
         return _run(lambda: assistant.article(doc_id))
+
+    @server.tool()
+    def story_changes(
+        doc_id: Annotated[str, Field(description="An article's id; its story's versions are compared.")],
+        against: Annotated[str | None, Field(description="Compare with this other version only.")] = None,
+        since: _Date = None,
+    ) -> ChangesOut:
+        """What changed between the versions of an article's story: sentences added, removed, changed (a number, day or name replaced) and reworded, each side cited to its version with offsets."""
+        return ChangesOut(changes=_run(lambda: assistant.changes(doc_id, against=against, since=since)))
 
     return server
 

@@ -36,13 +36,14 @@ def call(index, *calls: tuple[str, dict]) -> tuple[list[str], list]:
 
 def test_tools_answer_search_and_read_with_citations(built_assistant):
     index = built_assistant.settings.index_dir
-    names, (answered, searched, article) = call(
+    names, (answered, searched, article, changed) = call(
         index,
         ("answer_question", {"question": QUESTION}),
         ("search_articles", {"query": "What did Russia say about the US strikes?", "k": 3}),
         ("get_article", {"doc_id": "001_5618d79fe3bfd785"}),
+        ("story_changes", {"doc_id": "001_5618d79fe3bfd785"}),
     )
-    assert names == ["search_articles", "answer_question", "get_article"]
+    assert names == ["search_articles", "answer_question", "get_article", "story_changes"]
 
     assert not answered.is_error
     answer = answered.structured_content["answer"]
@@ -61,6 +62,10 @@ def test_tools_answer_search_and_read_with_citations(built_assistant):
     detail = article.structured_content
     assert detail["article"]["doc_id"] == "001_5618d79fe3bfd785" and "Biden" in detail["text"]
     assert [v["doc_id"] for v in detail["versions"]] == ["000_42dd889af19354b1", "001_5618d79fe3bfd785"]
+
+    (pair,) = changed.structured_content["changes"]
+    assert (pair["older"]["doc_id"], pair["newer"]["doc_id"]) == ("000_42dd889af19354b1", "001_5618d79fe3bfd785")
+    assert any(c["kind"] == "added" and "Lavrov revealed" in c["new"]["quote"] for c in pair["changes"])
 
 
 def test_bad_calls_are_tool_errors_with_the_cli_messages(built_assistant):
