@@ -17,6 +17,7 @@ from assistant.chunking import Chunker, embed_text
 from assistant.embedding import Embedder
 from assistant.errors import CorpusError, IndexBusy
 from assistant.ingest import Skip, load_articles
+from assistant.lexical import update_saved
 from assistant.settings import Settings
 from assistant.store import ChunkStore
 from assistant.types import Article, IngestReport
@@ -101,7 +102,10 @@ class Indexer:
         regrouped = self._group_versions()
         changed = bool(todo or report.removed or regrouped)
         if changed:
-            self.store.mark_written()
+            before = self.store.write_stamp()
+            after = self.store.mark_written()
+            # Saved now, by the one process that knows what changed, so no reader rebuilds it.
+            update_saved(self.store, before, after, report.removed, [a.doc_id for a in todo])
         report.seconds = time.perf_counter() - started
         return report, changed
 

@@ -10,15 +10,11 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections import Counter
 from dataclasses import dataclass, replace
-
-import numpy as np
-from llama_index.core.schema import QueryBundle, TextNode
-from llama_index.retrievers.bm25 import BM25Retriever
 
 from assistant.citations import outlet
 from assistant.embedding import Embedder
+from assistant.lexical import LexicalIndex, load_or_build
 from assistant.settings import Settings
 from assistant.store import ChunkStore, Scope, StoredChunk, stitch
 from assistant.text import content_terms, jaccard
@@ -50,85 +46,70 @@ class TimePreference:
 
 
 class Retriever:
-    """Hybrid retrieval over one ChunkStore."""
+    """Hybrid retrieval over one ChunkStore and its saved BM25 index."""
 
     def __init__(self, store: ChunkStore, embedder: Embedder, settings: Settings) -> None:
         self.store = store
         self.embedder = embedder
         self.settings = settings
-        self._bm25: BM25Retriever | None = None
-        self._days: np.ndarray | None = None
-        self._sources: np.ndarray | None = None
-        self._df: Counter[str] = Counter()
-        self._n_chunks = 0
-        self._by_doc: dict[str, list[StoredChunk]] = {}
-        self._preferred_of: dict[str, str] = {}
-        self._story_docs: dict[str, list[str]] = {}
+        self._lexical: LexicalIndex | None = None
+        # Articles and stories read from the store for neighbours, copies and versions:
+        # a retriever lives until the next write, so they never go stale.
+        self._articles: dict[str, list[StoredChunk]] = {}
+        self._stories: dict[str, list[tuple[str, list[StoredChunk]]]] = {}
         self._flat_texts: dict[str, str] = {}  # doc id -> its text, white space collapsed, lower case
         self._lock = threading.Lock()
 
-    def _build_bm25(self) -> BM25Retriever:
+    @property
+    def lexical(self) -> LexicalIndex:
+        """The BM25 index as of the store's current write: the saved one, or one built now."""
         with self._lock:
-            if self._bm25 is None:
-                chunks = self.store.all_chunks()
-                nodes = []
-                for c in chunks:
-                    meta = {k: v for k, v in c.metadata.items() if not k.startswith("_")}
-                    nodes.append(
-                        TextNode(
-                            id_=c.chunk_id,
-                            text=c.text,
-                            metadata=meta,
-                            # Only the headline is indexed with the text, as it is embedded with it.
-                            excluded_embed_metadata_keys=[k for k in meta if k != "title"],
-                            excluded_llm_metadata_keys=list(meta),
-                        )
-                    )
-                self._days = np.array([int(c.metadata.get("day", -1)) for c in chunks])
-                self._sources = np.array([c.metadata.get("source", "") for c in chunks], dtype=object)
-                self._by_doc = {}
-                self._preferred_of = {}
-                self._story_docs = {}
-                for c in chunks:
-                    if c.metadata["doc_id"] not in self._by_doc:
-                        self._story_docs.setdefault(c.metadata.get("story_id", c.metadata["doc_id"]), []).append(c.metadata["doc_id"])
-                    self._by_doc.setdefault(c.metadata["doc_id"], []).append(c)
-                    if c.metadata.get("preferred", True):
-                        self._preferred_of[c.metadata.get("story_id", c.metadata["doc_id"])] = c.metadata["doc_id"]
-                self._df = Counter(t for c in chunks for t in set(content_terms(c.metadata.get("title", "") + " " + c.text)))
-                self._n_chunks = len(chunks)
-                self._bm25 = BM25Retriever(nodes=nodes, similarity_top_k=min(self.settings.candidates, len(nodes)))
-            return self._bm25
+            if self._lexical is None:
+                self._lexical = load_or_build(self.store)
+            return self._lexical
 
     def newest_day(self) -> int:
         """Day number of the newest dated chunk (-1 when nothing is dated)."""
-        self._build_bm25()
-        return int(self._days.max()) if self._days is not None and len(self._days) else -1
+        return self.lexical.newest_day()
 
     def idf(self, term: str) -> float:
         """Inverse document frequency of a stemmed term over chunks (unseen terms get the maximum)."""
-        self._build_bm25()
-        return math.log((self._n_chunks + 1) / (self._df.get(term, 0) + 0.5))
+        lexical = self.lexical
+        return math.log((len(lexical) + 1) / (lexical.document_frequency(term) + 0.5))
 
-    def _bm25_ranking(self, query: str, scope: Scope) -> list[tuple[str, float, dict, str]]:
-        bm25 = self._build_bm25()
-        mask = None
-        if scope.narrowed:
-            days = self._days
-            ok = np.ones(len(days), dtype=bool)
-            if scope.until is not None:
-                ok &= days <= scope.until
-            if scope.since is not None:
-                ok &= days >= scope.since
-            if scope.sources:
-                ok &= np.isin(self._sources, list(scope.sources))
-            if not ok.any():
-                return []
-            mask = ok.astype(int).tolist()
+    def _bm25_ranking(self, query: str, scope: Scope) -> list[StoredChunk]:
+        hits = self.lexical.search(query, self.settings.candidates, scope)
+        if not hits:
+            return []
+        found = {c.chunk_id: c for c in self.store.chunks([cid for cid, _ in hits])}
+        return [replace(found[cid], score=score) for cid, score in hits if cid in found]
+
+    def article(self, doc_id: str) -> list[StoredChunk]:
+        """The stored chunks of one article, in order (read once per retriever)."""
         with self._lock:
-            bm25.corpus_weight_mask = mask
-            results = bm25.retrieve(QueryBundle(query))
-        return [(r.node.node_id, float(r.score or 0.0), r.node.metadata, r.node.get_content()) for r in results if (r.score or 0) > 0]
+            known = self._articles.get(doc_id)
+        if known is None:
+            known = self.store.article_chunks(doc_id)
+            with self._lock:
+                self._remember(self._articles, doc_id, known)
+        return known
+
+    def _story(self, story_id: str) -> list[tuple[str, list[StoredChunk]]]:
+        """(doc id, chunks) of every article of a story, in the order they were stored."""
+        with self._lock:
+            known = self._stories.get(story_id)
+        if known is None:
+            known = [(record.doc_id, chunks) for record, chunks in self.store.story_versions(story_id)]
+            with self._lock:
+                self._remember(self._stories, story_id, known)
+                for doc, chunks in known:
+                    self._remember(self._articles, doc, chunks)
+        return known
+
+    def _remember(self, cache: dict, key: str, value) -> None:
+        if len(cache) >= self.settings.retriever_cache_articles:
+            cache.pop(next(iter(cache)))  # the oldest entry: questions move on from stories
+        cache[key] = value
 
     def retrieve(self, query: str, scope: Scope = Scope(), k: int | None = None, prefer: TimePreference = TimePreference()) -> list[Passage]:
         """The top-k passages for `query`, best first: fused, time-weighted, near-duplicates collapsed."""
@@ -141,9 +122,9 @@ class Retriever:
         for rank, c in enumerate(dense):
             fused[c.chunk_id] = fused.get(c.chunk_id, 0.0) + self.settings.dense_weight / (self.settings.rrf_k + rank + 1)
             info[c.chunk_id] = c
-        for rank, (cid, _score, meta, text) in enumerate(sparse):
-            fused[cid] = fused.get(cid, 0.0) + self.settings.bm25_weight / (self.settings.rrf_k + rank + 1)
-            info.setdefault(cid, StoredChunk(cid, text, meta, 0.0))
+        for rank, c in enumerate(sparse):
+            fused[c.chunk_id] = fused.get(c.chunk_id, 0.0) + self.settings.bm25_weight / (self.settings.rrf_k + rank + 1)
+            info.setdefault(c.chunk_id, replace(c, score=0.0))
         for cid in fused:
             fused[cid] *= prefer.boost(int(info[cid].metadata.get("day", -1)), self.settings)
         ranked = sorted(fused, key=lambda cid: -fused[cid])
@@ -165,33 +146,31 @@ class Retriever:
     def reports(self, doc_id: str, quote: str) -> list[Report]:
         """The articles of `doc_id`'s story whose text holds `quote` (white space and case
         aside), first report first (undated ones last); empty when it is the only one."""
-        self._build_bm25()
-        chunks = self._by_doc.get(doc_id)
+        chunks = self.article(doc_id)
         if not chunks:
             return []
-        members = self._story_docs.get(chunks[0].metadata.get("story_id", doc_id), [])
+        members = self._story(chunks[0].metadata.get("story_id", doc_id))
         if len(members) < 2:
             return []
         wanted = " ".join(quote.split()).lower()
         out = []
-        for doc in members:
+        for doc, doc_chunks in members:
             if doc not in self._flat_texts:
-                self._flat_texts[doc] = " ".join(stitch(self._by_doc[doc])[1].split()).lower()
+                self._flat_texts[doc] = " ".join(stitch(doc_chunks)[1].split()).lower()
             if wanted in self._flat_texts[doc]:
-                m = self._by_doc[doc][0].metadata
+                m = doc_chunks[0].metadata
                 out.append(Report(doc, outlet(m.get("source", ""), m.get("url", "")), m.get("published_at", "")))
         out.sort(key=lambda r: (not r.published_at, r.published_at, r.doc_id))
         return out if len(out) > 1 else []
 
     def other_versions(self, doc_id: str) -> list[Passage]:
         """The other articles of `doc_id`'s story (versions, reprints), each as one passage of
-        its whole text, from the chunks held in memory."""
-        self._build_bm25()
-        chunks = self._by_doc.get(doc_id)
+        its whole text."""
+        chunks = self.article(doc_id)
         if not chunks:
             return []
-        members = self._story_docs.get(chunks[0].metadata.get("story_id", doc_id), [])
-        return [joined_passage(self._by_doc[d][0], self._by_doc[d], 0.0) for d in members if d != doc_id]
+        members = self._story(chunks[0].metadata.get("story_id", doc_id))
+        return [joined_passage(doc_chunks[0], doc_chunks, 0.0) for d, doc_chunks in members if d != doc_id]
 
     def story_versions(self, story_id: str, scope: Scope = Scope()) -> list[tuple[ArticleInfo, Passage]]:
         """Every version of a story that `scope` admits, each as one passage of its whole text."""
@@ -205,12 +184,11 @@ class Retriever:
         """The chunk with its neighbours: small chunks find the spot, the wider passage holds
         the sentences around it that often carry the answer."""
         n = self.settings.passage_neighbors
-        doc = chunk.metadata["doc_id"]
-        if n <= 0 or doc not in self._by_doc:
+        if n <= 0:
             return to_passage(chunk, score)
         pos = int(chunk.metadata.get("position", 0))
-        around = [c for c in self._by_doc[doc] if abs(int(c.metadata.get("position", 0)) - pos) <= n]
-        return joined_passage(chunk, around, score)
+        around = [c for c in self.article(chunk.metadata["doc_id"]) if abs(int(c.metadata.get("position", 0)) - pos) <= n]
+        return joined_passage(chunk, around or [chunk], score)
 
     def _with_preferred_twins(self, passages: list[Passage], scope: Scope) -> list[Passage]:
         """Add the preferred version's copy of passages retrieved from an older version.
@@ -223,11 +201,11 @@ class Retriever:
         for p in passages:
             if p.preferred:
                 continue
-            twin_doc = self._preferred_of.get(p.story_id)
-            if not twin_doc or twin_doc == p.doc_id:
+            twin = next(((d, chunks) for d, chunks in self._story(p.story_id) if chunks[0].metadata.get("preferred", True)), None)
+            if twin is None or twin[0] == p.doc_id:
                 continue
             terms = set(content_terms(p.text))
-            for c in self._by_doc.get(twin_doc, []):
+            for c in twin[1]:
                 if c.chunk_id in have or not scope.admits_chunk(c.metadata):
                     continue
                 overlap = len(terms & set(content_terms(c.text))) / max(1, len(terms))

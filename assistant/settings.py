@@ -199,6 +199,9 @@ class Settings(BaseSettings):
     )
     min_sentence_score: float = Field(default=0.3, ge=0, le=1, description="Lowest score of the best sentence for an answer; below it the assistant refuses.")
     support_ratio: float = Field(default=0.75, gt=0, le=1, description="A further sentence joins the answer if it scores at least this share of the best one.")
+    retriever_cache_articles: int = Field(
+        default=512, gt=0, description="Articles and stories a retriever keeps after reading them from the store (for neighbours, copies and versions)."
+    )
     closest_articles: int = Field(default=3, ge=0, description='Nearest articles a refusal offers as "closest coverage" (0: none).')
     max_question_chars: int = Field(default=1000, gt=0, description="Longest accepted question.")
 

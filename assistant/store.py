@@ -361,6 +361,13 @@ class ChunkStore:
         data = self._get_all(include=["metadatas", "documents"])
         return [StoredChunk(i, d, m) for i, d, m in zip(data["ids"], data["documents"], data["metadatas"])]
 
+    def chunks(self, ids: Sequence[str]) -> list[StoredChunk]:
+        """The stored chunks with these ids, with text and metadata (missing ids are left out)."""
+        if not ids:
+            return []
+        data = self.open(create=False).get(ids=list(ids), include=["metadatas", "documents"])
+        return [StoredChunk(i, d, m) for i, d, m in zip(data["ids"], data["documents"], data["metadatas"])]
+
     def article_chunks(self, doc_id: str) -> list[StoredChunk]:
         """The stored chunks of one article, in order."""
         data = self.open(create=False).get(where={"doc_id": doc_id}, include=["metadatas", "documents"])

@@ -1,0 +1,337 @@
+"""Chunks -> a BM25 index kept on disk beside the store: built at ingest, memory-mapped
+when answering.
+
+Rebuilding BM25 from every chunk in each new process cost seconds per ten thousand chunks
+and about 15 KB of memory per chunk. Here the index is made once, by the ingest that
+changed the store, and saved under `<index>/lexical/`: the bm25s score matrix, each
+chunk's id, day and outlet, and each chunk's term ids (so the next ingest updates it
+without reading the store back). Serving processes map the files instead of loading them.
+
+The terms are `text.content_terms` of the headline and the chunk, the same terms the
+answer step weighs by IDF, so one tokenizer serves both (document frequencies are read off
+the score matrix). The files record the store's write stamp; a process that finds
+another stamp (an older index, or an ingest that stopped before saving) builds the index
+from the store in memory and saves it when the folder is writable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from assistant.store import ChunkStore, Scope, StoredChunk
+from assistant.text import content_terms
+
+log = logging.getLogger(__name__)
+
+_FORMAT = 1
+_BM25_DIR = "bm25"
+
+
+def chunk_terms(chunk: StoredChunk) -> list[str]:
+    """What BM25 indexes of a chunk: its headline (embedded with it) and its text."""
+    return content_terms(chunk.metadata.get("title", "") + " " + chunk.text)
+
+
+@dataclass
+class _Postings:
+    """Every chunk's term ids, concatenated: what the score matrix is rebuilt from."""
+
+    ids: np.ndarray  # int32, all chunks' term ids one after another
+    offsets: np.ndarray  # int64, len(chunks) + 1
+
+    def of(self, i: int) -> np.ndarray:
+        return self.ids[self.offsets[i] : self.offsets[i + 1]]
+
+
+class LexicalIndex:
+    """BM25 over every stored chunk, with each chunk's day and outlet for scoping."""
+
+    def __init__(
+        self,
+        bm25,
+        vocab: dict[str, int],
+        chunk_ids: np.ndarray,
+        doc_codes: np.ndarray,
+        docs: list[str],
+        days: np.ndarray,
+        source_codes: np.ndarray,
+        sources: list[str],
+        stamp: str,
+        postings: _Postings | None = None,
+    ) -> None:
+        self.bm25 = bm25
+        self.vocab = vocab
+        self.chunk_ids = chunk_ids
+        self.doc_codes = doc_codes
+        self.docs = docs
+        self.days = days
+        self.source_codes = source_codes
+        self.sources = sources
+        self.stamp = stamp
+        self._postings = postings
+
+    # --- building ----------------------------------------------------------------------
+
+    @classmethod
+    def build(cls, chunks: Iterable[StoredChunk], stamp: str) -> LexicalIndex:
+        """The index of `chunks` (every chunk of the store), as of write `stamp`."""
+        vocab: dict[str, int] = {}
+        return cls._assemble(vocab, _Rows().add(chunks, vocab), stamp)
+
+    @classmethod
+    def _assemble(cls, vocab: dict[str, int], rows: _Rows, stamp: str) -> LexicalIndex:
+        import bm25s
+
+        postings = rows.postings()
+        docs = sorted(set(rows.docs))
+        doc_index = {d: i for i, d in enumerate(docs)}
+        sources = sorted(set(rows.sources))
+        source_index = {s: i for i, s in enumerate(sources)}
+        # bm25s wants a vocabulary id for "no term", so an empty chunk or query still scores.
+        full_vocab = dict(vocab)
+        full_vocab.setdefault("", len(full_vocab))
+        bm25 = bm25s.BM25()
+        if rows.chunk_ids:
+            corpus = [postings.of(i).tolist() for i in range(len(rows.chunk_ids))]
+            bm25.index((corpus, full_vocab), show_progress=False)
+        return cls(
+            bm25 if rows.chunk_ids else None,
+            full_vocab,
+            np.array(rows.chunk_ids, dtype="S") if rows.chunk_ids else np.zeros(0, dtype="S1"),
+            np.array([doc_index[d] for d in rows.docs], dtype=np.int32),
+            docs,
+            np.array(rows.days, dtype=np.int32),
+            np.array([source_index[s] for s in rows.sources], dtype=np.int32),
+            sources,
+            stamp,
+            postings,
+        )
+
+    def updated(self, removed_docs: Iterable[str], added: Sequence[StoredChunk], stamp: str) -> LexicalIndex:
+        """This index without the chunks of `removed_docs` (changed and deleted articles)
+        and with `added` (their new chunks), as of `stamp`. Terms never leave the
+        vocabulary; a term no chunk holds any more has no postings."""
+        if self._postings is None:
+            raise ValueError("this index was loaded without its term ids; load it with postings=True to update it")
+        removed = set(removed_docs)
+        gone = {i for i, d in enumerate(self.docs) if d in removed}
+        vocab = {t: i for t, i in self.vocab.items() if t != ""}
+        rows = _Rows()
+        for i in range(len(self.chunk_ids)):
+            if int(self.doc_codes[i]) in gone:
+                continue
+            rows.keep(
+                self.chunk_ids[i].decode(),
+                self.docs[int(self.doc_codes[i])],
+                int(self.days[i]),
+                self.sources[int(self.source_codes[i])],
+                self._postings.of(i),
+            )
+        rows.add(added, vocab)
+        return self._assemble(vocab, rows, stamp)
+
+    # --- on disk -------------------------------------------------------------------------
+
+    def save(self, directory: Path) -> None:
+        """Write the index to `directory` whole: into a new folder, then renamed over the old."""
+        directory = Path(directory)
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".lexical-", dir=directory.parent))
+        try:
+            if self.bm25 is not None:
+                self.bm25.save(str(tmp / _BM25_DIR), show_progress=False)
+            np.save(tmp / "chunk_ids.npy", self.chunk_ids)
+            np.save(tmp / "doc_codes.npy", self.doc_codes)
+            np.save(tmp / "days.npy", self.days)
+            np.save(tmp / "source_codes.npy", self.source_codes)
+            if self._postings is not None:
+                np.save(tmp / "term_ids.npy", self._postings.ids)
+                np.save(tmp / "term_offsets.npy", self._postings.offsets)
+            (tmp / "vocab.json").write_text(json.dumps(self.vocab))
+            (tmp / "lists.json").write_text(json.dumps({"docs": self.docs, "sources": self.sources}))
+            # Written last: a folder without it is incomplete and never read.
+            (tmp / "meta.json").write_text(json.dumps({"format": _FORMAT, "stamp": self.stamp, "chunks": len(self.chunk_ids)}))
+            old = directory.with_name(directory.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            if directory.exists():
+                os.replace(directory, old)
+            os.replace(tmp, directory)
+            shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    @staticmethod
+    def saved_stamp(directory: Path) -> str | None:
+        """The write stamp the saved index reflects (None when there is no complete one)."""
+        try:
+            meta = json.loads((Path(directory) / "meta.json").read_text())
+        except (OSError, ValueError):
+            return None
+        return meta.get("stamp") if meta.get("format") == _FORMAT else None
+
+    @classmethod
+    def load(cls, directory: Path, stamp: str, postings: bool = False) -> LexicalIndex | None:
+        """The saved index if it reflects write `stamp`, memory-mapped; else None.
+        `postings` also maps the term ids (only an update needs them)."""
+        directory = Path(directory)
+        if cls.saved_stamp(directory) != stamp:
+            return None
+        try:
+            import bm25s
+
+            chunk_ids = np.load(directory / "chunk_ids.npy", mmap_mode="r")
+            bm25 = None
+            if len(chunk_ids):
+                bm25 = bm25s.BM25.load(str(directory / _BM25_DIR), mmap=True, show_progress=False, load_vocab=False)
+            lists = json.loads((directory / "lists.json").read_text())
+            vocab = json.loads((directory / "vocab.json").read_text())
+            if bm25 is not None:
+                bm25.vocab_dict = vocab
+            kept = None
+            if postings:
+                kept = _Postings(np.load(directory / "term_ids.npy", mmap_mode="r"), np.load(directory / "term_offsets.npy", mmap_mode="r"))
+            return cls(
+                bm25,
+                vocab,
+                chunk_ids,
+                np.load(directory / "doc_codes.npy", mmap_mode="r"),
+                lists["docs"],
+                np.load(directory / "days.npy", mmap_mode="r"),
+                np.load(directory / "source_codes.npy", mmap_mode="r"),
+                lists["sources"],
+                stamp,
+                kept,
+            )
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("the saved BM25 index at %s cannot be read (%s); it is rebuilt from the store", directory, exc)
+            return None
+
+    # --- reading -------------------------------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self.chunk_ids)
+
+    def document_frequency(self, term: str) -> int:
+        """How many chunks hold `term` (a stemmed content term)."""
+        tid = self.vocab.get(term)
+        if tid is None or self.bm25 is None:
+            return 0
+        indptr = self.bm25.scores["indptr"]
+        return int(indptr[tid + 1] - indptr[tid])
+
+    def newest_day(self) -> int:
+        """Day number of the newest dated chunk (-1 when nothing is dated)."""
+        return int(self.days.max()) if len(self.days) else -1
+
+    def mask(self, scope: Scope) -> np.ndarray | None:
+        """1.0 for the chunks `scope` admits by day and outlet, 0.0 for the rest (None: all)."""
+        if not scope.narrowed:
+            return None
+        ok = np.ones(len(self.days), dtype=bool)
+        if scope.until is not None:
+            ok &= self.days <= scope.until
+        if scope.since is not None:
+            ok &= self.days >= scope.since
+        if scope.sources:
+            wanted = [i for i, s in enumerate(self.sources) if s in scope.sources]
+            ok &= np.isin(self.source_codes, wanted)
+        return ok.astype(np.float32)
+
+    def search(self, query: str, k: int, scope: Scope = Scope()) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) of the best `k` chunks for `query` in `scope`, best first."""
+        if self.bm25 is None or k <= 0:
+            return []
+        ids = [self.vocab[t] for t in content_terms(query) if t in self.vocab]
+        if not ids:
+            return []
+        mask = self.mask(scope)
+        if mask is not None and not mask.any():
+            return []
+        scores = self.bm25.get_scores_from_ids(ids, weight_mask=mask)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.chunk_ids[i].decode(), float(scores[i])) for i in top if scores[i] > 0]
+
+
+def saved_at(store: ChunkStore) -> Path:
+    """Where the BM25 index of `store` is kept: beside its Chroma files, one per collection
+    (with a Chroma server, in the local index folder of the process that ingested)."""
+    return store.index_dir / "lexical" / store.name
+
+
+def load_or_build(store: ChunkStore) -> LexicalIndex:
+    """The BM25 index of the store as it is now: the saved one when it reflects the store's
+    last write, else built from every chunk (and saved, so the next process maps it)."""
+    stamp = store.write_stamp()
+    directory = saved_at(store)
+    found = LexicalIndex.load(directory, stamp)
+    if found is not None:
+        return found
+    log.info("building the BM25 index of %s from its chunks (no saved index for write %s)", store.location, stamp or "-")
+    index = LexicalIndex.build(store.all_chunks(), stamp)
+    if stamp and store.write_stamp() == stamp:  # an ingest since then saves its own
+        try:
+            index.save(directory)
+            return LexicalIndex.load(directory, stamp) or index
+        except OSError as exc:
+            log.warning("cannot save the BM25 index at %s (%s); each process builds its own", directory, exc)
+    return index
+
+
+def update_saved(store: ChunkStore, before: str, after: str, removed_docs: Iterable[str], changed_docs: Iterable[str]) -> LexicalIndex:
+    """After an ingest moved the store from write `before` to `after`: the saved index
+    without `removed_docs` and with the chunks `changed_docs` have now, saved. Without a
+    saved index of `before` it is built from every chunk."""
+    directory = saved_at(store)
+    previous = LexicalIndex.load(directory, before, postings=True) if before else None
+    changed = list(dict.fromkeys(changed_docs))
+    if previous is None:
+        index = LexicalIndex.build(store.all_chunks(), after)
+    else:
+        added = [c for doc in changed for c in store.article_chunks(doc)]
+        index = previous.updated(set(removed_docs) | set(changed), added, after)
+    index.save(directory)
+    return index
+
+
+class _Rows:
+    """Chunks gathered for an index: their ids, articles, days, outlets and term ids."""
+
+    def __init__(self) -> None:
+        self.chunk_ids: list[str] = []
+        self.docs: list[str] = []
+        self.days: list[int] = []
+        self.sources: list[str] = []
+        self._terms: list[np.ndarray] = []
+
+    def keep(self, chunk_id: str, doc: str, day: int, source: str, term_ids: np.ndarray) -> None:
+        self.chunk_ids.append(chunk_id)
+        self.docs.append(doc)
+        self.days.append(day)
+        self.sources.append(source)
+        self._terms.append(np.asarray(term_ids, dtype=np.int32))
+
+    def add(self, chunks: Iterable[StoredChunk], vocab: dict[str, int]) -> _Rows:
+        for c in chunks:
+            ids = [vocab.setdefault(t, len(vocab)) for t in chunk_terms(c)]
+            m = c.metadata
+            self.keep(c.chunk_id, m["doc_id"], int(m.get("day", -1)), m.get("source", ""), np.array(ids, dtype=np.int32))
+        return self
+
+    def postings(self) -> _Postings:
+        lengths = np.array([len(t) for t in self._terms], dtype=np.int64)
+        offsets = np.zeros(len(self._terms) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        ids = np.concatenate(self._terms) if self._terms else np.zeros(0, dtype=np.int32)
+        return _Postings(ids.astype(np.int32), offsets)
