@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from llama_index.core.node_parser import SentenceSplitter
-
 from assistant.types import Article, Chunk
 
 TokenCounter = Callable[[str], list]
@@ -26,6 +24,9 @@ class Chunker:
     """Split articles with a fixed token budget."""
 
     def __init__(self, tokenize: TokenCounter, chunk_tokens: int, chunk_overlap: int) -> None:
+        # Imported here: answering a question never chunks, and llama-index takes a second to import.
+        from llama_index.core.node_parser import SentenceSplitter
+
         self._splitter = SentenceSplitter(
             chunk_size=chunk_tokens,
             chunk_overlap=chunk_overlap,

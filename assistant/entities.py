@@ -9,13 +9,35 @@ from __future__ import annotations
 
 import importlib
 import logging
+import sys
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 log = logging.getLogger(__name__)
 
 Entity = tuple[str, str]  # (text, label), labels as spaCy's OntoNotes set: PERSON, ORG, GPE, DATE, CARDINAL, ...
+
+
+@contextmanager
+def _torch_hidden() -> Iterator[None]:
+    """Make `import torch` fail for the duration, unless torch is already loaded.
+
+    spaCy's thinc imports torch when it is installed (over a second here) only to offer
+    PyTorch layers; the small English pipeline runs on thinc's numpy ops. torch is
+    installed for ingest's ONNX export, and answering a question should not pay for it.
+    """
+    if "torch" in sys.modules:
+        yield
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]  # the import system's "not importable"
+    try:
+        yield
+    finally:
+        if sys.modules.get("torch", False) is None:
+            del sys.modules["torch"]
 
 
 class EntityTagger:
@@ -48,7 +70,8 @@ class EntityTagger:
             with self._lock:
                 if self._nlp is None and not self._failed:
                     try:
-                        module = importlib.import_module(self.package)
+                        with _torch_hidden():
+                            module = importlib.import_module(self.package)
                         self._nlp = module.load(exclude=["parser", "lemmatizer", "tagger", "attribute_ruler", "senter"])
                     except (ImportError, OSError) as exc:
                         log.warning("named-entity model %s unavailable (%s); using capitalisation heuristics", self.package, exc)

@@ -105,7 +105,7 @@ class Indexer:
             before = self.store.write_stamp()
             after = self.store.mark_written()
             # Saved now, by the one process that knows what changed, so no reader rebuilds it.
-            update_saved(self.store, before, after, report.removed, [a.doc_id for a in todo])
+            update_saved(self.store, self.settings.lexical_server_cache_dir, before, after, report.removed, [a.doc_id for a in todo])
         report.seconds = time.perf_counter() - started
         return report, changed
 

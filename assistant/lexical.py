@@ -24,6 +24,8 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -50,6 +52,25 @@ class _Postings:
 
     def of(self, i: int) -> np.ndarray:
         return self.ids[self.offsets[i] : self.offsets[i + 1]]
+
+
+class _Corpus(Sequence):
+    """The postings as bm25s reads a corpus (a sequence of term-id lists), without making
+    millions of Python lists of them."""
+
+    def __init__(self, postings: _Postings) -> None:
+        self._postings = postings
+
+    def __len__(self) -> int:
+        return len(self._postings.offsets) - 1
+
+    def __getitem__(self, i):
+        return self._postings.of(i)
+
+    def __iter__(self):
+        ids, offsets = self._postings.ids, self._postings.offsets
+        for i in range(len(offsets) - 1):
+            yield ids[offsets[i] : offsets[i + 1]]
 
 
 class LexicalIndex:
@@ -101,8 +122,7 @@ class LexicalIndex:
         full_vocab.setdefault("", len(full_vocab))
         bm25 = bm25s.BM25()
         if rows.chunk_ids:
-            corpus = [postings.of(i).tolist() for i in range(len(rows.chunk_ids))]
-            bm25.index((corpus, full_vocab), show_progress=False)
+            bm25.index(SimpleNamespace(ids=_Corpus(postings), vocab=full_vocab), show_progress=False)
         return cls(
             bm25 if rows.chunk_ids else None,
             full_vocab,
@@ -264,17 +284,20 @@ class LexicalIndex:
         return [(self.chunk_ids[i].decode(), float(scores[i])) for i in top if scores[i] > 0]
 
 
-def saved_at(store: ChunkStore) -> Path:
-    """Where the BM25 index of `store` is kept: beside its Chroma files, one per collection
-    (with a Chroma server, in the local index folder of the process that ingested)."""
+def saved_at(store: ChunkStore, server_cache: Path) -> Path:
+    """Where the BM25 index of `store` is kept: beside its Chroma files, one per collection;
+    for a Chroma server, in this machine's `server_cache`, one folder per server."""
+    if store.url:
+        parsed = urlparse(store.url if "://" in store.url else f"http://{store.url}")
+        return Path(server_cache) / f"{parsed.hostname or 'localhost'}_{parsed.port or 8000}" / store.name
     return store.index_dir / "lexical" / store.name
 
 
-def load_or_build(store: ChunkStore) -> LexicalIndex:
+def load_or_build(store: ChunkStore, server_cache: Path) -> LexicalIndex:
     """The BM25 index of the store as it is now: the saved one when it reflects the store's
     last write, else built from every chunk (and saved, so the next process maps it)."""
     stamp = store.write_stamp()
-    directory = saved_at(store)
+    directory = saved_at(store, server_cache)
     found = LexicalIndex.load(directory, stamp)
     if found is not None:
         return found
@@ -289,11 +312,11 @@ def load_or_build(store: ChunkStore) -> LexicalIndex:
     return index
 
 
-def update_saved(store: ChunkStore, before: str, after: str, removed_docs: Iterable[str], changed_docs: Iterable[str]) -> LexicalIndex:
+def update_saved(store: ChunkStore, server_cache: Path, before: str, after: str, removed_docs: Iterable[str], changed_docs: Iterable[str]) -> LexicalIndex:
     """After an ingest moved the store from write `before` to `after`: the saved index
     without `removed_docs` and with the chunks `changed_docs` have now, saved. Without a
     saved index of `before` it is built from every chunk."""
-    directory = saved_at(store)
+    directory = saved_at(store, server_cache)
     previous = LexicalIndex.load(directory, before, postings=True) if before else None
     changed = list(dict.fromkeys(changed_docs))
     if previous is None:

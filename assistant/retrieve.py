@@ -65,7 +65,7 @@ class Retriever:
         """The BM25 index as of the store's current write: the saved one, or one built now."""
         with self._lock:
             if self._lexical is None:
-                self._lexical = load_or_build(self.store)
+                self._lexical = load_or_build(self.store, self.settings.lexical_server_cache_dir)
             return self._lexical
 
     def newest_day(self) -> int:
@@ -93,6 +93,16 @@ class Retriever:
             with self._lock:
                 self._remember(self._articles, doc_id, known)
         return known
+
+    def _read_articles(self, doc_ids: list[str]) -> None:
+        """Read the articles not yet known in one query (a question widens several passages)."""
+        with self._lock:
+            missing = [d for d in dict.fromkeys(doc_ids) if d not in self._articles]
+        if missing:
+            found = self.store.articles_chunks(missing)
+            with self._lock:
+                for doc, chunks in found.items():
+                    self._remember(self._articles, doc, chunks)
 
     def _story(self, story_id: str) -> list[tuple[str, list[StoredChunk]]]:
         """(doc id, chunks) of every article of a story, in the order they were stored."""
@@ -128,7 +138,7 @@ class Retriever:
         for cid in fused:
             fused[cid] *= prefer.boost(int(info[cid].metadata.get("day", -1)), self.settings)
         ranked = sorted(fused, key=lambda cid: -fused[cid])
-        passages: list[Passage] = []
+        kept: list[str] = []
         kept_terms: list[set[str]] = []
         for cid in ranked:
             if not scope.admits_chunk(info[cid].metadata):
@@ -138,9 +148,12 @@ class Retriever:
             if any(jaccard(terms, other) >= self.settings.duplicate_passage_jaccard for other in kept_terms):
                 continue
             kept_terms.append(terms)
-            passages.append(self._widen(info[cid], fused[cid]))
-            if len(passages) >= k:
+            kept.append(cid)
+            if len(kept) >= k:
                 break
+        if self.settings.passage_neighbors > 0:
+            self._read_articles([info[cid].metadata["doc_id"] for cid in kept])
+        passages = [self._widen(info[cid], fused[cid]) for cid in kept]
         return self._with_preferred_twins(passages, scope)
 
     def reports(self, doc_id: str, quote: str) -> list[Report]:

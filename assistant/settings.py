@@ -199,6 +199,10 @@ class Settings(BaseSettings):
     )
     min_sentence_score: float = Field(default=0.3, ge=0, le=1, description="Lowest score of the best sentence for an answer; below it the assistant refuses.")
     support_ratio: float = Field(default=0.75, gt=0, le=1, description="A further sentence joins the answer if it scores at least this share of the best one.")
+    lexical_server_cache_dir: Path = Field(
+        default_factory=lambda: _cache_dir() / "lexical",
+        description="Where the BM25 index of a Chroma server's collection is kept on this machine (an on-disk index keeps it in its own folder; default: ~/.cache/news-assistant/lexical).",
+    )
     retriever_cache_articles: int = Field(
         default=512, gt=0, description="Articles and stories a retriever keeps after reading them from the store (for neighbours, copies and versions)."
     )

@@ -25,14 +25,6 @@ from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
-from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
-from llama_index.core.vector_stores.types import (
-    FilterOperator,
-    MetadataFilter,
-    MetadataFilters,
-    VectorStoreQuery,
-)
-from llama_index.vector_stores.chroma import ChromaVectorStore
 
 from assistant.dates import day_number
 from assistant.errors import IndexBusy, IndexCorrupt, IndexMismatch, IndexNotBuilt, StoreUnavailable
@@ -323,7 +315,10 @@ class ChunkStore:
             SharedSystemClient.clear_system_cache()
 
     @property
-    def vector_store(self) -> ChromaVectorStore:
+    def vector_store(self):
+        """llama-index's view of the collection (ChromaVectorStore), which ingest writes through."""
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
         return ChromaVectorStore(chroma_collection=self.open(create=False))
 
     # --- reading ---------------------------------------------------------------------
@@ -374,6 +369,20 @@ class ChunkStore:
         chunks = [StoredChunk(i, d, m) for i, d, m in zip(data["ids"], data["documents"], data["metadatas"])]
         return sorted(chunks, key=lambda c: int(c.metadata.get("position", 0)))
 
+    def articles_chunks(self, doc_ids: Sequence[str]) -> dict[str, list[StoredChunk]]:
+        """The stored chunks of several articles, each in order, in one query."""
+        if not doc_ids:
+            return {}
+        wanted = sorted(set(doc_ids))
+        where = {"doc_id": wanted[0]} if len(wanted) == 1 else {"doc_id": {"$in": wanted}}
+        data = self.open(create=False).get(where=where, include=["metadatas", "documents"])
+        out: dict[str, list[StoredChunk]] = {d: [] for d in wanted}
+        for i, d, m in zip(data["ids"], data["documents"], data["metadatas"]):
+            out[m["doc_id"]].append(StoredChunk(i, d, m))
+        for chunks in out.values():
+            chunks.sort(key=lambda c: int(c.metadata.get("position", 0)))
+        return out
+
     def story_versions(self, story_id: str) -> list[tuple[ArticleRecord, list[StoredChunk]]]:
         """Every version of one story: its record and its stored chunks in order."""
         data = self.open(create=False).get(where={"story_id": story_id}, include=["metadatas", "documents"])
@@ -400,38 +409,38 @@ class ChunkStore:
         return self._query(embedding, k, scope)
 
     def _query(self, embedding: np.ndarray, k: int, scope: Scope) -> list[StoredChunk]:
-        filters = []
+        # Chroma is asked directly: importing llama-index (over a second) would be most of
+        # a cold question's time, and a query needs none of its node machinery.
+        conditions: list[dict] = []
         if scope.until is not None:
             # Undated articles are stored as day -1, so they pass an upper bound.
-            filters.append(MetadataFilter(key="day", value=scope.until, operator=FilterOperator.LTE))
+            conditions.append({"day": {"$lte": scope.until}})
         if scope.since is not None:
-            filters.append(MetadataFilter(key="day", value=scope.since, operator=FilterOperator.GTE))
+            conditions.append({"day": {"$gte": scope.since}})
         if scope.sources:
-            filters.append(MetadataFilter(key="source", value=sorted(scope.sources), operator=FilterOperator.IN))
-        query = VectorStoreQuery(
-            query_embedding=embedding.tolist(),
-            similarity_top_k=k,
-            filters=MetadataFilters(filters=filters) if filters else None,
-        )
+            conditions.append({"source": {"$in": sorted(scope.sources)}})
+        where = conditions[0] if len(conditions) == 1 else ({"$and": conditions} if conditions else None)
+        col = self.open(create=False)
         try:
-            result = self.vector_store.query(query)
+            result = col.query(query_embeddings=[embedding.tolist()], n_results=k, where=where, include=["metadatas", "documents", "distances"])
         except Exception as exc:
             if "Number of requested results" in str(exc) or "no elements" in str(exc).lower():
                 return []
             raise
-        chunks = []
-        for node, sim in zip(result.nodes or [], result.similarities or []):
-            meta = dict(node.metadata)
-            # The vector store reports exp(-distance); with cosine space distance = 1 - cos.
-            cos = 1.0 + float(np.log(max(sim, 1e-12)))
-            chunks.append(StoredChunk(node.node_id, node.get_content(), meta, cos))
-        return chunks
+        # The collection's space is cosine: distance = 1 - cos.
+        return [
+            StoredChunk(i, d, m, 1.0 - float(dist))
+            for i, d, m, dist in zip(result["ids"][0], result["documents"][0], result["metadatas"][0], result["distances"][0])
+        ]
 
     # --- writing ---------------------------------------------------------------------
 
     def replace_article(self, article: Article, chunks: list[Chunk], embeddings: np.ndarray, extra: dict[str, Any], text_keys: Sequence[str] = ()) -> None:
         """Store `article`'s chunks, replacing whatever was stored for it before. `text_keys`
         (one per chunk) name the exact text each vector embeds, so it can be reused."""
+        from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
         col = self.open(create=True)
         col.delete(where={"doc_id": article.doc_id})
         nodes = []

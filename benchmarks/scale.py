@@ -8,10 +8,11 @@ the project's own classes (`ChunkStore`, `Retriever`, `Assistant`):
 - dense `ChunkStore.query(k=40)` latency, unfiltered and with `until_day` (the question's
   as-of date), on disk (`PersistentClient`) and through a real `chroma run` server
   (`ChunkStore(url=...)`), plus the cold "open + first query" time of each mode;
-- `ChunkStore.all_chunks()` time and memory (what the BM25 index is built from at start-up);
-- `Retriever._build_bm25` time and memory with the chunks already read (and, inside it, the
-  llama-index `BM25Retriever` constructor alone), and `Retriever._bm25_ranking` latency;
-- `Assistant.answer` latency (embedded mode) up to `--answer-max-size` chunks.
+- the BM25 index (`LexicalIndex`) built over every chunk and saved, as an ingest saves it:
+  build time and memory, size on disk; then loaded (memory-mapped) as a serving process
+  loads it: load time, memory, query latency with and without the as-of window;
+- a fresh serving process in server mode (`Assistant(chroma_url=...)`, extractive reader):
+  its cold first answer, `retrieve` and `answer` latencies and its resident memory.
 
 Queries are real RealTimeQA 2023-Q1 questions, embedded once up front, so store figures
 exclude embedding time (answer figures include it). Memory is the change in the process's
@@ -274,7 +275,7 @@ def run_size(args) -> None:
     def save() -> None:
         out_file.write_text(json.dumps(res, indent=1, default=str))
 
-    from assistant.store import ChunkStore
+    from assistant.store import ChunkStore, Scope
 
     with (args.workdir / "source.pkl").open("rb") as f:
         src = pickle.load(f)
@@ -304,15 +305,36 @@ def run_size(args) -> None:
                 last = time.time()
         res["insert"] = {"seconds": round(insert_s, 1), "chunks_per_s": round(n / insert_s), "batch": batch}
         assert col.count() == n, (col.count(), n)
-        del src, col, store
-        forget_chroma_clients()
+        stamp = store.mark_written()  # what an ingest records, and what the saved BM25 index is keyed by
+        del col
         res["disk_bytes"] = disk_bytes(index)
         save()
 
-        # 2. dense, on disk
-        guard.step = "dense on disk"
+        # 2. BM25, built and saved as the ingest that wrote these chunks would (LexicalIndex)
+        guard.step = "BM25 build"
+        from assistant.lexical import LexicalIndex, saved_at
+        from assistant.store import StoredChunk
+
+        def stream(source):
+            for ids, docs, metas, _ in batches(source, n, batch, 0.0, args.seed):
+                yield from (StoredChunk(i, d, m) for i, d, m in zip(ids, docs, metas))
+
+        gc.collect()
         rss0 = rss_bytes()
+        lexical, t = timed(LexicalIndex.build, stream(src), stamp)
+        res["bm25_build"] = {"seconds": round(t, 1), "rss_bytes": rss_bytes() - rss0}
+        saved = saved_at(store, args.workdir / "lexical-cache")
+        _, t = timed(lexical.save, saved)
+        res["bm25_build"] |= {"save_seconds": round(t, 1), "disk_bytes": disk_bytes(saved)}
+        del lexical, src
+        gc.collect()
+        save()
+
+        # 3. dense, on disk
+        guard.step = "dense on disk"
+        forget_chroma_clients()
         store = ChunkStore(index, COLLECTION)
+        rss0 = rss_bytes()
         _, t = timed(store.query, questions[0]["vector"], K)
         res["disk_first_query_s"] = round(t, 2)
         for q in questions[:3]:
@@ -323,101 +345,25 @@ def run_size(args) -> None:
         res["rss_after_dense_bytes"] = rss_bytes() - rss0
         save()
 
-        # 3. all_chunks, BM25 (each skipped when the last size's memory per chunk says it would not fit)
-        retriever = None
-        budget = args.max_rss_gb * 1e9 * 0.9
-        need_chunks, need_bm25 = args.mem_per_chunk * n, args.bm25_mem_per_chunk * n
-        if need_chunks and rss_bytes() + need_chunks > budget:
-            res["bm25_skipped"] = f"not run: all_chunks() alone projected at {gb(need_chunks)} (from the previous size), over the {args.max_rss_gb:g} GB budget"
-        else:
-            guard.step = "all_chunks"
-            rss0 = rss_bytes()
-            chunks, t = timed(store.all_chunks)
-            res["all_chunks"] = {"seconds": round(t, 2), "rss_bytes": rss_bytes() - rss0}
-            save()
-            if need_bm25 and rss_bytes() + need_bm25 > budget:
-                res["bm25_skipped"] = (
-                    f"BM25 not built: projected at {gb(need_bm25)} on top of {gb(rss_bytes())} already resident "
-                    f"(chunks {gb(res['all_chunks']['rss_bytes'])}), over the {args.max_rss_gb:g} GB budget"
-                )
-                del chunks
-                chunks = None
-
-            if chunks is not None:
-                guard.step = "BM25 build"
-                import assistant.retrieve as retrieve_mod
-                from assistant.embedding import Embedder
-                from assistant.retrieve import Retriever, Scope
-                from assistant.settings import Settings
-
-                inner_times = []
-                real_bm25 = retrieve_mod.BM25Retriever
-
-                def timed_bm25(*a, **kw):
-                    r, t = timed(real_bm25, *a, **kw)
-                    inner_times.append(t)
-                    return r
-
-                class Prefetched:  # the store, except that all_chunks() returns what was just read
-                    def __init__(self, store, chunks):
-                        self._store, self._chunks = store, chunks
-
-                    def all_chunks(self):
-                        return self._chunks
-
-                    def __getattr__(self, name):
-                        return getattr(self._store, name)
-
-                settings = Settings(index_dir=index)
-                embedder = Embedder(settings.embed_model, settings.embed_batch_size, settings.embed_max_tokens)
-                retriever = Retriever(Prefetched(store, chunks), embedder, settings)
-                gc.collect()
-                rss0 = rss_bytes()
-                retrieve_mod.BM25Retriever = timed_bm25
-                try:
-                    _, t = timed(retriever._build_bm25)
-                finally:
-                    retrieve_mod.BM25Retriever = real_bm25
-                del chunks
-                gc.collect()
-                res["bm25_build"] = {"seconds": round(t, 2), "llama_index_bm25_seconds": round(inner_times[0], 2), "rss_bytes": rss_bytes() - rss0}
-                retriever.store = store
-                save()
-
-                guard.step = "BM25 query"
-                plain, filtered = [], []
-                for q in questions:
-                    _, t = timed(retriever._bm25_ranking, q["question"], Scope())
-                    plain.append(t)
-                    _, t = timed(retriever._bm25_ranking, q["question"], Scope(until=q["until_day"]))
-                    filtered.append(t)
-                res["bm25_query"] = {"plain": pct(plain), "filtered": pct(filtered)}
-                res["rss_bm25_total_bytes"] = res["all_chunks"]["rss_bytes"] + res["bm25_build"]["rss_bytes"]
-                save()
-
-        # 4. answers (embedded mode), reusing the BM25 index just built
-        if retriever is not None and n <= args.answer_max_size and args.answer_questions > 0:
-            guard.step = "answers"
-            from assistant import Assistant
-
-            bot = Assistant(index_dir=index)
-            retriever.embedder = bot.embedder
-            bot.store = store
-            bot._retriever = retriever  # saves reading and indexing every chunk again
-            asked = all_questions[: args.answer_questions]
-            _, warm = timed(bot.answer, asked[0]["question"], as_of=asked[0]["as_of"])  # loads the model and spaCy
-            times = []
-            for q in asked:
-                _, t = timed(bot.answer, q["question"], as_of=q["as_of"])
-                times.append(t)
-            res["answer"] = {**pct(times), "warm_up_s": round(warm, 1)}
-            del bot
-            save()
+        # 4. the saved BM25 index, mapped as a serving process maps it
+        guard.step = "BM25 query"
+        rss0 = rss_bytes()
+        mapped, t = timed(LexicalIndex.load, saved, stamp)
+        res["bm25_load"] = {"seconds": round(t, 2)}
+        plain, filtered = [], []
+        for q in questions:
+            _, t = timed(mapped.search, q["question"], K)
+            plain.append(t)
+            _, t = timed(mapped.search, q["question"], K, Scope(until=q["until_day"]))
+            filtered.append(t)
+        res["bm25_query"] = {"plain": pct(plain), "filtered": pct(filtered)}
+        res["bm25_load"]["rss_bytes"] = rss_bytes() - rss0
         res["peak_rss_bytes"] = peak_rss_bytes() - base_rss
-        del retriever, store
+        del mapped, store
         forget_chroma_clients()
+        save()
 
-        # 5. dense, server mode
+        # 5. dense and whole answers through a Chroma server, from a fresh serving process
         guard.step = "server"
         server, url = start_chroma(index / "chroma", args.workdir / f"chroma-{n}.log")
         remote = ChunkStore(index, COLLECTION, url=url)
@@ -430,6 +376,18 @@ def run_size(args) -> None:
         res["dense_server"] = dense
         res["server_vs_disk_top40_overlap"] = round(float(np.mean([len(set(a) & set(b)) / max(1, len(a)) for a, b in zip(embedded_ids, server_ids)])), 3)
         save()
+        if args.answer_questions > 0:
+            guard.step = "serving process"
+            cache = args.workdir / "lexical-cache"
+            # The serving process finds the saved index where it looks for this server's.
+            shutil.copytree(saved, saved_at(remote, cache), dirs_exist_ok=True)
+            asked = args.workdir / f"asked-{n}.json"
+            asked.write_text(json.dumps([{"question": q["question"], "as_of": q["as_of"]} for q in all_questions[: args.answer_questions]]))
+            out = args.workdir / f"serving-{n}.json"
+            env = {**os.environ, "ASSISTANT_LEXICAL_SERVER_CACHE_DIR": str(cache), "ASSISTANT_LLM": "extractive", "HF_HUB_OFFLINE": "1"}
+            subprocess.run([sys.executable, str(Path(__file__).resolve()), "--serve-child", url, str(asked), str(out)], env=env, check=True)
+            res["serving"] = json.loads(out.read_text())
+            save()
     finally:
         stop(server)
         forget_chroma_clients()
@@ -437,6 +395,38 @@ def run_size(args) -> None:
             shutil.rmtree(index.parent, ignore_errors=True)
     res["done"] = True
     save()
+
+
+def serve_child(url: str, asked: Path, out: Path) -> None:
+    """A serving process in server mode, as `python app.py` with ASSISTANT_CHROMA_URL runs:
+    its cold first answer, then retrieval and answer latencies and its memory."""
+    started = time.perf_counter()
+    from assistant import Assistant
+
+    rows = json.loads(asked.read_text())
+    bot = Assistant(chroma_url=url)
+    bot.answer(rows[0]["question"], as_of=rows[0]["as_of"])
+    first = time.perf_counter() - started
+    rss_ready = rss_bytes()
+    retrieve, answer = [], []
+    for row in rows:
+        _, t = timed(bot.retrieve, row["question"], as_of=row["as_of"])
+        retrieve.append(t)
+        _, t = timed(bot.answer, row["question"], as_of=row["as_of"])
+        answer.append(t)
+    out.write_text(
+        json.dumps(
+            {
+                "first_answer_s": round(first, 2),
+                "retrieve": pct(retrieve),
+                "answer": pct(answer),
+                "rss_ready_bytes": rss_ready,
+                "rss_bytes": rss_bytes(),
+                "peak_rss_bytes": peak_rss_bytes(),
+                "questions": len(rows),
+            }
+        )
+    )
 
 
 # --- orchestration and report --------------------------------------------------------------
@@ -467,40 +457,37 @@ def render(results: list[dict], args, wall: float) -> str:
         f"questions (query vectors embedded up front; k={K}); answers over {args.answer_questions} questions, embedding included. "
         "Memory is the change in the process's resident set size (VmRSS).",
         "",
-        "| chunks | kind | insert (chunks/s) | disk | dense on-disk p50 / p95 | dense server p50 / p95 | filtered (as-of) on-disk p50 / p95 | filtered server p50 / p95 | all_chunks() | BM25 build | BM25 + chunks memory | BM25 query p50 / p95 | answer p50 / p95 |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| chunks | kind | insert (chunks/s) | disk | dense on-disk p50 / p95 | dense server p50 / p95 | filtered (as-of) on-disk p50 / p95 | BM25 build at ingest | BM25 on disk | BM25 load | BM25 query p50 / p95 | serving process: first answer | retrieve p50 / p95 | answer p50 / p95 | serving RSS (peak) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         if "insert" not in r:
-            lines.append(f"| {r['size']:,} | {r.get('kind', '—')} | {r.get('aborted') or r.get('skipped') or 'failed'} |" + " — |" * 10)
+            lines.append(f"| {r['size']:,} | {r.get('kind', '—')} | {r.get('aborted') or r.get('skipped') or 'failed'} |" + " — |" * 12)
             continue
-        if "bm25_build" in r:
-            mem = f"{gb(r['all_chunks']['rss_bytes'])} + {gb(r['bm25_build']['rss_bytes'])}"
-        elif "all_chunks" in r:
-            mem = f"{gb(r['all_chunks']['rss_bytes'])} + not built (see notes)"
-        else:
-            mem = "not run (see notes)"
+        serving = r.get("serving", {})
+        rss = f"{gb(serving['rss_bytes'])} ({gb(serving['peak_rss_bytes'])})" if serving else "—"
         lines.append(
             f"| {r['size']:,} | {'real' if r['kind'] == 'real' else 'synthetic'} | {r['insert']['seconds']} s ({r['insert']['chunks_per_s']:,}/s) "
-            f"| {gb(r['disk_bytes'])} | {pair(r, 'dense_disk', 'plain')} | {pair(r, 'dense_server', 'plain')} "
-            f"| {pair(r, 'dense_disk', 'filtered')} | {pair(r, 'dense_server', 'filtered')} "
-            f"| {cell(r, 'all_chunks', 'seconds')} s | {cell(r, 'bm25_build', 'seconds')} s | {mem} "
-            f"| {pair(r, 'bm25_query', 'plain')} | {cell(r, 'answer', 'p50_ms')} / {cell(r, 'answer', 'p95_ms')} |"
+            f"| {gb(r['disk_bytes'])} | {pair(r, 'dense_disk', 'plain')} | {pair(r, 'dense_server', 'plain')} | {pair(r, 'dense_disk', 'filtered')} "
+            f"| {cell(r, 'bm25_build', 'seconds')} s | {gb(r['bm25_build']['disk_bytes']) if 'bm25_build' in r else '—'} | {cell(r, 'bm25_load', 'seconds')} s "
+            f"| {pair(r, 'bm25_query', 'plain')} | {cell(r, 'serving', 'first_answer_s')} s | {pair(r, 'serving', 'retrieve')} | {pair(r, 'serving', 'answer')} | {rss} |"
         )
-    notes = [f"- {r['size']:,} chunks: {r[key]}" for r in results for key in ("note", "bm25_skipped", "aborted", "skipped") if r.get(key)]
+    notes = [f"- {r['size']:,} chunks: {r[key]}" for r in results for key in ("note", "aborted", "skipped") if r.get(key)]
     if notes:
         lines += ["", "Notes:", ""] + notes
     lines += [
         "",
         "Kinds: *real* = chunks, metadata and vectors of the RealTimeQA 2023-Q1 index; *synthetic* = "
-        "synthetic: real text/vectors perturbed and repeated (every real chunk repeated as a new article, vector + "
-        f"N(0, {args.noise}²) noise per dimension, re-normalised). Memory column: all_chunks() list + BM25 build "
-        "(Retriever._build_bm25 with the chunks already read).",
+        "real text/vectors repeated (every real chunk repeated as a new article, vector + "
+        f"N(0, {args.noise}²) noise per dimension, re-normalised). BM25 build: `LexicalIndex.build` over every chunk "
+        "(what an ingest without a saved index does; an ingest with one computes terms only for its own articles). "
+        "Serving process: a new process running `Assistant(chroma_url=...)` with the extractive reader "
+        "(MiniLM int8, spaCy, the mapped BM25 index); its RSS excludes the Chroma server's own.",
         "",
     ]
     extra = [
-        "| chunks | open + first query on-disk / server | filtered fallbacks (of questions) | BM25 filtered p50 / p95 | llama-index BM25Retriever alone | RSS after dense queries | peak RSS | server = on-disk top-40 |",
-        "|---|---|---|---|---|---|---|---|",
+        "| chunks | open + first query on-disk / server | filtered fallbacks (of questions) | BM25 filtered p50 / p95 | BM25 build memory | BM25 load memory | RSS after dense queries (on disk) | peak RSS of the size's process | server = on-disk top-40 |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         if "insert" not in r:
@@ -508,7 +495,8 @@ def render(results: list[dict], args, wall: float) -> str:
         extra.append(
             f"| {r['size']:,} | {cell(r, 'disk_first_query_s')} s / {cell(r, 'server_first_query_s')} s "
             f"| {cell(r, 'dense_disk', 'filtered_fallbacks')} / {args.questions} | {pair(r, 'bm25_query', 'filtered')} "
-            f"| {cell(r, 'bm25_build', 'llama_index_bm25_seconds')} s | {gb(r['rss_after_dense_bytes']) if 'rss_after_dense_bytes' in r else '—'} "
+            f"| {gb(r['bm25_build']['rss_bytes']) if 'bm25_build' in r else '—'} | {gb(r['bm25_load']['rss_bytes']) if 'bm25_load' in r else '—'} "
+            f"| {gb(r['rss_after_dense_bytes']) if 'rss_after_dense_bytes' in r else '—'} "
             f"| {gb(r['peak_rss_bytes']) if 'peak_rss_bytes' in r else '—'} | {cell(r, 'server_vs_disk_top40_overlap')} |"
         )
     lines += ["Details:", ""] + extra + [""]
@@ -521,11 +509,10 @@ def render(results: list[dict], args, wall: float) -> str:
             ("dense on-disk p50", lambda r: r["dense_disk"]["plain"]["p50_ms"]),
             ("dense server p50", lambda r: r.get("dense_server", {}).get("plain", {}).get("p50_ms")),
             ("filtered on-disk p50", lambda r: r["dense_disk"]["filtered"]["p50_ms"]),
-            ("all_chunks()", lambda r: r.get("all_chunks", {}).get("seconds")),
             ("BM25 build", lambda r: r.get("bm25_build", {}).get("seconds")),
-            ("BM25 + chunks memory", lambda r: r.get("rss_bm25_total_bytes")),
             ("BM25 query p50", lambda r: r.get("bm25_query", {}).get("plain", {}).get("p50_ms")),
-            ("answer p50", lambda r: r.get("answer", {}).get("p50_ms")),
+            ("serving answer p50", lambda r: r.get("serving", {}).get("answer", {}).get("p50_ms")),
+            ("serving RSS", lambda r: r.get("serving", {}).get("rss_bytes")),
         ]
         for name, get in figs:
             steps = []
@@ -561,6 +548,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch stores")
     parser.add_argument("--report-from", type=Path, default=None, help="only re-write --out from this .json of an earlier run")
     parser.add_argument("--child", type=int, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-child", nargs=3, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--mem-per-chunk", type=float, default=0.0, help=argparse.SUPPRESS)
     parser.add_argument("--bm25-mem-per-chunk", type=float, default=0.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -568,6 +556,9 @@ def main() -> None:
 
     if args.child is not None:
         run_size(args)
+        return
+    if args.serve_child:
+        serve_child(args.serve_child[0], Path(args.serve_child[1]), Path(args.serve_child[2]))
         return
     if args.report_from:
         saved = json.loads(args.report_from.read_text())

@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from assistant import Assistant, StoreUnavailable
+from assistant.lexical import LexicalIndex, saved_at
 from tests.paths import CORPUS, ROOT
 from tests.processes import free_port, start_app, start_chroma, stop
 
@@ -25,6 +26,10 @@ def test_ingest_and_answer_through_a_chroma_server(chroma_server, tmp_path):
     report = bot.ingest([CORPUS], progress=False)
     assert len(report.added) == 5
     assert not (tmp_path / "unused").exists()  # nothing written locally in server mode
+    # but the BM25 index, in this machine's cache, one folder per server
+    saved = saved_at(bot.store, bot.settings.lexical_server_cache_dir)
+    assert saved.is_relative_to(bot.settings.lexical_server_cache_dir)
+    assert LexicalIndex.saved_stamp(saved) == bot.store.write_stamp()
     ans = bot.answer("Who ordered the strikes on militia facilities in eastern Syria?")
     assert "Biden" in ans.text.split(" [1]")[0]
     # A second client (another machine, in real use) sees the same index.

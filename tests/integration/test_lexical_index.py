@@ -23,7 +23,7 @@ def test_ingest_saves_it_answering_maps_it_and_updates_keep_it_exact(tmp_path, m
     shutil.copytree(CORPUS, corpus)
     bot = Assistant(index_dir=tmp_path / "idx", llm="extractive")
     bot.ingest([corpus], progress=False)
-    where = saved_at(bot.store)
+    where = saved_at(bot.store, bot.settings.lexical_server_cache_dir)
     assert LexicalIndex.saved_stamp(where) == bot.store.write_stamp() != ""
 
     # A new process answers from the saved index without reading every chunk back.
@@ -55,7 +55,7 @@ def test_ingest_saves_it_answering_maps_it_and_updates_keep_it_exact(tmp_path, m
 def test_a_missing_or_stale_saved_index_is_rebuilt_and_saved(tmp_path):
     bot = Assistant(index_dir=tmp_path / "idx", llm="extractive")
     bot.ingest([CORPUS], progress=False)
-    where = saved_at(bot.store)
+    where = saved_at(bot.store, bot.settings.lexical_server_cache_dir)
     shutil.rmtree(where)
     again = Assistant(index_dir=tmp_path / "idx", llm="extractive")
     assert not again.answer(QUESTIONS[0]).refused
