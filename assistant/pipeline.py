@@ -143,7 +143,7 @@ class Assistant:
 
     def _built_retriever(self, store: ChunkStore) -> Retriever:
         retriever = Retriever(store, self.embedder, self.settings)
-        retriever.newest_day()  # reads every chunk and builds the BM25 index now, not at the next question
+        retriever.newest_day()  # maps (or, without a saved one, builds) the BM25 index now, not at the next question
         return retriever
 
     def _swap_retriever(self, retriever: Retriever, stamp: str) -> None:
