@@ -5,6 +5,7 @@ One writer at a time (a lock in this process, the store's file lock across proce
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -22,6 +23,8 @@ from assistant.settings import Settings
 from assistant.store import ChunkStore
 from assistant.types import Article, IngestReport
 from assistant.versions import Fingerprint, fingerprint, group_stories, signature_from_text, signature_to_text
+
+log = logging.getLogger(__name__)
 
 
 class Indexer:
@@ -105,7 +108,10 @@ class Indexer:
             before = self.store.write_stamp()
             after = self.store.mark_written()
             # Saved now, by the one process that knows what changed, so no reader rebuilds it.
-            update_saved(self.store, self.settings.lexical_server_cache_dir, before, after, report.removed, [a.doc_id for a in todo])
+            try:
+                update_saved(self.store, self.settings.lexical_server_cache_dir, before, after, report.removed, [a.doc_id for a in todo])
+            except OSError as exc:  # the articles are stored; a reader builds the index itself
+                log.warning("cannot save the BM25 index (%s); each process that answers builds its own", exc)
         report.seconds = time.perf_counter() - started
         return report, changed
 

@@ -66,3 +66,13 @@ def test_a_missing_or_stale_saved_index_is_rebuilt_and_saved(tmp_path):
     third = Assistant(index_dir=tmp_path / "idx", llm="extractive")
     assert not third.answer(QUESTIONS[0]).refused
     assert LexicalIndex.saved_stamp(where) == third.store.write_stamp()
+
+
+def test_ingest_that_cannot_save_it_still_stores_and_answers(tmp_path, caplog):
+    bot = Assistant(index_dir=tmp_path / "idx", llm="extractive")
+    (tmp_path / "idx").mkdir()
+    (tmp_path / "idx" / "lexical").write_text("not a folder")  # saving fails as on a read-only disk
+    report = bot.ingest([CORPUS], progress=False)
+    assert len(report.added) == 5
+    assert "cannot save the BM25 index" in caplog.text
+    assert not bot.answer(QUESTIONS[0]).refused  # built in memory instead
