@@ -25,11 +25,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
-from urllib.parse import urlparse
+from typing import Any
 
 import numpy as np
 
-from assistant.store import ChunkStore, Scope, StoredChunk
+from assistant.store import ChunkStore, Scope, StoredChunk, server_address
 from assistant.text import content_terms
 
 log = logging.getLogger(__name__)
@@ -59,46 +59,32 @@ class _Corpus(Sequence):
     millions of Python lists of them."""
 
     def __init__(self, postings: _Postings) -> None:
-        self._postings = postings
+        self.postings = postings
 
     def __len__(self) -> int:
-        return len(self._postings.offsets) - 1
+        return len(self.postings.offsets) - 1
 
     def __getitem__(self, i):
-        return self._postings.of(i)
+        return self.postings.of(i)
 
     def __iter__(self):
-        ids, offsets = self._postings.ids, self._postings.offsets
-        for i in range(len(offsets) - 1):
-            yield ids[offsets[i] : offsets[i + 1]]
+        return (self.postings.of(i) for i in range(len(self)))
 
 
+@dataclass(eq=False, repr=False)  # no element-wise comparison or printing of a million ids
 class LexicalIndex:
     """BM25 over every stored chunk, with each chunk's day and outlet for scoping."""
 
-    def __init__(
-        self,
-        bm25,
-        vocab: dict[str, int],
-        chunk_ids: np.ndarray,
-        doc_codes: np.ndarray,
-        docs: list[str],
-        days: np.ndarray,
-        source_codes: np.ndarray,
-        sources: list[str],
-        stamp: str,
-        postings: _Postings | None = None,
-    ) -> None:
-        self.bm25 = bm25
-        self.vocab = vocab
-        self.chunk_ids = chunk_ids
-        self.doc_codes = doc_codes
-        self.docs = docs
-        self.days = days
-        self.source_codes = source_codes
-        self.sources = sources
-        self.stamp = stamp
-        self._postings = postings
+    bm25: Any  # bm25s.BM25; None for an empty store
+    vocab: dict[str, int]
+    chunk_ids: np.ndarray
+    doc_codes: np.ndarray
+    docs: list[str]
+    days: np.ndarray
+    source_codes: np.ndarray
+    sources: list[str]
+    stamp: str
+    postings: _Postings | None = None  # every chunk's term ids: loaded only to update
 
     # --- building ----------------------------------------------------------------------
 
@@ -140,7 +126,7 @@ class LexicalIndex:
         """This index without the chunks of `removed_docs` (changed and deleted articles)
         and with `added` (their new chunks), as of `stamp`. Terms never leave the
         vocabulary; a term no chunk holds any more has no postings."""
-        if self._postings is None:
+        if self.postings is None:
             raise ValueError("this index was loaded without its term ids; load it with postings=True to update it")
         removed = set(removed_docs)
         gone = {i for i, d in enumerate(self.docs) if d in removed}
@@ -154,7 +140,7 @@ class LexicalIndex:
                 self.docs[int(self.doc_codes[i])],
                 int(self.days[i]),
                 self.sources[int(self.source_codes[i])],
-                self._postings.of(i),
+                self.postings.of(i),
             )
         rows.add(added, vocab)
         return self._assemble(vocab, rows, stamp)
@@ -173,9 +159,9 @@ class LexicalIndex:
             np.save(tmp / "doc_codes.npy", self.doc_codes)
             np.save(tmp / "days.npy", self.days)
             np.save(tmp / "source_codes.npy", self.source_codes)
-            if self._postings is not None:
-                np.save(tmp / "term_ids.npy", self._postings.ids)
-                np.save(tmp / "term_offsets.npy", self._postings.offsets)
+            if self.postings is not None:
+                np.save(tmp / "term_ids.npy", self.postings.ids)
+                np.save(tmp / "term_offsets.npy", self.postings.offsets)
             (tmp / "vocab.json").write_text(json.dumps(self.vocab))
             (tmp / "lists.json").write_text(json.dumps({"docs": self.docs, "sources": self.sources}))
             # Written last: a folder without it is incomplete and never read.
@@ -288,8 +274,8 @@ def saved_at(store: ChunkStore, server_cache: Path) -> Path:
     """Where the BM25 index of `store` is kept: beside its Chroma files, one per collection;
     for a Chroma server, in this machine's `server_cache`, one folder per server."""
     if store.url:
-        parsed = urlparse(store.url if "://" in store.url else f"http://{store.url}")
-        return Path(server_cache) / f"{parsed.hostname or 'localhost'}_{parsed.port or 8000}" / store.name
+        host, port, _ = server_address(store.url)
+        return Path(server_cache) / f"{host}_{port}" / store.name
     return store.index_dir / "lexical" / store.name
 
 
@@ -322,7 +308,8 @@ def update_saved(store: ChunkStore, server_cache: Path, before: str, after: str,
     if previous is None:
         index = LexicalIndex.build(store.all_chunks(), after)
     else:
-        added = [c for doc in changed for c in store.article_chunks(doc)]
+        by_doc = store.articles_chunks(changed)
+        added = [c for doc in changed for c in by_doc[doc]]
         index = previous.updated(set(removed_docs) | set(changed), added, after)
     index.save(directory)
     return index

@@ -119,6 +119,12 @@ class Scope:
         return self.since is not None or self.until is not None or bool(self.sources)
 
 
+def server_address(url: str) -> tuple[str, int, bool]:
+    """(host, port, https) of a Chroma server URL; "host:port" alone means plain http."""
+    parsed = urlparse(url if "://" in url else f"http://{url}")
+    return parsed.hostname or "127.0.0.1", parsed.port or 8000, parsed.scheme == "https"
+
+
 class ChunkStore:
     """A Chroma collection of chunks, on disk (`index_dir`) or on a Chroma server (`url`)."""
 
@@ -130,13 +136,8 @@ class ChunkStore:
         self.name = collection
         try:
             if url:
-                parsed = urlparse(url if "://" in url else f"http://{url}")
-                self.client = chromadb.HttpClient(
-                    host=parsed.hostname or "127.0.0.1",
-                    port=parsed.port or 8000,
-                    ssl=parsed.scheme == "https",
-                    settings=_chroma_settings(),
-                )
+                host, port, ssl = server_address(url)
+                self.client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=_chroma_settings())
                 self.client.heartbeat()
             else:
                 self.client = None  # created on demand so a query never creates an empty index
@@ -314,13 +315,6 @@ class ChunkStore:
 
             SharedSystemClient.clear_system_cache()
 
-    @property
-    def vector_store(self):
-        """llama-index's view of the collection (ChromaVectorStore), which ingest writes through."""
-        from llama_index.vector_stores.chroma import ChromaVectorStore
-
-        return ChromaVectorStore(chroma_collection=self.open(create=False))
-
     # --- reading ---------------------------------------------------------------------
 
     def count(self) -> int:
@@ -365,9 +359,7 @@ class ChunkStore:
 
     def article_chunks(self, doc_id: str) -> list[StoredChunk]:
         """The stored chunks of one article, in order."""
-        data = self.open(create=False).get(where={"doc_id": doc_id}, include=["metadatas", "documents"])
-        chunks = [StoredChunk(i, d, m) for i, d, m in zip(data["ids"], data["documents"], data["metadatas"])]
-        return sorted(chunks, key=lambda c: int(c.metadata.get("position", 0)))
+        return self.articles_chunks([doc_id])[doc_id]
 
     def articles_chunks(self, doc_ids: Sequence[str]) -> dict[str, list[StoredChunk]]:
         """The stored chunks of several articles, each in order, in one query."""
