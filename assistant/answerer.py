@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from assistant.changes import asks_for_changes, changes_text, story_changes, topic_of, wants_latest
-from assistant.citations import human_date, sources_line
+from assistant.citations import dated, sources_line
 from assistant.condense import condense
 from assistant.dates import day_number, parse_user_date, question_time, since_day
 from assistant.disagreements import with_disagreements
@@ -286,9 +286,7 @@ class Answerer:
         seconds = {"retrieve": round(time.perf_counter() - started, 3)}
         if len(versions) < 2:
             top = passages[0]
-            one = self.templates.one_version.substitute(
-                title=top.title or top.doc_id, date=human_date(top.published_at) if top.published_at else "date unknown"
-            )
+            one = self.templates.one_version.substitute(title=top.title or top.doc_id, date=dated(top.published_at))
             return None if not versions else Answer(req.question, one, False, standalone_question=req.standalone, as_of=as_of, seconds=seconds)
         story = story_changes(
             versions, self.settings, since=since_day(req.standalone, self._reference_day(req.as_of)), latest_only=wants_latest(req.standalone)

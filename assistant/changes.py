@@ -17,7 +17,7 @@ import re
 from dataclasses import replace
 from difflib import SequenceMatcher
 
-from assistant.citations import cite, human_date
+from assistant.citations import cite, dated
 from assistant.settings import Settings
 from assistant.support import name_runs, numbers_in
 from assistant.templates import Templates
@@ -190,11 +190,6 @@ def story_changes(
     return [VersionChanges(a[0], b[0], diff_versions(a[1], b[1], settings)) for a, b in pairs]
 
 
-def _when(info: ArticleInfo) -> str:
-    when = human_date(info.published_at) if info.published_at else "an undated copy"
-    return f"{when}, {info.source}" if info.source else when
-
-
 _PRIORITY = {"changed": 0, "removed": 1, "added": 2, "reworded": 3}  # changed facts and retractions first when not all fit
 
 
@@ -216,7 +211,11 @@ def changes_text(story: list[VersionChanges], templates: Templates, settings: Se
         summary = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "no sentence"
         name = pair.newer.title or pair.older.title
         title = f"“{name}”" if name else f"The story of {pair.newer.doc_id}"
-        parts.append(templates.changes.substitute(title=title, older=_when(pair.older), newer=_when(pair.newer), counts=summary))
+        parts.append(
+            templates.changes.substitute(
+                title=title, older=dated(pair.older.published_at, pair.older.source), newer=dated(pair.newer.published_at, pair.newer.source), counts=summary
+            )
+        )
         for n, change in enumerate(pair.changes):
             if (p, n) not in chosen:
                 continue

@@ -54,6 +54,13 @@ def human_date(iso: str) -> str:
     return f"{d.day} {d.strftime('%B')} {d.year}"
 
 
+def dated(published_at: str, source: str = "") -> str:
+    """When and by whom an article was published, as answers name it: "14 March 2023, CNN",
+    "date unknown, CNN", "14 March 2023"."""
+    when = human_date(published_at) if published_at else "date unknown"
+    return f"{when}, {source}" if source else when
+
+
 def sources_line(citations: list[Citation], templates: Templates) -> str:
     """When the cited articles were published: "Sources published: 19 April 2021 [1, 2]; date unknown [3]."."""
     dates = sorted({c.published_at for c in citations if c.published_at}, reverse=True)

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
-from assistant.citations import cite, human_date, sources_line
+from assistant.citations import cite, dated, human_date, sources_line
 from assistant.settings import Settings
 from assistant.support import numbers_in
 from assistant.templates import Templates
@@ -136,17 +136,14 @@ def with_disagreements(answer: Answer, passages: list[Passage], settings: Settin
                 )
             )
         else:
-            values = "; ".join(f"{' '.join(v)} [{c.number}] ({_when(c)})" for c, v in ((d.first, d.first_values), (d.second, d.second_values)))
+            values = "; ".join(
+                f"{' '.join(v)} [{c.number}] ({dated(c.published_at, c.source)})" for c, v in ((d.first, d.first_values), (d.second, d.second_values))
+            )
             lines.append(templates.disagreement.substitute(values=values))
     # The line goes above the sources line, which then names the new citations' dates too.
-    body, dated = answer.text, sources_line(answer.citations, templates)
-    if body.endswith(dated):
-        body = body[: -len(dated)].rstrip("\n")
+    body, sources = answer.text, sources_line(answer.citations, templates)
+    if body.endswith(sources):
+        body = body[: -len(sources)].rstrip("\n")
     citations = answer.citations + extra
     text = body + "\n\n" + "\n".join(lines) + "\n\n" + sources_line(citations, templates)
     return replace(answer, text=text, citations=citations, disagreements=found)
-
-
-def _when(c: Citation) -> str:
-    when = human_date(c.published_at) if c.published_at else "date unknown"
-    return f"{c.source}, {when}" if c.source else when

@@ -16,7 +16,7 @@ from assistant.citations import outlet
 from assistant.embedding import Embedder
 from assistant.lexical import LexicalIndex, load_or_build
 from assistant.settings import Settings
-from assistant.store import ChunkStore, Scope, StoredChunk, stitch
+from assistant.store import ArticleRecord, ChunkStore, Scope, StoredChunk, stitch
 from assistant.text import content_terms, jaccard
 from assistant.types import ArticleInfo, Passage, Report
 
@@ -56,7 +56,7 @@ class Retriever:
         # Articles and stories read from the store for neighbours, copies and versions:
         # a retriever lives until the next write, so they never go stale.
         self._articles: dict[str, list[StoredChunk]] = {}
-        self._stories: dict[str, list[tuple[str, list[StoredChunk]]]] = {}
+        self._stories: dict[str, list[tuple[ArticleRecord, list[StoredChunk]]]] = {}
         self._flat_texts: dict[str, str] = {}  # doc id -> its text, white space collapsed, lower case
         self._lock = threading.Lock()
 
@@ -104,17 +104,22 @@ class Retriever:
                 for doc, chunks in found.items():
                     self._remember(self._articles, doc, chunks)
 
-    def _story(self, story_id: str) -> list[tuple[str, list[StoredChunk]]]:
-        """(doc id, chunks) of every article of a story, in the order they were stored."""
+    def _versions(self, story_id: str) -> list[tuple[ArticleRecord, list[StoredChunk]]]:
+        """(record, chunks) of every article of a story, in the order they were stored; read
+        once, then from the cache that the questions about the story share."""
         with self._lock:
             known = self._stories.get(story_id)
         if known is None:
-            known = [(record.doc_id, chunks) for record, chunks in self.store.story_versions(story_id)]
+            known = self.store.story_versions(story_id)
             with self._lock:
                 self._remember(self._stories, story_id, known)
-                for doc, chunks in known:
-                    self._remember(self._articles, doc, chunks)
+                for record, chunks in known:
+                    self._remember(self._articles, record.doc_id, chunks)
         return known
+
+    def _story(self, story_id: str) -> list[tuple[str, list[StoredChunk]]]:
+        """(doc id, chunks) of every article of a story, in the order they were stored."""
+        return [(record.doc_id, chunks) for record, chunks in self._versions(story_id)]
 
     def _remember(self, cache: dict, key: str, value) -> None:
         if len(cache) >= self.settings.retriever_cache_articles:
@@ -188,9 +193,7 @@ class Retriever:
     def story_versions(self, story_id: str, scope: Scope = Scope()) -> list[tuple[ArticleInfo, Passage]]:
         """Every version of a story that `scope` admits, each as one passage of its whole text."""
         return [
-            (record.info(), joined_passage(chunks[0], chunks, 0.0))
-            for record, chunks in self.store.story_versions(story_id)
-            if scope.admits_chunk(chunks[0].metadata)
+            (record.info(), joined_passage(chunks[0], chunks, 0.0)) for record, chunks in self._versions(story_id) if scope.admits_chunk(chunks[0].metadata)
         ]
 
     def _widen(self, chunk: StoredChunk, score: float) -> Passage:

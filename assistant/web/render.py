@@ -8,7 +8,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from assistant.citations import human_date, reach
+from assistant.citations import dated, reach
 from assistant.templates import Templates
 from assistant.text import CITATION_MARKER
 from assistant.types import Answer, ArticleInfo, Citation, VersionChanges
@@ -107,8 +107,7 @@ def chat_markdown(answer: Answer, templates: Templates) -> str:
 
 
 def _version_name(info: ArticleInfo) -> str:
-    when = human_date(info.published_at) if info.published_at else "date unknown"
-    return f"{when}{' — ' + escape_markdown(info.source) if info.source else ''} — `{html.escape(info.doc_id)}`"
+    return f"{dated(info.published_at)}{' — ' + escape_markdown(info.source) if info.source else ''} — `{html.escape(info.doc_id)}`"
 
 
 def _side(c: Citation) -> str:
