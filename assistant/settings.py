@@ -239,7 +239,7 @@ class Settings(BaseSettings):
         le=1,
         description="Share of a short answer's content words that must come from its excerpt or the question (its added names and numbers must all be in the excerpt), else it is dropped.",
     )
-    reader_excerpts: int = Field(default=5, gt=0, description="Excerpts (best-ranked sentences with their neighbours) the model reads.")
+    reader_excerpts: int = Field(default=6, gt=0, description="Excerpts (best-ranked sentences with their neighbours) the model reads.")
     reader_excerpt_chars: int = Field(
         default=250, gt=50, description="Longest excerpt, in characters: a ranked sentence grows by its neighbours while it fits."
     )

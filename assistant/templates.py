@@ -28,7 +28,8 @@ REQUIRED = {
     "llm_refusal.txt": set(),
     "reader_declined.txt": set(),
     "llm_answer.txt": {"sources", "question", "date"},
-    "llm_source.txt": {"number", "title", "source", "date", "text"},
+    "llm_article.txt": {"title", "source", "date"},
+    "llm_source.txt": {"number", "text"},
     "llm_condense.txt": {"history", "question"},
     "changes.txt": {"title", "older", "newer", "counts"},
     "change_added.txt": {"new", "new_ref"},
@@ -58,6 +59,7 @@ class Templates:
     llm_refusal: Template
     reader_declined: Template
     llm_answer: Template
+    llm_article: Template
     llm_source: Template
     llm_condense: Template
     changes: Template

@@ -4,6 +4,7 @@ size in the model's tokens. No model runs; it decides `reader_excerpts` and
 `reader_excerpt_chars` on evidence instead of on accuracy runs.
 
     python benchmarks/reader_prompt.py --every 3
+    python benchmarks/reader_prompt.py --every 3 --passages 6,8,10 --excerpts 5,6 --chars 250
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ def main() -> None:
     parser.add_argument("--excerpts", default="3,4,5,6,8")
     parser.add_argument("--chars", default="250,320,420")
     parser.add_argument("--titles", default="60", help="reader_title_chars values")
+    parser.add_argument("--passages", default="6", help="top_k values: passages retrieval hands to the ranker")
     args = parser.parse_args()
 
     from llama_cpp import Llama
@@ -43,29 +45,32 @@ def main() -> None:
     tokenizer = Llama(model_path=str(local_model_path(bot.settings)), vocab_only=True, verbose=False)
     rows = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()][:: args.every]
     tagger = tagger_for(bot.settings.ner_model, bot.settings.entity_cache_size)
-    ranked_of = []
-    for row in rows:
-        req = bot.answerer.request(row["question"], None, row.get("as_of"), None, None, None)
-        passages = bot.retriever.retrieve(req.standalone, req.scope, None, req.prefer)
-        extractor = Extractor(bot.settings, bot.templates, bot.embedder.embed, bot.retriever.idf, tagger.entities)
-        ranked_of.append((row, req, extractor.rank(req.standalone, passages)[0]))
     print(
-        f"{len(rows)} questions; gold answer in the top-6 passages: "
-        f"{sum(contains_answer(' '.join(s.passage.text for s in r), row['answers']) for row, _, r in ranked_of) / len(rows):.3f}"
+        "| passages | excerpts | chars | title chars | answer in the passages | answer in excerpts | prompt tokens p50 / p95 (question part, the system prompt is cached) |"
     )
-    print("| excerpts | chars | title chars | answer in excerpts | prompt tokens p50 / p95 (question part, the system prompt is cached) |")
-    print("|---|---|---|---|---|")
-    for n, chars, title in itertools.product(*(map(int, a.split(",")) for a in (args.excerpts, args.chars, args.titles))):
-        settings = bot.settings.with_overrides(reader_excerpts=n, reader_excerpt_chars=chars, reader_title_chars=title)
-        reader = Reader(settings, bot.templates, None, "local")
-        hits, sizes = 0, []
-        for row, req, ranked in ranked_of:
-            excerpts = select_excerpts(ranked, settings)
-            hits += contains_answer(" ".join(e.text for e in excerpts), row["answers"])
-            user = reader.messages(req.standalone, excerpts, req.as_of)[1].content
-            sizes.append(len(tokenizer.tokenize(user.encode(), add_bos=False)))
-        sizes.sort()
-        print(f"| {n} | {chars} | {title} | {hits / len(rows):.3f} | {statistics.median(sizes):.0f} / {sizes[int(0.95 * (len(sizes) - 1))]} |")
+    print("|---|---|---|---|---|---|---|")
+    for k in map(int, args.passages.split(",")):
+        ranked_of = []
+        for row in rows:
+            req = bot.answerer.request(row["question"], None, row.get("as_of"), None, None, None)
+            passages = bot.retriever.retrieve(req.standalone, req.scope, k, req.prefer)
+            extractor = Extractor(bot.settings, bot.templates, bot.embedder.embed, bot.retriever.idf, tagger.entities)
+            ranked_of.append((row, req, passages, extractor.rank(req.standalone, passages)[0]))
+        in_passages = sum(contains_answer(" ".join(p.text for p in ps), row["answers"]) for row, _, ps, _ in ranked_of) / len(rows)
+        for n, chars, title in itertools.product(*(map(int, a.split(",")) for a in (args.excerpts, args.chars, args.titles))):
+            settings = bot.settings.with_overrides(reader_excerpts=n, reader_excerpt_chars=chars, reader_title_chars=title)
+            reader = Reader(settings, bot.templates, None, "local")
+            hits, sizes = 0, []
+            for row, req, _, ranked in ranked_of:
+                excerpts = select_excerpts(ranked, settings)
+                hits += contains_answer(" ".join(e.text for e in excerpts), row["answers"])
+                user = reader.messages(req.standalone, excerpts, req.as_of)[1].content
+                sizes.append(len(tokenizer.tokenize(user.encode(), add_bos=False)))
+            sizes.sort()
+            print(
+                f"| {k} | {n} | {chars} | {title} | {in_passages:.3f} | {hits / len(rows):.3f} | {statistics.median(sizes):.0f} / {sizes[int(0.95 * (len(sizes) - 1))]} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

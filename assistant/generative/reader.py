@@ -120,7 +120,18 @@ def select_excerpts(ranked: list, settings: Settings) -> list[Excerpt]:
             if e.passage.chunk_id == p.chunk_id and e.start < end and start < e.end:
                 start, end = s.start, s.end
         chosen.append(Excerpt(len(chosen) + 1, p, start, end, s.score))
-    return chosen
+    return _by_article(chosen)
+
+
+def _by_article(excerpts: list[Excerpt]) -> list[Excerpt]:
+    """The excerpts grouped by article, the article of the best one first, and numbered in
+    that order: each article's title, outlet and date are then written once in the prompt
+    (about a fifth of its tokens when several excerpts share an article)."""
+    groups: dict[str, list[Excerpt]] = {}
+    for e in excerpts:
+        groups.setdefault(e.passage.doc_id, []).append(e)
+    ordered = [e for group in groups.values() for e in group]
+    return [replace(e, number=i + 1) for i, e in enumerate(ordered)]
 
 
 def _clip(text: str, limit: int) -> str:
@@ -141,16 +152,18 @@ class Reader:
     def messages(self, question: str, excerpts: list[Excerpt], as_of: dt.date | None) -> list:
         from llama_index.core.llms import ChatMessage, MessageRole
 
-        shown = "\n".join(
-            self.templates.llm_source.substitute(
-                number=e.number,
-                title=_clip(" ".join((e.passage.title or e.passage.doc_id).split()), self.settings.reader_title_chars),
-                source=e.passage.source or "unknown outlet",
-                date=e.passage.published_at or "date unknown",
-                text=" ".join(e.text.split()),
-            )
-            for e in excerpts
-        )
+        parts = []
+        for i, e in enumerate(excerpts):
+            if i == 0 or e.passage.doc_id != excerpts[i - 1].passage.doc_id:
+                parts.append(
+                    self.templates.llm_article.substitute(
+                        title=_clip(" ".join((e.passage.title or e.passage.doc_id).split()), self.settings.reader_title_chars),
+                        source=e.passage.source or "unknown outlet",
+                        date=e.passage.published_at or "date unknown",
+                    )
+                )
+            parts.append(self.templates.llm_source.substitute(number=e.number, text=" ".join(e.text.split())))
+        shown = "\n".join(parts)
         newest = max((e.passage.published_at for e in excerpts if e.passage.published_at), default="")
         date = as_of.isoformat() if as_of else (newest or "unknown")
         return [

@@ -72,9 +72,22 @@ def test_excerpts_grow_by_neighbours_and_never_show_text_aimed_at_an_ai():
     excerpts = select_excerpts(RANKED, settings())
     assert excerpts[0].text.startswith("The Pentagon confirmed the strikes on Thursday. President Joe Biden")
     assert all(not INSTRUCTION.search(e.text) for e in excerpts)
-    assert excerpts[1].text == "Maria Zakharova said Russia strongly condemns the attack."
     small = select_excerpts(RANKED, Settings(reader_excerpts=1))
     assert len(small) == 1
+
+
+def test_excerpts_of_one_article_sit_under_its_heading_once():
+    excerpts = select_excerpts(RANKED, settings())
+    # The best excerpt's article first, then the next article; numbered in that order.
+    assert [(e.number, e.passage.doc_id) for e in excerpts] == [(1, "a"), (2, "a"), (3, "b")]
+    assert excerpts[1].text == "The Buffalo Bills beat the Cincinnati Bengals 27-10 on Sunday."
+    assert excerpts[2].text == "Maria Zakharova said Russia strongly condemns the attack."
+    prompt = Reader(settings(), TEMPLATES, llm=None, backend="local").messages(QUESTION, excerpts, AS_OF)[1].content
+    assert prompt.count("Strikes in Syria (Wire, 2021-02-26):") == 1 and prompt.count("Russia reacts (Agency, 2021-02-27):") == 1
+    lines = prompt.splitlines()
+    heading = lines.index("Strikes in Syria (Wire, 2021-02-26):")
+    assert lines[heading + 1].startswith("[1] The Pentagon confirmed") and lines[heading + 2].startswith("[2] The Buffalo Bills")
+    assert lines[heading + 3] == "Russia reacts (Agency, 2021-02-27):" and lines[heading + 4].startswith("[3] Maria Zakharova")
 
 
 def test_written_sentences_take_markers_before_or_after_the_full_stop():
@@ -97,7 +110,7 @@ def test_a_checked_answer_comes_first_in_the_articles_own_words_with_its_quote()
 
 
 def test_a_name_is_written_in_the_full_form_the_excerpt_uses():
-    answer = read("The Bills beat the Bengals [3].", question="Which team won the game on Sunday?")
+    answer = read("The Bills beat the Bengals [2].", question="Which team won the game on Sunday?")
     assert answer.text.startswith("The Buffalo Bills beat the Cincinnati Bengals [1].")
     assert answer.citations[0].quote == "The Buffalo Bills beat the Cincinnati Bengals 27-10 on Sunday."
 
