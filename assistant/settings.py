@@ -243,7 +243,7 @@ class Settings(BaseSettings):
     reader_excerpt_chars: int = Field(
         default=250, gt=50, description="Longest excerpt, in characters: a ranked sentence grows by its neighbours while it fits."
     )
-    reader_title_chars: int = Field(default=60, gt=10, description="Characters of an article's title shown above its excerpt.")
+    reader_title_chars: int = Field(default=60, gt=10, description="Characters of an article's title shown above its excerpts.")
     reader_when_refused: bool = Field(
         default=False,
         description="Also ask the model when the refusal rule (`min_term_coverage`, `min_similarity`, `min_sentence_score`) refuses. Off: on the dev benchmark such answers were nearly always a name from the excerpts put into the question's words.",
