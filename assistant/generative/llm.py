@@ -44,11 +44,6 @@ def _chatml(messages: Any) -> str:
     return "".join(parts) + "<|im_start|>assistant\n"
 
 
-def stop_words() -> list[str]:
-    """Where a ChatML reply ends."""
-    return ["<|im_end|>", "<|endoftext|>"]
-
-
 def make_llm(settings: Settings):
     """The llama-index LLM for `settings.llm` (`openai` or `local`)."""
     if settings.llm == "openai":
@@ -84,7 +79,7 @@ def make_llm(settings: Settings):
             context_window=settings.llm_context_tokens,
             messages_to_prompt=_chatml,
             completion_to_prompt=lambda c: c,
-            generate_kwargs={"stop": stop_words()},
+            generate_kwargs={"stop": ["<|im_end|>", "<|endoftext|>"]},
             model_kwargs={"n_threads": settings.llm_threads, "n_threads_batch": settings.llm_threads, "verbose": False},
             verbose=False,
         )
