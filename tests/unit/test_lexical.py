@@ -77,3 +77,22 @@ def test_empty_store_has_an_empty_index(tmp_path):
     assert index.search("anything", 5) == [] and index.newest_day() == -1 and index.document_frequency("x") == 0
     index.save(tmp_path / "lexical")
     assert LexicalIndex.load(tmp_path / "lexical", "1:a").search("anything", 5) == []
+
+
+def test_the_score_matrix_is_the_one_bm25s_builds():
+    from types import SimpleNamespace
+
+    import bm25s
+
+    from assistant.lexical import _Postings, score_matrix
+
+    docs = [[0, 1, 1, 2], [2, 3], [0, 0, 0, 4, 5, 1], [5]]
+    postings = _Postings(np.array([t for d in docs for t in d], dtype=np.int32), np.cumsum([0] + [len(d) for d in docs]))
+    vocab = {**{f"t{i}": i for i in range(6)}, "": 6}  # as LexicalIndex hands it over: with bm25s's empty term
+    reference = bm25s.BM25()
+    reference.index(SimpleNamespace(ids=docs, vocab=vocab), show_progress=False)
+    ours = score_matrix(postings, len(vocab), reference.k1, reference.b)
+    for key in ("indptr", "indices"):
+        assert np.array_equal(ours[key], reference.scores[key]), key
+    assert np.allclose(ours["data"], reference.scores["data"], rtol=1e-5)
+    assert ours["num_docs"] == reference.scores["num_docs"]
