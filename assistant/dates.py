@@ -189,33 +189,65 @@ def _year_before(reference: dt.date | None, month: int, day: int) -> int:
     return reference.year if (month, day) <= (reference.month, reference.day) else reference.year - 1
 
 
+def _nearest_year(published: dt.date | None, month: int, day: int) -> int:
+    """The year that puts `month`/`day` nearest an article's date: "on Feb. 15" in an article of
+    1 February is two weeks ahead (a plan), "on Dec. 20" in one of 5 January is last December."""
+    if published is None:
+        return dt.date.today().year
+
+    def distance(year: int) -> int:
+        try:
+            return abs((dt.date(year, month, day) - published).days)
+        except ValueError:  # 29 February in a common year
+            return 10**6
+
+    return min((published.year - 1, published.year, published.year + 1), key=distance)
+
+
 _S_DAY_MONTH = re.compile(rf"(?<![\d])(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTHS})\b(?:\.?,?\s+(\d{{4}}))?", re.I)
 _S_MONTH_DAY = re.compile(rf"\b({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s+(\d{{4}}))?", re.I)
 _S_WEEKDAY = re.compile(r"\b(?:on|last|this|late|early)?\s*(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
 _S_RELATIVE = re.compile(r"\b(yesterday|today|tonight|this morning|this afternoon|this evening)\b", re.I)
 _WEEKDAY_NUMBER = {d: i for i, d in enumerate("monday tuesday wednesday thursday friday saturday sunday".split())}
+# A sentence about what is to come: its weekday is the next one, not the last.
+_AHEAD = re.compile(
+    r"\b(?:will|won't|shall|is|are) (?:set|scheduled|expected|due|slated|poised) to\b|\b(?:will|won't|shall|going to|plans? to|"
+    r"scheduled|upcoming|deadline|next)\b",
+    re.I,
+)
+
+
+_SAID_BEFORE = re.compile(r"\b(?:said|says|told|wrote|announced|added|confirmed|revealed|reported|\w+ed)\s*$", re.I)
 
 
 def day_of_sentence(sentence: str, published: dt.date | None) -> tuple[dt.date | None, str]:
     """The day a sentence says its event happened, read against the article's own date:
-    (day, how). `how` is "stated" ("on 20 February", "Feb. 20, 2023"), "relative" ("on
-    Thursday", "yesterday": the latest such day up to the publication date) or "" when it
-    names no day (the caller may fall back to the publication date)."""
+    (day, how). `how` is "stated" ("on 20 February", "Feb. 20, 2023"; without a year, the
+    one nearest the article's date, which may lie after it), "relative" ("on Thursday",
+    "yesterday": the latest such day up to the publication date, or the next one in a
+    sentence about what is to come, "will speak on Tuesday") or "" when it names no day (the
+    caller may fall back to the publication date). A stated day wins over a weekday beside
+    it ("at 2 a.m., Sunday, March 12")."""
     found: list[tuple[int, dt.date, str]] = []
     for pattern, day_group, month_group in ((_S_DAY_MONTH, 1, 2), (_S_MONTH_DAY, 2, 1)):
         for m in pattern.finditer(sentence):
             if month_group == 1 and re.fullmatch(r"may", m.group(1), re.I) and not m.group(3):
                 continue  # "may 20 people…": the verb, not the month
             day, month = int(m.group(day_group)), _month_number(m.group(month_group))
-            year = int(m.group(3)) if m.group(3) else _year_before(published, month, day)
+            year = int(m.group(3)) if m.group(3) else _nearest_year(published, month, day)
             try:
                 found.append((m.start(), dt.date(year, month, day), "stated"))
             except ValueError:
                 continue
-    if published is not None:
+    if published is not None and not found:
+        ahead = _AHEAD.search(sentence) is not None
         for m in _S_WEEKDAY.finditer(sentence):
-            back = (published.weekday() - _WEEKDAY_NUMBER[m.group(1).lower()]) % 7
-            found.append((m.start(), published - dt.timedelta(days=back), "relative"))
+            weekday = _WEEKDAY_NUMBER[m.group(1).lower()]
+            # "said Saturday that she will…": the weekday dates the saying, which is past.
+            if ahead and not _SAID_BEFORE.search(sentence[: m.start()]):
+                found.append((m.start(), published + dt.timedelta(days=(weekday - published.weekday()) % 7 or 7), "relative"))
+            else:
+                found.append((m.start(), published - dt.timedelta(days=(published.weekday() - weekday) % 7), "relative"))
         for m in _S_RELATIVE.finditer(sentence):
             found.append((m.start(), published - dt.timedelta(days=1 if m.group(1).lower() == "yesterday" else 0), "relative"))
     if not found:

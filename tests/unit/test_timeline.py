@@ -21,7 +21,12 @@ FRIDAY = dt.date(2024, 3, 8)
         ("Officials inspected it on Thursday.", (dt.date(2024, 3, 7), "relative")),
         ("Officials inspected it on Friday.", (FRIDAY, "relative")),
         ("The mayor resigned yesterday.", (dt.date(2024, 3, 7), "relative")),
-        ("Repairs were finished on 20 December.", (dt.date(2023, 12, 20), "stated")),  # the latest 20 December by then
+        ("Repairs were finished on 20 December.", (dt.date(2023, 12, 20), "stated")),  # the 20 December nearest the article
+        ("She will launch her campaign on March 15.", (dt.date(2024, 3, 15), "stated")),  # a week ahead, not last year
+        ("Clocks go forward at 2 a.m., Sunday, March 10.", (dt.date(2024, 3, 10), "stated")),  # the date, not last Sunday
+        ("Biden will give the address on Tuesday.", (dt.date(2024, 3, 12), "relative")),  # what is to come: next Tuesday
+        ("Talks face a noon deadline Friday.", (dt.date(2024, 3, 15), "relative")),
+        ("She said Tuesday that she will run.", (dt.date(2024, 3, 5), "relative")),  # the saying is dated, and past
         ("Crews may 20 times a day check the river.", (None, "")),
         ("The river is high.", (None, "")),
     ],
