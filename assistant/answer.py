@@ -156,7 +156,7 @@ def type_match(entities: list[tuple[str, str]], kind: str, question: str) -> flo
     return 1.0 if any(_fits(text, label, kind) for text, label in new) else 0.5
 
 
-def _has_type(sentence: str, kind: str, question: str) -> bool:
+def has_type(sentence: str, kind: str, question: str) -> bool:
     """Whether `sentence` holds something of `kind` that the question does not already say."""
     asked = {t.lower() for t in tokens(question)}
     if kind == "number":
@@ -166,7 +166,7 @@ def _has_type(sentence: str, kind: str, question: str) -> bool:
     if kind == "date":
         return any(m.group(0).lower() not in asked for m in _DATEISH.finditer(sentence))
     if kind == "work":
-        return bool(re.search(r"[\"“‘'][A-Z][^\"”’]{1,80}[\"”’']", sentence)) or _has_type(sentence, "org", question)
+        return bool(re.search(r"[\"“‘'][A-Z][^\"”’]{1,80}[\"”’']", sentence)) or has_type(sentence, "org", question)
     if kind in ("person", "place", "org"):
         # People are written with at least two capitalised words ("Joe Biden",
         # "President Biden"); places often with one ("Syria").
@@ -294,7 +294,7 @@ class Extractor:
             if tagged is not None:
                 typed = type_match(tagged[i], kind, standalone)
             else:
-                typed = 1.0 if _has_type(s.text, kind, standalone) else 0.0
+                typed = 1.0 if has_type(s.text, kind, standalone) else 0.0
             new_info = 1.0 if (s.terms - asked) else 0.0
             if s.text.rstrip(' "”’)').endswith("?"):
                 new_info *= self.settings.question_sentence_factor  # a sentence that asks is a headline or a teaser, not an answer

@@ -254,6 +254,12 @@ class Answerer:
             passages = retriever.retrieve(req.standalone, req.scope, k, req.prefer)
             yield self._reading(passages)
         extractive = replace(extractive, seconds={"retrieve": round(found - started, 3), "extract": round(time.perf_counter() - found, 3)})
+        if extractive.refused and self.settings.llm != "extractive" and self.settings.reader_reword:
+            reworded = yield from self._reword(req, retriever, extractor, k)
+            if reworded is not None and not reworded[1].refused:
+                ranking, extractive = reworded[0], replace(reworded[1], seconds={**extractive.seconds, **reworded[1].seconds})
+            elif reworded is not None:
+                extractive = replace(extractive, reworded_question=reworded[1].reworded_question)
         if self.settings.llm == "extractive" or not ranking[0] or (extractive.refused and not self.settings.reader_when_refused):
             yield extractive
             return
@@ -269,6 +275,33 @@ class Answerer:
         yield Progress("checking", self.templates.progress_checking.substitute(), answer=extractive)
         reader = Reader(self.settings, self.templates, llm, self.settings.llm, self._llm_run_lock)
         yield reader.read(req.question, req.standalone, ranking[0], req.as_of, extractive)
+
+    def _reword(self, req: _Request, retriever: Retriever, extractor: Any, k: int | None) -> Iterator[Progress]:
+        """A refused question searched again in a news report's words, as the model rewords it
+        ("halted funding" -> "suspended funding"). The refusal rule judges the new passages
+        as it judged the first ones, so a question the articles do not cover stays refused.
+        Returns the new (ranking, extractive answer), or None when the model gave no usable
+        rewording."""
+        from assistant.generative.llm import LLMUnavailable
+        from assistant.generative.reader import reword_with_llm
+
+        started = time.perf_counter()
+        try:
+            llm = self.llm
+        except LLMUnavailable:
+            return None  # the refusal stands; the missing model is reported where it would have read
+        yield Progress("searching", self.templates.progress_rewording.substitute())
+        reworded = reword_with_llm(llm, self.templates, req.standalone, self.settings.max_question_chars, self._llm_run_lock)
+        if not reworded:
+            return None
+        yield Progress("searching", self.templates.progress_searching.substitute(question=reworded))
+        passages = retriever.retrieve(reworded, req.scope, k, self._preference(reworded, req.as_of))
+        yield self._reading(passages)
+        ranking = extractor.rank(reworded, passages)
+        extractive = extractor.answer(req.question, reworded, passages, req.as_of, ranking=ranking)
+        log.debug("reworded %r as %r: %s", req.standalone, reworded, "refused" if extractive.refused else "answered")
+        seconds = {"reword": round(time.perf_counter() - started, 3)}
+        return ranking, replace(extractive, standalone_question=req.standalone, reworded_question=reworded, seconds=seconds)
 
     def _changes(self, req: _Request, retriever: Retriever, k: int | None, started: float) -> Iterator[Progress | Answer]:
         """A question about how a story changed: the story of the best passage for its topic,

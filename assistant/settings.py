@@ -230,7 +230,9 @@ class Settings(BaseSettings):
         default=2048, gt=256, description="Context window the `local` backend gives the model (the reader's prompts stay under 1,000 tokens)."
     )
     llm_threads: int = Field(default=2, gt=0, description="CPU threads of the `local` backend.")
-    llm_max_tokens: int = Field(default=64, gt=0, description="Longest reply the model may write, in tokens (a short answer needs about 20).")
+    llm_max_tokens: int = Field(
+        default=40, gt=0, description="Longest reply the model may write, in tokens (a short answer needs about 15; a question rewritten by it about 25)."
+    )
     llm_temperature: float = Field(default=0.0, ge=0, le=2, description="Sampling temperature (0: always the most likely words).")
     llm_timeout: float = Field(default=120.0, gt=0, description="Seconds to wait for an OpenAI-compatible server before answering extractively instead.")
     llm_min_support: float = Field(
@@ -243,10 +245,19 @@ class Settings(BaseSettings):
     reader_excerpt_chars: int = Field(
         default=250, gt=50, description="Longest excerpt, in characters: a ranked sentence grows by its neighbours while it fits."
     )
+    reader_answer_excerpt_chars: int = Field(
+        default=400,
+        gt=50,
+        description="Longest excerpt when the neighbour it grows by names the kind of thing asked for (a person for `who`) and the ranked sentence does not.",
+    )
     reader_title_chars: int = Field(default=60, gt=10, description="Characters of an article's title shown above its excerpts.")
     reader_when_refused: bool = Field(
         default=False,
-        description="Also ask the model when the refusal rule (`min_term_coverage`, `min_similarity`, `min_sentence_score`) refuses. Off: on the dev benchmark such answers were nearly always a name from the excerpts put into the question's words.",
+        description="Also ask the model whenever the refusal rule (`min_term_coverage`, `min_similarity`, `min_sentence_score`) refuses. Off: on the dev benchmark such answers were nearly always a name from the excerpts put into the question's words.",
+    )
+    reader_reword: bool = Field(
+        default=True,
+        description="When the refusal rule refuses, have the model reword the question as a news report would put it (no names or numbers of its own) and search again; the rule then judges the new passages. Refusals of questions that only word the article's facts differently become answers.",
     )
     reader_more_quotes: int = Field(default=1, ge=0, description="Quotes from the extractive answer shown after the quote that backs the short answer.")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.text import STOPWORDS, content_terms, is_calendar_word, stem, tokens
+from assistant.text import STOPWORDS, content_terms, is_abbreviation, is_calendar_word, stem, tokens
 
 _NUMBER = re.compile(r"\d")
 
@@ -64,7 +64,9 @@ def name_runs(text: str) -> list[tuple[int, int]]:
     runs: list[list[tuple[int, int]]] = []
     for start, end in words:
         word = text[start:end].rstrip(".,").lower()
-        if runs and not is_calendar_word(word) and not is_calendar_word(runs[-1][-1][2]):
+        before = text[runs[-1][-1][0] : runs[-1][-1][1]] if runs else ""
+        sentence_ended = before.endswith(".") and not is_abbreviation(before)  # "in Iraq. President Joe Biden"
+        if runs and not sentence_ended and not is_calendar_word(word) and not is_calendar_word(runs[-1][-1][2]):
             gap = text[runs[-1][-1][1] : start]
             if gap.strip() == "" and len(gap) <= 2 or (gap.strip().lower() in _CONNECTORS and len(gap) <= 6):
                 runs[-1].append((start, end, word))

@@ -31,6 +31,9 @@ REQUIRED = {
     "llm_article.txt": {"title", "source", "date"},
     "llm_source.txt": {"number", "text"},
     "llm_condense.txt": {"history", "question"},
+    "llm_reword.txt": {"question"},
+    "progress_rewording.txt": set(),
+    "reworded.txt": {"question"},
     "changes.txt": {"title", "older", "newer", "counts"},
     "change_added.txt": {"new", "new_ref"},
     "change_removed.txt": {"old", "old_ref"},
@@ -62,6 +65,9 @@ class Templates:
     llm_article: Template
     llm_source: Template
     llm_condense: Template
+    llm_reword: Template
+    progress_rewording: Template
+    reworded: Template
     changes: Template
     change_added: Template
     change_removed: Template

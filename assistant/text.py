@@ -49,6 +49,11 @@ _ABBREVIATIONS = re.compile(
 )
 
 
+def is_abbreviation(word: str) -> bool:
+    """Whether a word's final full stop belongs to it ("U.S.", "Mr.", "J.") rather than ending a sentence."""
+    return _ABBREVIATIONS.search(word) is not None
+
+
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence in `text`; paragraphs and line breaks always split."""
     spans = []
@@ -57,7 +62,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         cursor = begin
         for m in _SENTENCE_END.finditer(para.group(0)):
             cut = para.start() + m.start()
-            if _ABBREVIATIONS.search(text[cursor:cut]):
+            if is_abbreviation(text[cursor:cut]):
                 continue
             spans.append((cursor, cut))
             cursor = para.start() + m.end()

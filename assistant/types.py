@@ -148,6 +148,9 @@ class Answer:
     timeline: list[TimelineEvent] = field(default_factory=list)
     # Cited passages whose figure another retrieved report gives differently.
     disagreements: list[Disagreement] = field(default_factory=list)
+    # When the first search found nothing to answer with: the question as the model reworded
+    # it in a news report's words, which the passages were found and ranked with.
+    reworded_question: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as plain JSON-serialisable data."""

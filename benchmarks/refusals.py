@@ -7,8 +7,12 @@ sentence, and where in the corpus the answer can be found (`rtqa.evidence_groups
 refusal of a question whose answer is in the passages is a refusal that cost an answer.
 
 With `--read`, the questions the refusal rule refuses are asked again with the reading
-model allowed to read them (`reader_when_refused`): what it answers, declines or has
-dropped by the check, and how often its answer is right.
+model and the default settings: the model rewords the question and retrieval searches
+again (`reader_reword`), and reads narrowly refused ones (`reader_judges_near_refusals`),
+its answer confirmed by a second question. It records the rewording, whether the new
+passages hold the gold answer, what the model answers, declines or has dropped, and how
+often its answer is right. `--read --all` lets it read every refused question
+(`reader_when_refused`).
 
     python benchmarks/refusals.py --every 2              # on the index benchmarks/rtqa.py built
     python benchmarks/refusals.py --every 2 --read       # and what the model does with the refused ones
@@ -40,6 +44,7 @@ def main() -> None:
     parser.add_argument("--offset", type=int, default=0)
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--read", action="store_true", help="also ask the reading model on the questions the rule refuses")
+    parser.add_argument("--all", action="store_true", help="with --read: the model reads every refused question (reader_when_refused)")
     parser.add_argument("--out", type=Path, default=None, help="default workdir/refusals.jsonl")
     parser.add_argument("--set", action="append", default=[], metavar="SETTING=VALUE", help="a settings override; repeatable")
     args = parser.parse_args()
@@ -55,7 +60,8 @@ def main() -> None:
     groups = evidence_groups(args.corpus, rows)
     overrides = dict(item.split("=", 1) for item in args.set)
     quoted = Assistant(index_dir=args.workdir / "index", llm="extractive", **overrides)
-    reading = Assistant(index_dir=args.workdir / "index", reader_when_refused=True, **overrides) if args.read else None
+    read_overrides = {"reader_when_refused": True} if args.all else {}
+    reading = Assistant(index_dir=args.workdir / "index", **read_overrides, **overrides) if args.read else None
     out_path = args.out or args.workdir / "refusals.jsonl"
     records = []
     with out_path.open("w") as out:
@@ -76,8 +82,15 @@ def main() -> None:
             }
             if reading is not None and answer.refused:
                 started = time.perf_counter()
-                read = reading.answer(row["question"], as_of=row.get("as_of"))
+                read_passages = []
+                for event in reading.stream(row["question"], as_of=row.get("as_of")):
+                    if getattr(event, "stage", "") == "reading":
+                        read_passages = event.passages
+                read = event
                 record |= {
+                    "reworded": read.reworded_question or None,
+                    "read_passages_hold_answer": contains_answer(" ".join(p.text for p in read_passages), gold),
+                    "read_unsupported": read.unsupported,
                     "read_reading": read.reading,
                     "read_refused": read.refused,
                     "read_correct": not read.refused and contains_answer(first_sentence(read.text), gold),

@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--reader-model", default=None, help="reading model for --llm local (default: the settings' default)")
     parser.add_argument("--baseline-workdir", type=Path, default=None, help="where the llama-index baseline keeps its index (default workdir/llamaindex)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--set", action="append", default=[], metavar="SETTING=VALUE", help="a settings override (reader_excerpts=8); repeatable")
     args = parser.parse_args()
 
     from assistant import Assistant
@@ -49,7 +50,7 @@ def main() -> None:
 
     corpus, questions = args.data / "corpus.jsonl.gz", args.data / "questions.jsonl"
     index = args.workdir / "index"
-    overrides = {k: v for k, v in {"llm": args.llm, "reader_model": args.reader_model}.items() if v}
+    overrides = {k: v for k, v in {"llm": args.llm, "reader_model": args.reader_model}.items() if v} | dict(item.split("=", 1) for item in args.set)
     bot = Assistant(index_dir=index, **overrides)
     ingest_record = args.workdir / "ingest.json"
     if args.reuse_index and bot.store.exists() and ingest_record.exists():

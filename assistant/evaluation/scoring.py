@@ -194,6 +194,7 @@ class QuestionResult:
     error: str = ""
     backend: str = "extractive"
     reading: str = ""  # what the reading model did (`Answer.reading`)
+    reworded: str = ""  # the question as the model reworded it to search again (`Answer.reworded_question`)
     evidence: dict = field(default_factory=dict)  # `Answer.evidence`
     unsupported: list[str] = field(default_factory=list)  # what the checks dropped (`Answer.unsupported`)
     # A question about how a story changed or unfolded: the gold's change or timeline items, and those cited.
@@ -315,6 +316,7 @@ def _score(row: GoldRow, bot, k: int | None) -> QuestionResult:
         error=error,
         backend=ans.backend if ans is not None else "",
         reading=ans.reading if ans is not None else "",
+        reworded=ans.reworded_question if ans is not None else "",
         evidence=ans.evidence if ans is not None else {},
         unsupported=list(ans.unsupported) if ans is not None else [],
         change_items=change_items,
@@ -379,6 +381,9 @@ def summarize(results: list[QuestionResult], k: int) -> dict[str, Any]:
         "by_type": by_type,
         "extractive": _extractive_summary(results),
         "reading": dict(sorted(Counter(r.reading for r in results if r.reading).items())),
+        # Refused at first, searched again in the model's rewording: how many, and answered then.
+        "reworded": sum(1 for r in results if r.reworded),
+        "reworded_answered": sum(1 for r in results if r.reworded and not r.refused),
     }
 
 

@@ -24,10 +24,10 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
-from assistant.answer import expected_type
+from assistant.answer import expected_type, has_type
 from assistant.citations import cite, closest_coverage, refusal_text, sources_line
 from assistant.settings import Settings
-from assistant.support import answer_items, check_short_answer, numbers_in
+from assistant.support import answer_items, check_short_answer, name_runs, numbers_in
 from assistant.templates import Templates
 from assistant.text import CITATION_MARKER, marker_numbers, split_sentences, strip_markers
 from assistant.types import Answer, Citation, Passage
@@ -88,13 +88,18 @@ class Excerpt:
         return [(self.start + a, self.start + b) for a, b in split_sentences(self.text)]
 
 
-def select_excerpts(ranked: list, settings: Settings) -> list[Excerpt]:
+def select_excerpts(ranked: list, settings: Settings, question: str = "") -> list[Excerpt]:
     """The best-ranked sentences with their neighbours, as at most `reader_excerpts` excerpts.
 
     A sentence inside an excerpt already chosen adds nothing; the sentence before comes
     first (it often names who "he" or "the company" is), then the one after, while the
-    excerpt fits `reader_excerpt_chars`. Sentences that speak to an AI are never shown.
+    excerpt fits `reader_excerpt_chars`. A ranked sentence often sets the scene and its
+    neighbour names the answer ("The Pentagon confirmed the strikes. President Joe Biden
+    ordered them."): when the ranked sentence names nothing of the kind `question` asks for
+    and a neighbour does, that neighbour may take the excerpt to `reader_answer_excerpt_chars`.
+    Sentences that speak to an AI are never shown.
     """
+    kind = expected_type(question) if question else "other"
     spans_of: dict[str, list[tuple[int, int]]] = {}
     chosen: list[Excerpt] = []
     for s in ranked:
@@ -108,11 +113,13 @@ def select_excerpts(ranked: list, settings: Settings) -> list[Excerpt]:
         if at is None:
             continue
         lo = hi = at
-        for step in (-1, +1):
-            j = at + step
-            if 0 <= j < len(spans) and not INSTRUCTION.search(p.text[spans[j][0] : spans[j][1]]):
+        typed = kind != "other" and has_type(s.text, kind, question)
+        neighbours = [(j, p.text[spans[j][0] : spans[j][1]]) for j in (at - 1, at + 1) if 0 <= j < len(spans)]
+        names_answer = {j for j, text in neighbours if kind != "other" and not typed and has_type(text, kind, question)}
+        for j, text in sorted(neighbours, key=lambda n: n[0] not in names_answer):
+            if not INSTRUCTION.search(text):
                 a, b = min(spans[lo][0], spans[j][0]), max(spans[hi][1], spans[j][1])
-                if b - a <= settings.reader_excerpt_chars:
+                if b - a <= (settings.reader_answer_excerpt_chars if j in names_answer else settings.reader_excerpt_chars):
                     lo, hi = min(lo, j), max(hi, j)
         start, end = spans[lo][0], spans[hi][1]
         # A neighbour already shown elsewhere is shown once: trim overlaps with earlier excerpts.
@@ -174,7 +181,7 @@ class Reader:
 
     def read(self, question: str, standalone: str, ranked: list, as_of: dt.date | None, extractive: Answer) -> Answer:
         """The checked short answer, or `extractive` (with the reason) when the model fails or its answer does not hold."""
-        excerpts = select_excerpts(ranked, self.settings)
+        excerpts = select_excerpts(ranked, self.settings, standalone)
         if not excerpts:
             return extractive
         started = time.perf_counter()
@@ -192,7 +199,8 @@ class Reader:
             )
         seconds = {**extractive.seconds, "read": round(time.perf_counter() - started, 3)}
         log.debug("reader reply %r", reply)
-        return replace(self.check(reply, question, standalone, excerpts, as_of, extractive, ranked), seconds=seconds)
+        answer = self.check(reply, question, standalone, excerpts, as_of, extractive, ranked)
+        return replace(answer, seconds=seconds, reworded_question=extractive.reworded_question)
 
     def check(
         self, reply: str, question: str, standalone: str, excerpts: list[Excerpt], as_of: dt.date | None, extractive: Answer, ranked: list | None = None
@@ -295,5 +303,47 @@ def condense_with_llm(llm, templates: Templates, question: str, history: list[st
     lines = [line.strip().strip('"“”') for line in reply.strip().splitlines() if line.strip()]
     rewritten = lines[0] if lines else ""
     if not rewritten or len(rewritten) > limit or not any(ch.isalpha() for ch in rewritten):
+        return None
+    return rewritten
+
+
+def _plain(text: str) -> str:
+    return " " + " ".join(re.findall(r"[a-z0-9]+", text.lower().replace(".", ""))) + " "
+
+
+def adds_facts(rewritten: str, question: str) -> bool:
+    """Whether a rewording states a name or number the question does not: a rewording
+    that answers ("Which president, Joe Biden, …") would find passages by its own guess."""
+    if numbers_in(rewritten) - numbers_in(question):
+        return True
+    asked = _plain(question)
+    for start, end in name_runs(rewritten):
+        name = rewritten[start:end]
+        if start == 0 and " " not in name:
+            continue  # the sentence's first word, capitalised as any first word is
+        initials = "".join(w[0] for w in name.split() if w[:1].isupper()).lower()
+        if _plain(name) not in asked and not (len(initials) > 1 and f" {initials} " in asked):  # "United Nations" for "UN"
+            return True
+    return False
+
+
+def reword_with_llm(llm, templates: Templates, question: str, limit: int, lock: threading.Lock | None = None) -> str | None:
+    """The question in the words a news report would use ("authorised the air raids" ->
+    "ordered the airstrikes"), written by the model; None if it gives nothing usable, only
+    repeats the question or adds a name or number of its own."""
+    from llama_index.core.llms import ChatMessage, MessageRole
+
+    try:
+        with lock or nullcontext():
+            reply = llm.chat([ChatMessage(role=MessageRole.USER, content=templates.llm_reword.substitute(question=question))]).message.content or ""
+    except Exception as exc:
+        log.warning("language model failed to reword the question: %s", exc)
+        return None
+    lines = [line.strip().strip('"“”').strip() for line in reply.strip().splitlines() if line.strip()]
+    rewritten = re.sub(r"^(?:rewritten question|question)\s*:\s*", "", lines[0], flags=re.IGNORECASE) if lines else ""
+    if not rewritten or len(rewritten) > limit or not any(ch.isalpha() for ch in rewritten):
+        return None
+    if _plain(rewritten) == _plain(question) or adds_facts(rewritten, question):
+        log.debug("rewording %r of %r not used", rewritten, question)
         return None
     return rewritten

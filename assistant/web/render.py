@@ -47,6 +47,7 @@ def to_markdown(answer: Answer, templates: Templates) -> str:
 def to_terminal(answer: Answer, templates: Templates) -> str:
     """The answer and its sources as plain text (Markdown emphasis removed)."""
     notes = [answer.notice] if answer.notice else []
+    notes += [_reworded(answer, templates)] if _reworded(answer, templates) else []
     notes += [f"left out (not backed by its source): {u}" for u in answer.unsupported]
     if answer.refused or not answer.citations:
         closest = [f"  - {closest_line(c)}" for c in answer.closest]
@@ -75,7 +76,7 @@ def chat_markdown(answer: Answer, templates: Templates) -> str:
     A refusal is a block quote, so it never looks like an answer. The quotes themselves
     go to the sources panel (`sources_panel`).
     """
-    notes = _notes(answer)
+    notes = _notes(answer, templates)
     if answer.refused or not answer.citations:
         text = escape_markdown(answer.text)
         quoted = "\n".join("> " + line if line else ">" for line in text.split("\n"))
@@ -137,11 +138,18 @@ def versions_markdown(versions: list[ArticleInfo], story: list[VersionChanges]) 
     return "\n".join(lines)
 
 
-def _notes(answer: Answer) -> str:
+def _reworded(answer: Answer, templates: Templates) -> str:
+    """The line saying an answer was found only with the question reworded ("" if it was not)."""
+    return templates.reworded.substitute(question=answer.reworded_question) if answer.reworded_question and not answer.refused else ""
+
+
+def _notes(answer: Answer, templates: Templates) -> str:
     """What the reader should know about how the answer was made, in italics."""
     notes = []
     if answer.notice:
         notes.append(answer.notice)
+    if _reworded(answer, templates):
+        notes.append(_reworded(answer, templates))
     if answer.unsupported and not answer.refused:
         n = len(answer.unsupported)
         notes.append(
@@ -248,6 +256,8 @@ def conversation_markdown(answers: list[Answer], templates: Templates, exported_
         lines += [f"## {i}. {answer.question}", ""]
         if answer.standalone_question and answer.standalone_question != answer.question:
             lines += [f"*Read as: {answer.standalone_question}*", ""]
+        if _reworded(answer, templates):
+            lines += [f"*{_reworded(answer, templates)}*", ""]
         lines += [answer.text, ""]
         if answer.notice:
             lines += [f"*{answer.notice}*", ""]

@@ -43,6 +43,16 @@ def test_the_quoted_answer_shows_first_then_the_read_answer_replaces_it(tmp_path
         page.locator("#chat a.cite").first.click()
         card = page.locator(".src-turn.shown .src-card.active mark")
         expect(card).to_contain_text("Biden")
+        # A question worded unlike the article (in a new chat: a follow-up would be rewritten
+        # as such) is reworded by the model and searched again; the answer says how it was found.
+        page.get_by_role("button", name="New chat").click()
+        expect(page.locator("#chat [data-testid='bot']")).to_have_count(0)
+        page.get_by_label("Question").fill("Who disclosed that Washington had given Moscow only minutes of notice?")
+        page.get_by_role("button", name="Ask", exact=True).click()
+        reworded = page.locator("#chat [data-testid='bot']").first
+        expect(reworded).to_contain_text("searching again", timeout=240_000)
+        expect(reworded).to_contain_text("Lavrov")
+        shot(page, "12-reworded-answer")
         answer = Client(url, verbose=False).predict(QUESTION, api_name="/answer")
         assert answer["backend"] == "local" and answer["citations"] and answer["extractive"]["backend"] == "extractive"
         page.close()

@@ -46,7 +46,23 @@ def test_the_default_reader_answers_first_in_a_short_checked_sentence(reader):
 def test_a_question_the_articles_do_not_cover_is_refused_with_the_closest_coverage(reader):
     answer = reader.answer("Who won the 2022 FIFA World Cup?")
     assert answer.refused and answer.citations == [] and "do not cover" in answer.text
+    # Searched again in other words, it is still not covered: a rewording never answers by itself.
     assert answer.closest and len({c.doc_id for c in answer.closest}) == len(answer.closest)
+    assert_verbatim(answer)
+
+
+def test_a_question_worded_unlike_the_articles_is_reworded_and_answered(reader, built_assistant):
+    # The article: "Lavrov revealed that the US side had only given Russia several minutes'
+    # warning". In these words the refusal rule finds too little of the question.
+    question = "Who disclosed that Washington had given Moscow only minutes of notice?"
+    assert Assistant(index_dir=built_assistant.settings.index_dir, llm="extractive").answer(question).refused
+    events = list(reader.stream(question))
+    stages = [e.message for e in events if isinstance(e, Progress) and e.stage == "searching"]
+    assert len(stages) == 3 and "rewording" in stages[1] and events[-1].reworded_question in stages[2]
+    answer = events[-1]
+    assert not answer.refused and "Lavrov" in answer.text, answer.text
+    assert answer.reworded_question and answer.reworded_question != question and answer.standalone_question == question
+    assert answer.seconds["reword"] > 0
     assert_verbatim(answer)
 
 

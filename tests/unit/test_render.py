@@ -83,3 +83,15 @@ def test_exported_conversation_lists_each_question_answer_and_source():
     data = json.loads(conversation_json([first, follow, refused], "2026-12-03 10:00:00 UTC"))
     assert data["exported_at"] == "2026-12-03 10:00:00 UTC"
     assert data["turns"] == [first.to_dict(), follow.to_dict(), refused.to_dict()]
+
+
+def test_an_answer_found_by_the_reworded_question_says_so_everywhere():
+    from assistant.web.render import conversation_markdown, to_terminal
+
+    answer = Answer(
+        "Who disclosed the notice?", "Sergei Lavrov disclosed it [1].", False, [citation(1, "Lavrov said")], reworded_question="Who revealed the warning?"
+    )
+    for shown in (chat_markdown(answer, TEMPLATES), to_terminal(answer, TEMPLATES), conversation_markdown([answer], TEMPLATES, "now")):
+        assert "searching again" in shown and "Who revealed the warning?" in shown
+    refused = Answer("Who disclosed the notice?", "The indexed articles do not cover this.", True, reworded_question="Who revealed the warning?")
+    assert "searching again" not in chat_markdown(refused, TEMPLATES)
