@@ -215,9 +215,8 @@ _AHEAD = re.compile(
     r"scheduled|upcoming|deadline|next)\b",
     re.I,
 )
-
-
-_SAID_BEFORE = re.compile(r"\b(?:said|says|told|wrote|announced|added|confirmed|revealed|reported|\w+ed)\s*$", re.I)
+# A weekday right after a verb of saying or a past tense ("said Saturday", "announced Monday").
+_SAID_BEFORE = re.compile(r"\b(?:said|says|told|wrote|\w+ed)\s*$", re.I)
 
 
 def day_of_sentence(sentence: str, published: dt.date | None) -> tuple[dt.date | None, str]:

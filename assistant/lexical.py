@@ -49,9 +49,6 @@ class _Postings:
     ids: np.ndarray  # int32, all chunks' term ids one after another
     offsets: np.ndarray  # int64, len(chunks) + 1
 
-    def of(self, i: int) -> np.ndarray:
-        return self.ids[self.offsets[i] : self.offsets[i + 1]]
-
     def take(self, rows: np.ndarray) -> _Postings:
         """The postings of chunks `rows` (ascending), in that order."""
         starts, ends = self.offsets[rows], self.offsets[rows + 1]

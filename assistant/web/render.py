@@ -46,8 +46,8 @@ def to_markdown(answer: Answer, templates: Templates) -> str:
 
 def to_terminal(answer: Answer, templates: Templates) -> str:
     """The answer and its sources as plain text (Markdown emphasis removed)."""
-    notes = [answer.notice] if answer.notice else []
-    notes += [_reworded(answer, templates)] if _reworded(answer, templates) else []
+    reworded = _reworded(answer, templates)
+    notes = [n for n in (answer.notice, reworded) if n]
     notes += [f"left out (not backed by its source): {u}" for u in answer.unsupported]
     if answer.refused or not answer.citations:
         closest = [f"  - {closest_line(c)}" for c in answer.closest]
@@ -148,8 +148,9 @@ def _notes(answer: Answer, templates: Templates) -> str:
     notes = []
     if answer.notice:
         notes.append(answer.notice)
-    if _reworded(answer, templates):
-        notes.append(_reworded(answer, templates))
+    reworded = _reworded(answer, templates)
+    if reworded:
+        notes.append(reworded)
     if answer.unsupported and not answer.refused:
         n = len(answer.unsupported)
         notes.append(
@@ -256,8 +257,9 @@ def conversation_markdown(answers: list[Answer], templates: Templates, exported_
         lines += [f"## {i}. {answer.question}", ""]
         if answer.standalone_question and answer.standalone_question != answer.question:
             lines += [f"*Read as: {answer.standalone_question}*", ""]
-        if _reworded(answer, templates):
-            lines += [f"*{_reworded(answer, templates)}*", ""]
+        reworded = _reworded(answer, templates)
+        if reworded:
+            lines += [f"*{reworded}*", ""]
         lines += [answer.text, ""]
         if answer.notice:
             lines += [f"*{answer.notice}*", ""]
