@@ -240,7 +240,7 @@ class Answerer:
         extractor = Extractor(
             self.settings,
             self.templates,
-            retriever.embedder.embed,
+            retriever.embedder.embed_unstored,
             retriever.idf,
             tagger_for(self.settings.ner_model, self.settings.entity_cache_size).entities,
         )

@@ -153,13 +153,15 @@ class Indexer:
                 vectors, n = self._vectors(texts, keys, known, advance)
                 made += n
                 offset = 0
+                writes = []
                 for article, chunks in group:
                     fp = fingerprint(
                         article.doc_id, article.text, width=self.settings.shingle_words, perms=self.settings.minhash_perms, published_at=article.published_at
                     )
                     extra = {"signature": signature_to_text(fp.signature), "shingles": fp.shingles, "length": fp.length}
-                    self.store.replace_article(article, chunks, vectors[offset : offset + len(chunks)], extra, keys[offset : offset + len(chunks)])
+                    writes.append((article, chunks, vectors[offset : offset + len(chunks)], extra, keys[offset : offset + len(chunks)]))
                     offset += len(chunks)
+                self.store.replace_articles(writes)
                 done += size
                 group = []
         bar.close()

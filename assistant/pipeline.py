@@ -18,7 +18,7 @@ from typing import Any
 from assistant.answerer import Answerer
 from assistant.changes import story_changes
 from assistant.dates import parse_user_date
-from assistant.embedding import Embedder, runtime_of
+from assistant.embedding import Embedder, choose_runtime, runtime_of
 from assistant.errors import AssistantError, IndexNotBuilt, InvalidQuestion, UnknownArticle
 from assistant.indexer import Indexer
 from assistant.retrieve import Retriever
@@ -56,7 +56,7 @@ class Assistant:
             self.settings.embed_model,
             self.settings.embed_batch_size,
             self.settings.embed_max_tokens,
-            self.settings.embed_runtime,
+            choose_runtime(self.settings.embed_runtime),
             self.settings.embed_cache_dir,
         )
         self._retriever: Retriever | None = None

@@ -430,39 +430,50 @@ class ChunkStore:
     def replace_article(self, article: Article, chunks: list[Chunk], embeddings: np.ndarray, extra: dict[str, Any], text_keys: Sequence[str] = ()) -> None:
         """Store `article`'s chunks, replacing whatever was stored for it before. `text_keys`
         (one per chunk) name the exact text each vector embeds, so it can be reused."""
+        self.replace_articles([(article, chunks, embeddings, extra, text_keys)])
+
+    def replace_articles(self, items: Sequence[tuple[Article, list[Chunk], np.ndarray, dict[str, Any], Sequence[str]]]) -> None:
+        """`replace_article` for several articles in one write: Chroma adds a few hundred
+        rows in one call about 4x faster than in calls of one article's ten, and one call is
+        one transaction, so each article is still stored whole or not at all."""
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         col = self.open(create=True)
-        col.delete(where={"doc_id": article.doc_id})
+        doc_ids = [article.doc_id for article, *_ in items]
+        if doc_ids:
+            col.delete(where={"doc_id": {"$in": doc_ids}})
         nodes = []
-        for i, (chunk, vector) in enumerate(zip(chunks, embeddings)):
-            segs = [(s.clean_start, s.source_start, s.length) for s in article.segments if s.clean_start < chunk.end and s.clean_start + s.length > chunk.start]
-            meta: dict[str, Any] = {
-                "doc_id": article.doc_id,
-                "position": chunk.position,
-                "n_chunks": len(chunks),
-                "start": chunk.start,
-                "end": chunk.end,
-                "title": article.title,
-                "published_at": article.published_at,
-                "day": day_number(article.published_at),
-                "source": article.source,
-                "url": article.url,
-                "authors": "; ".join(article.authors),
-                "path": article.path,
-                "segments": json.dumps(segs),
-                # Until version detection runs, every article is its own story.
-                "story_id": article.doc_id,
-                "preferred": True,
-            }
-            if i < len(text_keys):
-                meta["text_key"] = text_keys[i]
-            if chunk.position == 0:
-                meta.update({"content_hash": article.content_hash, **extra})
-            node = TextNode(id_=chunk.chunk_id, text=chunk.text, metadata=meta, embedding=vector.tolist())
-            node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=article.doc_id)
-            nodes.append(node)
+        for article, chunks, embeddings, extra, text_keys in items:
+            for i, (chunk, vector) in enumerate(zip(chunks, embeddings)):
+                segs = [
+                    (s.clean_start, s.source_start, s.length) for s in article.segments if s.clean_start < chunk.end and s.clean_start + s.length > chunk.start
+                ]
+                meta: dict[str, Any] = {
+                    "doc_id": article.doc_id,
+                    "position": chunk.position,
+                    "n_chunks": len(chunks),
+                    "start": chunk.start,
+                    "end": chunk.end,
+                    "title": article.title,
+                    "published_at": article.published_at,
+                    "day": day_number(article.published_at),
+                    "source": article.source,
+                    "url": article.url,
+                    "authors": "; ".join(article.authors),
+                    "path": article.path,
+                    "segments": json.dumps(segs),
+                    # Until version detection runs, every article is its own story.
+                    "story_id": article.doc_id,
+                    "preferred": True,
+                }
+                if i < len(text_keys):
+                    meta["text_key"] = text_keys[i]
+                if chunk.position == 0:
+                    meta.update({"content_hash": article.content_hash, **extra})
+                node = TextNode(id_=chunk.chunk_id, text=chunk.text, metadata=meta, embedding=vector.tolist())
+                node.relationships[NodeRelationship.SOURCE] = RelatedNodeInfo(node_id=article.doc_id)
+                nodes.append(node)
         if nodes:
             ChromaVectorStore(chroma_collection=col).add(nodes)
 

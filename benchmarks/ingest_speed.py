@@ -1,13 +1,19 @@
-"""Ingest speed of the embedding runtimes, side by side in one run, with retrieval recall@5.
+"""Ingest speed, side by side in one run, with retrieval recall@5.
 
-Builds one fresh index per runtime from the same articles of the RealTimeQA 2023-Q1
-corpus (fp32 sentence-transformers, the old path; int8 ONNX, the default now), timing the
-whole ingest (read, clean, chunk, embed, write, group versions), then scores recall@5
-(gold answer string in the top-5 retrieved passages) on the questions, and the cosine of
-the two runtimes' vectors for the same chunks.
+Builds one fresh index per path from the same articles of the RealTimeQA 2023-Q1 corpus,
+timing the whole ingest (read, clean, chunk, embed, write, group versions), then scores
+recall@5 (gold answer string in the top-5 retrieved passages) on the questions asked while
+those articles were news, and the cosine of the path's vectors to fp32 ones for 500 chunks.
 
-    python benchmarks/ingest_speed.py                       # the whole corpus, both runtimes
-    python benchmarks/ingest_speed.py --articles 600        # the first 600 articles (a quick look)
+A path is an embedding runtime of this checkout (`torch`: fp32 sentence-transformers;
+`onnx-int8`; `bf16`, the default on CPUs with AMX) or, with `--old`, a runtime of another
+checkout (a `git worktree` of an earlier commit). Each is measured in a process of its own,
+one after the other, so none is slowed or helped by another's loaded models.
+
+    python benchmarks/ingest_speed.py                                   # the whole corpus, every runtime here
+    python benchmarks/ingest_speed.py --articles 600                    # the first 600 articles (a quick look)
+    git worktree add /tmp/old d1a80ca
+    python benchmarks/ingest_speed.py --old /tmp/old --old-runtimes onnx-int8 --runtimes bf16
 """
 
 from __future__ import annotations
@@ -15,17 +21,58 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import resource
 import shutil
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "benchmarks" / "rtqa-2023q1"
-sys.path.insert(0, str(ROOT))
 
-RUNTIMES = ("torch", "onnx-int8")
+RUNTIMES = ("torch", "onnx-int8", "bf16")
+LABELS = {"torch": "fp32 sentence-transformers", "onnx-int8": "int8 ONNX", "bf16": "bf16 PyTorch (AMX)"}
+SAMPLE = 500
+
+
+def measure(args: argparse.Namespace) -> None:
+    """One path, in this process: the checkout on sys.path is the one measured."""
+    sys.path.insert(0, str(args.tree))
+    from assistant import Assistant
+    from assistant.embedding import Embedder
+    from assistant.text import contains_answer
+
+    rows = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
+    index = args.workdir / f"index-{args.label}"
+    if index.exists():
+        shutil.rmtree(index)
+    bot = Assistant(index_dir=index, llm="extractive", embed_runtime=args.runtime)
+    bot.embedder.embed(["warm up"])  # model load (and the one-time ONNX export) is not ingest
+    started = time.perf_counter()
+    report = bot.ingest([args.corpus], progress=False)
+    seconds = time.perf_counter() - started
+    hits = sum(contains_answer(" ".join(p.text for p in bot.retrieve(r["question"], as_of=r["as_of"], k=5)), r["answers"]) for r in rows)
+    chunks = bot.store.all_chunks()
+    sample = [c.text for c in chunks[:: max(1, len(chunks) // SAMPLE)]][:SAMPLE]
+    cos = (Embedder(bot.settings.embed_model, runtime="torch").embed(sample) * bot.embedder.embed(sample)).sum(axis=1)
+    stored = report.chunks_embedded + report.chunks_reused
+    print(
+        json.dumps(
+            {
+                "model_id": bot.embedder.model_id,
+                "seconds": round(seconds, 1),
+                "chunks": stored,
+                "chunks_embedded": report.chunks_embedded,
+                "chunks_reused": report.chunks_reused,
+                "chunks_per_second": round(stored / seconds, 1),
+                "recall_at_5": round(hits / len(rows), 4),
+                "cosine_to_fp32": {"mean": round(float(cos.mean()), 4), "min": round(float(cos.min()), 4)},
+                "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -34,10 +81,19 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=None, help="only the first N articles")
     parser.add_argument("--workdir", type=Path, default=ROOT / "runs" / "ingest_speed")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--runtimes", nargs="*", choices=RUNTIMES, default=list(RUNTIMES), help="runtimes of this checkout, in this order")
+    parser.add_argument("--old", type=Path, default=None, help="another checkout, measured first (the baseline)")
+    parser.add_argument("--old-runtimes", nargs="+", default=["onnx-int8"], help="runtimes of the --old checkout")
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--tree", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--runtime", help=argparse.SUPPRESS)
+    parser.add_argument("--label", help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--questions", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-
-    from assistant import Assistant
-    from assistant.text import contains_answer
+    if args.measure:
+        measure(args)
+        return
 
     args.workdir.mkdir(parents=True, exist_ok=True)
     corpus = args.workdir / "corpus.jsonl"
@@ -48,57 +104,39 @@ def main() -> None:
     rows = [json.loads(line) for line in (args.data / "questions.jsonl").read_text().splitlines() if line.strip()]
     # With part of the corpus, only the questions asked while those articles were news.
     rows = [r for r in rows if r["as_of"] <= newest[:10]] if args.articles else rows
+    questions = args.workdir / "questions.jsonl"
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows))
 
+    def commit(tree: Path) -> str:
+        return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=tree, capture_output=True, text=True).stdout.strip()
+
+    paths = [(f"old {commit(args.old)} {LABELS.get(r, r)}", args.old.resolve(), r) for r in args.old_runtimes] if args.old else []
+    paths += [(f"{commit(ROOT)} {LABELS[r]}", ROOT, r) for r in args.runtimes]
     figures: dict[str, dict] = {}
-    bots = {}
-    for runtime in RUNTIMES:
-        index = args.workdir / f"index-{runtime}"
-        if index.exists():
-            shutil.rmtree(index)
-        bot = Assistant(index_dir=index, llm="extractive", embed_runtime=runtime)
-        bot.embedder.embed(["warm up"])  # model load (and the one-time int8 export) is not ingest
-        started = time.perf_counter()
-        report = bot.ingest([corpus], progress=True)
-        seconds = time.perf_counter() - started
-        hits = sum(contains_answer(" ".join(p.text for p in bot.retrieve(r["question"], as_of=r["as_of"], k=5)), r["answers"]) for r in rows)
-        stored = report.chunks_embedded + report.chunks_reused
-        figures[runtime] = {
-            "model_id": bot.embedder.model_id,
-            "seconds": round(seconds, 1),
-            "chunks": stored,
-            "chunks_embedded": report.chunks_embedded,
-            "chunks_reused": report.chunks_reused,
-            "chunks_per_second": round(stored / seconds, 1),
-            "recall_at_5": round(hits / len(rows), 4),
-        }
-        bots[runtime] = bot
-        print(runtime, figures[runtime], file=sys.stderr)
+    for i, (label, tree, runtime) in enumerate(paths):
+        cmd = [sys.executable, __file__, "--measure", "--tree", str(tree), "--runtime", runtime, "--label", str(i)]
+        cmd += ["--corpus", str(corpus), "--questions", str(questions), "--workdir", str(args.workdir)]
+        env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+        done = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True)
+        if done.returncode:
+            sys.exit(f"{label} failed:\n{done.stderr[-3000:]}")
+        figures[label] = json.loads(done.stdout.strip().splitlines()[-1])
+        print(label, figures[label], file=sys.stderr)
 
-    sample = [c.text for c in bots["torch"].store.all_chunks()[:: max(1, figures["torch"]["chunks"] // 500)]]
-    cos = (bots["torch"].embedder.embed(sample) * bots["onnx-int8"].embedder.embed(sample)).sum(axis=1)
-    old, new = figures["torch"], figures["onnx-int8"]
-    out = {
-        "articles": len(lines),
-        "questions": len(rows),
-        "figures": figures,
-        "speedup": round(old["seconds"] / new["seconds"], 2),
-        "cosine_fp32_int8": {"min": round(float(cos.min()), 4), "mean": round(float(cos.mean()), 4), "chunks": len(sample)},
-        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-    }
+    base = next(iter(figures.values()))
+    out = {"articles": len(lines), "questions": len(rows), "figures": figures}
     table = [
-        f"| runtime | ingest of {len(lines):,} articles | chunks stored (embedded + reused) | chunks/s | recall@5 ({len(rows)} questions) |",
-        "|---|---|---|---|---|",
+        f"| path | ingest of {len(lines):,} articles | chunks stored (embedded + reused) | chunks/s | speed-up | recall@5 ({len(rows)} questions) | cosine to fp32 (mean / min) | peak RSS |",
+        "|---|---|---|---|---|---|---|---|",
     ]
-    for runtime, f in figures.items():
-        label = "fp32 sentence-transformers (old)" if runtime == "torch" else "int8 ONNX (default)"
+    for label, f in figures.items():
+        f["speedup"] = round(base["seconds"] / f["seconds"], 2)
+        c = f["cosine_to_fp32"]
         table.append(
-            f"| {label} | {f['seconds']} s | {f['chunks']} ({f['chunks_embedded']} + {f['chunks_reused']}) | {f['chunks_per_second']} | {f['recall_at_5']} |"
+            f"| {label} | {f['seconds']} s | {f['chunks']} ({f['chunks_embedded']} + {f['chunks_reused']}) | {f['chunks_per_second']} "
+            f"| {f['speedup']}x | {f['recall_at_5']} | {c['mean']} / {c['min']} | {f['max_rss_mb']} MB |"
         )
-    table += [
-        "",
-        f"Speed-up {out['speedup']}x; cosine between the two runtimes' vectors of {len(sample)} chunks: "
-        f"mean {out['cosine_fp32_int8']['mean']}, min {out['cosine_fp32_int8']['min']}.",
-    ]
+    table += ["", f"One run, one path after the other; speed-up against the first row; cosines over {SAMPLE} stored chunks."]
     args.out.mkdir(parents=True, exist_ok=True)
     suffix = f"-{args.articles}" if args.articles else ""
     (args.out / f"ingest-speed{suffix}.json").write_text(json.dumps(out, indent=2))

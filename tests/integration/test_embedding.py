@@ -1,13 +1,15 @@
-"""The int8 ONNX runtime of the embedding model beside the fp32 one: close vectors, never
-mixed in one index, and the same text embedded once."""
+"""The int8 ONNX and bf16 runtimes of the embedding model beside the fp32 one: close
+vectors, never mixed in one index, and the same text embedded once."""
 
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant.embedding import Embedder
+from assistant.embedding import Embedder, choose_runtime
 from assistant.settings import Settings
 from tests.paths import CORPUS
 
@@ -28,13 +30,38 @@ def test_int8_vectors_point_where_the_fp32_ones_do():
     assert (np.argmax(int8 @ fp32.T, axis=1) == np.arange(len(texts))).all()
 
 
+def test_bf16_vectors_are_the_fp32_ones_and_questions_need_no_torch(tmp_path):
+    settings = Settings()
+    texts = [(CORPUS / f).read_text()[:1200] for f in sorted(p.name for p in CORPUS.glob("*.txt"))]
+    bf16 = Embedder(settings.embed_model, runtime="bf16", cache_dir=settings.embed_cache_dir)
+    fp32 = Embedder(settings.embed_model, runtime="torch")
+    stored, reference = bf16.embed(texts), fp32.embed(texts)
+    assert np.allclose(np.linalg.norm(stored, axis=1), 1, atol=1e-5)
+    assert (stored * reference).sum(axis=1).min() > 0.999
+    # A question is embedded by the fp32 ONNX export, at the fp32 model's place.
+    assert float(bf16.embed_query(QUESTION) @ fp32.embed_query(QUESTION)) > 0.9999
+
+    bot = Assistant(index_dir=tmp_path / "index", llm="extractive", embed_runtime="bf16")
+    bot.ingest([CORPUS], progress=False)
+    assert bot.store.manifest["embed_model"].endswith("@bf16")
+    # A new process answers from the bf16 index without importing PyTorch.
+    script = (
+        "import sys\n"
+        "from assistant import Assistant\n"
+        f"answer = Assistant(index_dir={str(tmp_path / 'index')!r}, llm='extractive').answer({QUESTION!r})\n"
+        "print('Biden' in answer.text, 'torch' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.stdout.split() == ["True", "False"], done.stderr[-2000:]
+
+
 def test_an_fp32_index_keeps_working_until_it_is_rebuilt(tmp_path, caplog):
     old = Assistant(index_dir=tmp_path / "index", llm="extractive", embed_runtime="torch")
     old.ingest([CORPUS], progress=False)
     assert old.store.manifest["embed_model"] == "sentence-transformers/all-MiniLM-L6-v2"
 
-    bot = Assistant(index_dir=tmp_path / "index", llm="extractive")  # the default runtime: int8
-    assert bot.settings.embed_runtime == "onnx-int8"
+    bot = Assistant(index_dir=tmp_path / "index", llm="extractive")  # the default runtime: auto
+    assert bot.settings.embed_runtime == "auto"
     answer = bot.answer(QUESTION)
     assert "Biden" in answer.text and bot.embedder.runtime == "torch"
     assert "ingest --rebuild" in caplog.text
@@ -42,8 +69,9 @@ def test_an_fp32_index_keeps_working_until_it_is_rebuilt(tmp_path, caplog):
 
     rebuilt = Assistant(index_dir=tmp_path / "index", llm="extractive")
     report = rebuilt.ingest([CORPUS], rebuild=True, progress=False)
-    assert report.chunks_embedded > 0 and rebuilt.store.manifest["embed_model"].endswith("@onnx-int8")
-    assert "Biden" in rebuilt.answer(QUESTION).text and rebuilt.embedder.runtime == "onnx-int8"
+    runtime = choose_runtime("auto")
+    assert report.chunks_embedded > 0 and rebuilt.store.manifest["embed_model"].endswith(f"@{runtime}")
+    assert "Biden" in rebuilt.answer(QUESTION).text and rebuilt.embedder.runtime == runtime
 
 
 def test_the_same_text_is_embedded_once(tmp_path):

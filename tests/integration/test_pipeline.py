@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 
 from assistant import Assistant, IndexMismatch, IndexNotBuilt, InvalidDate, InvalidQuestion
+from assistant.embedding import choose_runtime
 from assistant.text import contains_answer
 from tests.paths import CORPUS, GOLD
 
@@ -106,7 +107,8 @@ def test_bad_questions_get_messages(built_assistant):
 def test_stats(built_assistant):
     stats = built_assistant.stats()
     assert stats["articles"] == 5 and stats["stories"] == 4
-    assert stats["embed_model"] == "sentence-transformers/all-MiniLM-L6-v2@onnx-int8"  # the default runtime
+    runtime = choose_runtime("auto")  # the default: bf16 where the CPU has AMX, else int8
+    assert stats["embed_model"] == f"sentence-transformers/all-MiniLM-L6-v2@{runtime}"
     assert stats["chunks"] > 10
 
 

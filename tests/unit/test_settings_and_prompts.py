@@ -43,3 +43,18 @@ def test_a_prompts_folder_of_ones_own_overrides_the_packaged_templates(tmp_path)
     templates = load_templates(Settings(prompts_dir=tmp_path).prompts_dir)
     assert templates.refusal.substitute(window="") == "Nothing in the archive about that."
     assert load_templates().refusal.substitute(window="").startswith("The indexed articles do not cover this")
+
+
+def test_auto_embedding_runtime_follows_the_cpu(tmp_path, monkeypatch):
+    from assistant import embedding
+
+    with_amx, without = tmp_path / "amx", tmp_path / "plain"
+    with_amx.write_text("processor\t: 0\nflags\t\t: fpu avx512f avx512_vnni amx_bf16 amx_tile amx_int8\n")
+    without.write_text("processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_vnni\n")
+    assert embedding.cpu_has_amx(with_amx) and not embedding.cpu_has_amx(without)
+    assert not embedding.cpu_has_amx(tmp_path / "missing")
+    monkeypatch.setattr(embedding, "cpu_has_amx", lambda: True)
+    assert embedding.choose_runtime("auto") == "bf16" and embedding.choose_runtime("torch") == "torch"
+    monkeypatch.setattr(embedding, "cpu_has_amx", lambda: False)
+    assert embedding.choose_runtime("auto") == "onnx-int8"
+    assert embedding.runtime_of("m@bf16") == "bf16" and embedding.runtime_of("m@onnx-int8") == "onnx-int8" and embedding.runtime_of("m") == "torch"
