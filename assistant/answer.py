@@ -74,6 +74,9 @@ _WORK_NOUN = re.compile(
     _WHICH + r"(?:film|movie|show|series|song|album|book|novel|memoir|play|musical|remake|sequel|documentary|video game|"
     r"game|title|app|drama|sitcom|single|painting|opera)s?\b"
 )
+# A question word left in place at the end ("The rocket launched from where?", "She has
+# served since when?"): the grammar of an echo question, whatever came before it.
+_IN_SITU = re.compile(r"\b(who|whom|when|where)\s*[?.!]*\s*$")
 _MONTH_ASK = re.compile(r"\b(?:which|what|in which|in what)\s+month\b")
 _DATE_NOUN = re.compile(_WHICH + r"(?:day|date|year|month|time|season|decade|century|weekday)s?\b")
 _NUMBER_ASK = re.compile(
@@ -97,6 +100,9 @@ def expected_type(question: str) -> str:
     q = question.lower().strip()
     if _NUMBER_ASK.search(q):
         return "number"
+    in_situ = _IN_SITU.search(q)
+    if in_situ:
+        return {"who": "person", "whom": "person", "when": "date", "where": "place"}[in_situ.group(1)]
     if (
         re.match(r"^(?:who|whom|whose)\b", q)
         or re.search(r"\b(?:who|whom|whose)\s+(?:is|was|were|are|did|does|has|had|will|won|led)\b", q)

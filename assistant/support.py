@@ -98,16 +98,21 @@ def _occurs(name: str, text: str, *, any_case: bool) -> bool:
 
 def full_form(name: str, evidence: str) -> str:
     """The longest name of `evidence` that holds `name` as whole words ("Bills" -> "Buffalo
-    Bills"), so the answer names it as the article does; `name` itself when there is none."""
-    wanted = tokens(name)
+    Bills"), so the answer names it as the article does; `name` itself when there is none.
+
+    English names end in their head word: words before it narrow the same thing ("Buffalo
+    Bills", "President Joe Biden"), words after it name another ("St. Louis Post-Dispatch"
+    is a newspaper, not the city). So a longer name that adds words after `name` is taken
+    only when the excerpt never writes `name` as a name on its own."""
+    wanted = [w.lower() for w in tokens(name)]
+    runs = [[w.lower() for w in tokens(evidence[start:end])] for start, end in name_runs(evidence)]
+    stands_alone = wanted in runs
     best = name
-    for start, end in name_runs(evidence):
-        candidate = evidence[start:end]
-        have = tokens(candidate)
+    for (start, end), have in zip(name_runs(evidence), runs):
         for i in range(len(have) - len(wanted) + 1):
-            if [w.lower() for w in have[i : i + len(wanted)]] == [w.lower() for w in wanted]:
-                if len(have) > len(tokens(best)):
-                    best = candidate
+            if have[i : i + len(wanted)] == wanted:
+                if len(have) > len(tokens(best)) and not (stands_alone and i + len(wanted) < len(have)):
+                    best = evidence[start:end]
                 break
     return best
 

@@ -42,6 +42,12 @@ def main() -> None:
     parser.add_argument("--baseline-workdir", type=Path, default=None, help="where the llama-index baseline keeps its index (default workdir/llamaindex)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--set", action="append", default=[], metavar="SETTING=VALUE", help="a settings override (reader_excerpts=8); repeatable")
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        default=None,
+        help="answerability labels read by a person (benchmarks/results/answerability-every4.jsonl): accuracy is also split by whether an article answers the question",
+    )
     args = parser.parse_args()
 
     from assistant import Assistant
@@ -100,6 +106,11 @@ def main() -> None:
     def refusals(rs, extractive: bool) -> int:
         return sum(bool(r.extractive_refused if (extractive and r.extractive_answer is not None) else r.refused) for r in rs)
 
+    answerable: dict[str, str] = {}
+    if args.labels:
+        labels = {r["id"]: r["answerable"] for r in map(json.loads, args.labels.read_text().splitlines()) if r}
+        answerable = {row["id"]: ("answerable" if labels[row["id"]] else "unanswerable") if row["id"] in labels else "unlabelled" for row in rows}
+
     baseline = None
     if not args.skip_baseline:
         sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -136,6 +147,7 @@ def main() -> None:
         "accuracy_by_source": split(lambda row: row.get("source", "?")),
         "accuracy_by_evidence": split(lambda row: groups[row["id"]]),
         "accuracy_by_period": split(period),
+        "accuracy_by_answerability": split(lambda row: answerable[row["id"]]) if answerable else {},
         "git_commit": evaluation.meta["git_commit"],
     }
     args.out.mkdir(parents=True, exist_ok=True)
@@ -158,7 +170,12 @@ def main() -> None:
     if figures["reading"]:
         table += ["", "What the reading model did: " + ", ".join(f"{k} {v}" for k, v in figures["reading"].items()) + "."]
     table += ["", "| questions | count | read | extractive |", "|---|---|---|---|"]
-    for title, groups_of in (("answer", "accuracy_by_evidence"), ("period", "accuracy_by_period"), ("source", "accuracy_by_source")):
+    for title, groups_of in (
+        ("answer", "accuracy_by_evidence"),
+        ("answer", "accuracy_by_answerability"),
+        ("period", "accuracy_by_period"),
+        ("source", "accuracy_by_source"),
+    ):
         for k, v in figures[groups_of].items():
             name = GROUP_LABELS.get(k, k) if title == "answer" else f"{title}: {k}"
             table.append(f"| {name} | {v['questions']} | {v['read']} | {v['extractive']} |")
@@ -168,6 +185,9 @@ def main() -> None:
 
 
 GROUP_LABELS = {
+    "answerable": "an article published by then answers it (read by a person)",
+    "unanswerable": "no article published by then answers it (read by a person)",
+    "unlabelled": "not labelled",
     "recent": "answer in an article from the 8 days before the question",
     "older": "answer only in older articles",
     "absent": "answer in no article published by then",

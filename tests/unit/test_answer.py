@@ -66,6 +66,9 @@ def test_sentence_split_keeps_abbreviations_and_offsets():
         ("Which film scored the most nominations?", "work"),
         ("Which celebrity showed off a baby bump?", "person"),
         ("How much did prices rise?", "number"),
+        ("The first mission failed after the rocket launched from where?", "place"),
+        ("Ardern has resigned after serving as prime minister since when?", "date"),
+        ("The award went to who?", "person"),
     ],
 )
 def test_expected_type(question, kind):

@@ -258,6 +258,17 @@ def test_a_rewording_may_not_bring_names_or_numbers_of_its_own():
     assert not adds_facts("Which country suspended funding for the United Nations agency?", "Which country halted funding for the UN agency?")
 
 
+def test_a_full_form_never_names_another_thing():
+    from assistant.support import full_form
+
+    evidence = "A gunman walked into a St. Louis high school. Photo: David Carson/St. Louis Post-Dispatch"
+    assert full_form("St. Louis", evidence) == "St. Louis"  # the city, not the newspaper
+    assert full_form("Post-Dispatch", evidence) == "St. Louis Post-Dispatch"
+    assert full_form("Bills", "The Buffalo Bills won. The Bills will play again.") == "Buffalo Bills"
+    # Only the longer name is written: it is the article's name for it.
+    assert full_form("Benedict", "Pope Benedict XVI resigned in 2013.") == "Pope Benedict XVI"
+
+
 def test_a_full_form_never_reaches_across_a_sentence_end():
     from assistant.support import check_short_answer, name_runs
 
