@@ -272,6 +272,13 @@ class Extractor:
         total = sum(key.values())
         return sum(w for t, w in key.items() if t in terms) / total if total else 0.0
 
+    def uncovered(self, standalone: str, passages: list[Passage]) -> int:
+        """How few of the question's key terms some passage leaves out (its title included)."""
+        key = self._key_terms(standalone)
+        if not key or not passages:
+            return len(key)
+        return min(sum(t not in set(content_terms(p.title + " " + p.text)) for t in key) for p in passages)
+
     # --- the answer ------------------------------------------------------------------
 
     def rank(self, standalone: str, passages: list[Passage]) -> tuple[list[_Sentence], float, float]:

@@ -255,7 +255,7 @@ class Answerer:
             yield self._reading(passages)
         extractive = replace(extractive, seconds={"retrieve": round(found - started, 3), "extract": round(time.perf_counter() - found, 3)})
         if extractive.refused and self.settings.llm != "extractive" and self.settings.reader_reword:
-            reworded = yield from self._reword(req, retriever, extractor, k)
+            reworded = yield from self._reword(req, retriever, extractor, k, passages)
             if reworded is not None and not reworded[1].refused:
                 ranking, extractive = reworded[0], replace(reworded[1], seconds={**extractive.seconds, **reworded[1].seconds})
             elif reworded is not None:
@@ -276,12 +276,17 @@ class Answerer:
         reader = Reader(self.settings, self.templates, llm, self.settings.llm, self._llm_run_lock)
         yield reader.read(req.question, req.standalone, ranking[0], req.as_of, extractive)
 
-    def _reword(self, req: _Request, retriever: Retriever, extractor: Any, k: int | None) -> Iterator[Progress]:
+    def _reword(self, req: _Request, retriever: Retriever, extractor: Any, k: int | None, passages: list[Passage]) -> Iterator[Progress]:
         """A refused question searched again in a news report's words, as the model rewords it
         ("halted funding" -> "suspended funding"). The refusal rule judges the new passages
         as it judged the first ones, so a question the articles do not cover stays refused.
         Returns the new (ranking, extractive answer), or None when the model gave no usable
-        rewording."""
+        rewording.
+
+        A rewording counts only when it leaves fewer of its key terms missing from the best
+        passage than the question left (of the first `passages`): it has put some word the
+        articles lack into their words. A rewording that only adds words the articles have
+        ("the population of the city of Damascus") would pass the rule without answering."""
         from assistant.generative.llm import LLMUnavailable
         from assistant.generative.reader import reword_with_llm
 
@@ -295,10 +300,13 @@ class Answerer:
         if not reworded:
             return None
         yield Progress("searching", self.templates.progress_searching.substitute(question=reworded))
-        passages = retriever.retrieve(reworded, req.scope, k, self._preference(reworded, req.as_of))
-        yield self._reading(passages)
-        ranking = extractor.rank(reworded, passages)
-        extractive = extractor.answer(req.question, reworded, passages, req.as_of, ranking=ranking)
+        found = retriever.retrieve(reworded, req.scope, k, self._preference(reworded, req.as_of))
+        yield self._reading(found)
+        ranking = extractor.rank(reworded, found)
+        if extractor.uncovered(reworded, found) < extractor.uncovered(req.standalone, passages):
+            extractive = extractor.answer(req.question, reworded, found, req.as_of, ranking=ranking)
+        else:
+            extractive = extractor.refusal(req.question, reworded, ranking[0], req.as_of)
         log.debug("reworded %r as %r: %s", req.standalone, reworded, "refused" if extractive.refused else "answered")
         seconds = {"reword": round(time.perf_counter() - started, 3)}
         return ranking, replace(extractive, standalone_question=req.standalone, reworded_question=reworded, seconds=seconds)

@@ -427,15 +427,12 @@ class ChunkStore:
 
     # --- writing ---------------------------------------------------------------------
 
-    def replace_article(self, article: Article, chunks: list[Chunk], embeddings: np.ndarray, extra: dict[str, Any], text_keys: Sequence[str] = ()) -> None:
-        """Store `article`'s chunks, replacing whatever was stored for it before. `text_keys`
-        (one per chunk) name the exact text each vector embeds, so it can be reused."""
-        self.replace_articles([(article, chunks, embeddings, extra, text_keys)])
-
     def replace_articles(self, items: Sequence[tuple[Article, list[Chunk], np.ndarray, dict[str, Any], Sequence[str]]]) -> None:
-        """`replace_article` for several articles in one write: Chroma adds a few hundred
-        rows in one call about 4x faster than in calls of one article's ten, and one call is
-        one transaction, so each article is still stored whole or not at all."""
+        """Store each (article, chunks, vectors, extra metadata, text keys), replacing whatever
+        was stored for the article before; `text_keys` (one per chunk) name the exact text each
+        vector embeds, so it can be reused. One write for all: Chroma adds a few hundred rows
+        in one call about 4x faster than in calls of one article's ten, and one call is one
+        transaction, so each article is still stored whole or not at all."""
         from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
         from llama_index.vector_stores.chroma import ChromaVectorStore
 

@@ -135,22 +135,23 @@ def test_ingest_is_incremental_and_idempotent(tmp_path, corpus_copy):
 
 
 def test_interrupted_ingest_leaves_a_usable_index_and_resumes(tmp_path, monkeypatch):
-    bot = Assistant(index_dir=tmp_path / "idx", embed_batch_size=4)
+    # Groups of about one article, so the third write comes after two whole articles.
+    bot = Assistant(index_dir=tmp_path / "idx", embed_batch_size=4, embed_group_chunks=1)
     from assistant.store import ChunkStore
 
-    real = ChunkStore.replace_article
+    real = ChunkStore.replace_articles
     calls = {"n": 0}
 
-    def flaky(self, article, chunks, embeddings, extra, text_keys=()):
+    def flaky(self, items):
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt  # as if the user pressed Ctrl-C mid-ingest
-        return real(self, article, chunks, embeddings, extra, text_keys)
+        return real(self, items)
 
-    monkeypatch.setattr(ChunkStore, "replace_article", flaky)
+    monkeypatch.setattr(ChunkStore, "replace_articles", flaky)
     with pytest.raises(KeyboardInterrupt):
         bot.ingest([CORPUS], progress=False)
-    monkeypatch.setattr(ChunkStore, "replace_article", real)
+    monkeypatch.setattr(ChunkStore, "replace_articles", real)
 
     reopened = Assistant(index_dir=tmp_path / "idx")
     assert reopened.stats()["articles"] == 2

@@ -66,6 +66,14 @@ def test_a_question_worded_unlike_the_articles_is_reworded_and_answered(reader, 
     assert_verbatim(answer)
 
 
+def test_a_rewording_that_only_adds_words_the_articles_have_stays_refused(reader):
+    # The model rewords gold g29 as "What is the population of the city of Damascus?": the
+    # articles hold "city", which would carry it past the refusal rule, but they still say
+    # nothing of Damascus's population.
+    answer = reader.answer("What is the population of Damascus?")
+    assert answer.refused and answer.reworded_question, (answer.reworded_question, answer.text)
+
+
 def test_a_follow_up_is_condensed_by_the_model_and_answered(reader):
     answer = reader.answer("What did he threaten to do?", history=["Who is Igor Konashenkov?"])
     assert "Konashenkov" in answer.standalone_question, answer.standalone_question

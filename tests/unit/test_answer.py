@@ -155,3 +155,15 @@ def test_voting_prefers_the_name_several_sentences_agree_on():
     tagged = [[("Kevin Smith", "PERSON")], [("Anna Lee", "PERSON")], [("Anna Lee", "PERSON")]]
     ex._vote(sents, tagged, "person", "Who won the vote?")
     assert max(sents, key=lambda s: s.score).text == "B"
+
+
+def test_uncovered_counts_the_key_terms_the_best_passage_leaves_out(extractor):
+    passages = [
+        Passage("a:0", "a", "Missiles hit targets near the city of Damascus on Saturday.", 0, 58, title="Strikes on Syria"),
+        Passage("b:0", "b", "The population of Aleppo fell during the war.", 0, 45, title="Aleppo"),
+    ]
+    assert extractor.uncovered("What is the population of Damascus?", passages) == 1
+    # Added words the passages hold do not lower it: "population" is still missing from the best one.
+    assert extractor.uncovered("What is the population of the city of Damascus?", passages) == 1
+    assert extractor.uncovered("Which missiles hit Damascus?", passages) == 0
+    assert extractor.uncovered("Which missiles hit Damascus?", []) == 3  # missiles, hit, damascus
