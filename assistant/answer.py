@@ -272,12 +272,17 @@ class Extractor:
         total = sum(key.values())
         return sum(w for t, w in key.items() if t in terms) / total if total else 0.0
 
+    @staticmethod
+    def _passage_terms(p: Passage) -> set[str]:
+        """The content terms a passage offers a question, its title's included."""
+        return set(content_terms(p.title + " " + p.text))
+
     def uncovered(self, standalone: str, passages: list[Passage]) -> int:
         """How few of the question's key terms some passage leaves out (its title included)."""
         key = self._key_terms(standalone)
         if not key or not passages:
             return len(key)
-        return min(sum(t not in set(content_terms(p.title + " " + p.text)) for t in key) for p in passages)
+        return min(len(key.keys() - self._passage_terms(p)) for p in passages)
 
     # --- the answer ------------------------------------------------------------------
 
@@ -287,7 +292,7 @@ class Extractor:
         if not passages:
             return [], 0.0, 0.0
         key = self._key_terms(standalone)
-        passage_terms = {p.chunk_id: set(content_terms(p.title + " " + p.text)) for p in passages}
+        passage_terms = {p.chunk_id: self._passage_terms(p) for p in passages}
         best_cover = max(self._coverage(key, passage_terms[p.chunk_id]) for p in passages) if key else 1.0
 
         sentences = self._collapse_versions(self._sentences(passages))

@@ -105,10 +105,11 @@ def full_form(name: str, evidence: str) -> str:
     is a newspaper, not the city). So a longer name that adds words after `name` is taken
     only when the excerpt never writes `name` as a name on its own."""
     wanted = [w.lower() for w in tokens(name)]
-    runs = [[w.lower() for w in tokens(evidence[start:end])] for start, end in name_runs(evidence)]
+    spans = name_runs(evidence)
+    runs = [[w.lower() for w in tokens(evidence[start:end])] for start, end in spans]
     stands_alone = wanted in runs
     best = name
-    for (start, end), have in zip(name_runs(evidence), runs):
+    for (start, end), have in zip(spans, runs):
         for i in range(len(have) - len(wanted) + 1):
             if have[i : i + len(wanted)] == wanted:
                 if len(have) > len(tokens(best)) and not (stands_alone and i + len(wanted) < len(have)):
