@@ -26,7 +26,7 @@ import numpy as np
 from assistant.citations import cite, closest_coverage, refusal_text, sources_line
 from assistant.settings import Settings
 from assistant.templates import Templates
-from assistant.text import MONTH, STOPWORDS, content_terms, jaccard, normalize_answer, split_sentences, tokens
+from assistant.text import MONTH, QUESTION_WORDS, STOPWORDS, content_terms, jaccard, normalize_answer, split_sentences, stem, tokens
 from assistant.types import Answer, Passage
 
 log = logging.getLogger(__name__)
@@ -40,13 +40,16 @@ _DATEISH = re.compile(
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+(?:al-|bin\s+|de\s+|van\s+)?[A-Z][a-zA-Z'’-]+)*")
 
 
-_PERSON_NOUN = re.compile(
-    r"\b(?:which|what)(?:\s+[\w-]+){0,3}?\s+(?:person|man|woman|leader|official|president|minister|spokes\w+|"
+_PERSON_NOUNS = (
+    r"person|man|woman|leader|official|president|minister|spokes\w+|"
     r"player|actor|actress|singer|ceo|politician|senator|governor|judge|chief|secretary|general|commander|author|"
     r"rapper|star|coach|founder|journalist|lawmaker|mayor|prince|princess|king|queen|pope|candidate|celebrity|celebrities|"
     r"athlete|quarterback|musician|artist|comedian|host|astronaut|billionaire|influencer|director|producer|activist|"
-    r"golfer|driver|pitcher|entrepreneur|executive|chancellor|ambassador|heir|rival|nominee)s?\b"
+    r"golfer|driver|pitcher|entrepreneur|executive|chancellor|ambassador|heir|rival|nominee"
 )
+_PERSON_NOUN = re.compile(r"\b(?:which|what)(?:\s+[\w-]+){0,3}?\s+(" + _PERSON_NOUNS + r")s?\b")
+# Words for anyone at all: they describe no one in particular.
+_ANYONE = frozenset("person man woman star celebrity celebrities".split())
 
 
 @dataclass
@@ -120,6 +123,15 @@ def expected_type(question: str) -> str:
     if re.match(r"^where\b", q) or re.search(r"\bwhere (?:did|does|will|was|is|are|were)\b", q) or re.search(_PLACE_NOUN, q):
         return "place"
     return "other"
+
+
+def asked_role(question: str) -> str | None:
+    """The role of the person a question asks for, as it words it ("Which Russian
+    spokeswoman said…" -> "spokeswoman"), or None."""
+    m = _PERSON_NOUN.search(question.lower())
+    if m is None or m.group(1) in _ANYONE:
+        return None
+    return m.group(1)
 
 
 def focus_clause(question: str) -> str:
@@ -283,6 +295,29 @@ class Extractor:
         if not key or not passages:
             return len(key)
         return min(len(key.keys() - self._passage_terms(p)) for p in passages)
+
+    def missing_words(self, standalone: str, passages: list[Passage]) -> list[str]:
+        """The question's common words, as written, that the passage covering it best leaves
+        out ("authorised", "air raids": neighbours stay together): what a rewording has to
+        say in other words. Names and numbers are not among them: no rewording can supply
+        a name the articles lack."""
+        key = self._key_terms(standalone)
+        if not key or not passages:
+            return []
+        best = min((self._passage_terms(p) for p in passages), key=lambda terms: len(key.keys() - terms))
+        lacking = key.keys() - best
+        phrases: list[str] = []
+        run: list[str] = []
+        for i, word in enumerate(tokens(standalone) + [""]):
+            lower = word.lower()
+            common = word and not (i > 0 and word[:1].isupper()) and not any(ch.isdigit() for ch in word)
+            if common and lower not in STOPWORDS and lower not in QUESTION_WORDS and stem(word) in lacking:
+                run.append(word)
+                continue
+            if run and " ".join(run) not in phrases:
+                phrases.append(" ".join(run))
+            run = []
+        return phrases
 
     # --- the answer ------------------------------------------------------------------
 

@@ -30,6 +30,16 @@ from assistant.types import Answer, Passage, Progress
 log = logging.getLogger(__name__)
 
 
+def confirmed_by_reader(refusal: Answer, read: Answer) -> Answer:
+    """The answer to a question the refusal rule passed only in other words: the model's
+    checked answer, or `refusal` (the first search's) when the model declined or its answer
+    was dropped. Found only in other words, and no answer read there either: two signs
+    that the articles do not cover it. A model that failed says nothing either way."""
+    if read.reading in ("declined", "dropped"):
+        return replace(refusal, reading=read.reading, unsupported=read.unsupported, seconds=read.seconds)
+    return read
+
+
 class Answerer:
     """Answers questions from the passages of `retriever()` (called per question, so a
     retriever rebuilt after an ingest is used from the next question on)."""
@@ -254,9 +264,11 @@ class Answerer:
             passages = retriever.retrieve(req.standalone, req.scope, k, req.prefer)
             yield self._reading(passages)
         extractive = replace(extractive, seconds={"retrieve": round(found - started, 3), "extract": round(time.perf_counter() - found, 3)})
+        refusal = None  # the first search's refusal, while a rewording's answer awaits the model
         if extractive.refused and self.settings.llm != "extractive" and self.settings.reader_reword:
             reworded = yield from self._reword(req, retriever, extractor, k, passages)
             if reworded is not None and not reworded[1].refused:
+                refusal = replace(extractive, reworded_question=reworded[1].reworded_question)
                 ranking, extractive = reworded[0], replace(reworded[1], seconds={**extractive.seconds, **reworded[1].seconds})
             elif reworded is not None:
                 extractive = replace(extractive, reworded_question=reworded[1].reworded_question)
@@ -271,10 +283,12 @@ class Answerer:
         except LLMUnavailable as exc:
             yield replace(extractive, notice=f"{exc} This answer quotes the articles instead.")
             return
-        # The quoted answer is shown at once; the model's checked answer replaces it.
-        yield Progress("checking", self.templates.progress_checking.substitute(), answer=extractive)
+        # The quoted answer is shown at once; the model's checked answer replaces it. Not so for
+        # a rewording's quotes: they stand only if the model answers from them (below).
+        yield Progress("checking", self.templates.progress_checking.substitute(), answer=extractive if refusal is None else None)
         reader = Reader(self.settings, self.templates, llm, self.settings.llm, self._llm_run_lock)
-        yield reader.read(req.question, req.standalone, ranking[0], req.as_of, extractive)
+        answer = reader.read(req.question, req.standalone, ranking[0], req.as_of, extractive)
+        yield answer if refusal is None else confirmed_by_reader(refusal, answer)
 
     def _reword(self, req: _Request, retriever: Retriever, extractor: Any, k: int | None, passages: list[Passage]) -> Iterator[Progress]:
         """A refused question searched again in a news report's words, as the model rewords it
@@ -291,12 +305,15 @@ class Answerer:
         from assistant.generative.reader import reword_with_llm
 
         started = time.perf_counter()
+        missing = extractor.missing_words(req.standalone, passages)
+        if not missing:
+            return None  # only names or numbers are missing: no wording supplies those
         try:
             llm = self.llm
         except LLMUnavailable:
             return None  # the refusal stands; the missing model is reported where it would have read
         yield Progress("searching", self.templates.progress_rewording.substitute())
-        reworded = reword_with_llm(llm, self.templates, req.standalone, self.settings.max_question_chars, self._llm_run_lock)
+        reworded = reword_with_llm(llm, self.templates, req.standalone, missing, self.settings.max_question_chars, self._llm_run_lock)
         if not reworded:
             return None
         yield Progress("searching", self.templates.progress_searching.substitute(question=reworded))

@@ -139,6 +139,39 @@ def name_within(name: str, evidence: str) -> str | None:
     return None
 
 
+def titled_names(role: str, text: str) -> set[str]:
+    """The names `text` gives the title `role`, the way news writes a title: before the
+    name ("Foreign Ministry spokeswoman Maria Zakharova", "President Joe Biden") or after
+    it ("Maria Zakharova, the ministry's spokeswoman")."""
+    word = r"(?<![\w-])" + re.escape(role) + r"s?(?![\w-])"
+    names = set()
+    for start, end in name_runs(text):
+        run = text[start:end]
+        inside = list(re.finditer(word + r"\s+", run, re.IGNORECASE))  # "Russian Foreign Minister Sergei Lavrov" is one run
+        if inside and run[inside[-1].end() :].strip():
+            names.add(run[inside[-1].end() :])
+        elif re.search(word + r"\s{1,2}$", text[max(0, start - len(role) - 3) : start], re.IGNORECASE):
+            names.add(run)
+        elif re.match(r",\s+(?:the|a|an|its|their|his|her|[\w.-]+['’]s)\s+(?:[\w'’.-]+\s+){0,4}?" + word, text[end:], re.IGNORECASE):
+            names.add(run)
+    return names
+
+
+def _same_one(name: str, other: str) -> bool:
+    """Whether two names name the same one: the words of one stand in the other ("Zakharova",
+    "Maria Zakharova")."""
+    a, b = _words_in(name), _words_in(other)
+    return bool(a) and bool(b) and (a <= b or b <= a)
+
+
+def has_role(answer: str, question: str, role: str, titled: set[str]) -> bool:
+    """Whether a name the answer adds is one the excerpts give the asked `role` (`titled`):
+    the answer to "which spokeswoman" is the one the articles call spokeswoman, however
+    often they quote the minister beside her."""
+    names, _ = answer_items(answer, question)
+    return any(_same_one(n, t) or t in n for n in names for t in titled)
+
+
 # Kinds of question (answer.expected_type) whose answer is a name: a reply that names
 # nothing ("The actor will host the show") has not answered.
 NAMED_KINDS = frozenset({"person", "org", "place", "work"})

@@ -31,7 +31,7 @@ REQUIRED = {
     "llm_article.txt": {"title", "source", "date"},
     "llm_source.txt": {"number", "text"},
     "llm_condense.txt": {"history", "question"},
-    "llm_reword.txt": {"question"},
+    "llm_reword.txt": {"question", "missing"},
     "progress_rewording.txt": set(),
     "reworded.txt": {"question"},
     "changes.txt": {"title", "older", "newer", "counts"},

@@ -103,6 +103,8 @@ def main() -> None:
                 "correct": contains_answer(first_sentence(answer.text), gold) and not answer.refused,
                 "answer": answer.text.split("\n\n")[0],
                 "excerpts": [e.text for e in excerpts],
+                "quote": answer.citations[0].quote if answer.citations and not answer.refused else "",
+                "reworded": answer.reworded_question,
                 "seconds": round(time.perf_counter() - started, 2),
                 "answer_seconds": round(answer_seconds, 2),
                 "read_seconds": answer.seconds.get("read"),

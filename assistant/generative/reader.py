@@ -24,10 +24,10 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
-from assistant.answer import expected_type, has_type
+from assistant.answer import asked_role, expected_type, has_type
 from assistant.citations import cite, closest_coverage, refusal_text, sources_line
 from assistant.settings import Settings
-from assistant.support import answer_items, check_short_answer, name_runs, numbers_in
+from assistant.support import answer_items, check_short_answer, has_role, name_runs, numbers_in, titled_names
 from assistant.templates import Templates
 from assistant.text import CITATION_MARKER, marker_numbers, split_sentences, strip_markers
 from assistant.types import Answer, Citation, Passage
@@ -238,10 +238,15 @@ class Reader:
         why = "it cites no excerpt" if not numbers else f"cites [{', '.join(map(str, numbers))}]"
         ranked_first = extractive.citations[0].quote if extractive.citations and not extractive.refused else ""
         kind = expected_type(standalone)
+        # "Which spokeswoman…": the answer must be someone the excerpts give that title, where they give it to anyone.
+        role = asked_role(standalone)
+        titled = {n for e in excerpts for n in titled_names(role, e.text)} if role else set()
         for excerpt in order:
             ok, reason, fixed = check_short_answer(
                 sentence, excerpt.text, standalone, self.settings.llm_min_support, ranked_first, context=excerpt.passage.text, kind=kind
             )
+            if ok and titled and not has_role(fixed, standalone, role, titled):
+                ok, reason = False, f"the excerpts call {', '.join(sorted(titled))} the {role}"
             if ok:
                 quote = self._quote(fixed, standalone, excerpt)
                 if quote is not None:
@@ -327,15 +332,17 @@ def adds_facts(rewritten: str, question: str) -> bool:
     return False
 
 
-def reword_with_llm(llm, templates: Templates, question: str, limit: int, lock: threading.Lock | None = None) -> str | None:
+def reword_with_llm(llm, templates: Templates, question: str, missing: list[str], limit: int, lock: threading.Lock | None = None) -> str | None:
     """The question in the words a news report would use ("authorised the air raids" ->
-    "ordered the airstrikes"), written by the model; None if it gives nothing usable, only
-    repeats the question or adds a name or number of its own."""
+    "ordered the airstrikes"), written by the model, which is told the question's `missing`
+    words (those the articles found lack); None if it gives nothing usable, only repeats
+    the question or adds a name or number of its own."""
     from llama_index.core.llms import ChatMessage, MessageRole
 
+    prompt = templates.llm_reword.substitute(question=question, missing=", ".join(f"“{m}”" for m in missing))
     try:
         with lock or nullcontext():
-            reply = llm.chat([ChatMessage(role=MessageRole.USER, content=templates.llm_reword.substitute(question=question))]).message.content or ""
+            reply = llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)]).message.content or ""
     except Exception as exc:
         log.warning("language model failed to reword the question: %s", exc)
         return None

@@ -66,12 +66,31 @@ def test_a_question_worded_unlike_the_articles_is_reworded_and_answered(reader, 
     assert_verbatim(answer)
 
 
-def test_a_rewording_that_only_adds_words_the_articles_have_stays_refused(reader):
-    # The model rewords gold g29 as "What is the population of the city of Damascus?": the
-    # articles hold "city", which would carry it past the refusal rule, but they still say
-    # nothing of Damascus's population.
+def test_the_model_is_told_which_words_to_say_another_way(reader):
+    # Gold g14. The articles say "strikes" and "ordered"; told that "authorised" and "raids"
+    # are not theirs, the model rewords them, where asked only for news words it wrote "authorized".
+    answer = reader.answer("Which US president authorised the air raids on Iran-backed groups in Syria?")
+    assert not answer.refused and "Biden" in first_sentence(answer.text), (answer.reworded_question, answer.text)
+    assert answer.reworded_question and "raids" not in answer.reworded_question
+    assert_verbatim(answer)
+
+
+def test_asked_for_the_spokeswoman_the_answer_is_the_one_the_articles_call_so(reader):
+    # Gold g02. The model names Sergei Lavrov, whom the cited sentence quotes; the articles
+    # call Maria Zakharova the spokeswoman, so his name never leads the answer.
+    answer = reader.answer("Which Russian spokeswoman said Russia strongly condemns the US attack?")
+    assert not answer.refused and "Zakharova" in first_sentence(answer.text), answer.text
+    assert "Lavrov" not in first_sentence(answer.text)
+    assert_verbatim(answer)
+
+
+def test_a_question_whose_subject_the_articles_lack_stays_refused(reader):
+    # Gold g29. The model once reworded it as "What is the population of the city of
+    # Damascus?": the articles hold "city", which carried it past the refusal rule, but they
+    # say nothing of Damascus's population. Told that "population" is the missing word, it
+    # now keeps the question; either way the rule (Extractor.uncovered, unit-tested) refuses.
     answer = reader.answer("What is the population of Damascus?")
-    assert answer.refused and answer.reworded_question, (answer.reworded_question, answer.text)
+    assert answer.refused and answer.citations == [], (answer.reworded_question, answer.text)
 
 
 def test_a_follow_up_is_condensed_by_the_model_and_answered(reader):

@@ -167,3 +167,17 @@ def test_uncovered_counts_the_key_terms_the_best_passage_leaves_out(extractor):
     assert extractor.uncovered("What is the population of the city of Damascus?", passages) == 1
     assert extractor.uncovered("Which missiles hit Damascus?", passages) == 0
     assert extractor.uncovered("Which missiles hit Damascus?", []) == 3  # missiles, hit, damascus
+
+
+def test_missing_words_are_the_common_words_the_best_passage_lacks_as_written(extractor):
+    passages = [
+        Passage("a:0", "a", "The statement said the strikes, conducted at President Joe Biden's behest, hit groups in Syria.", 0, 93, title="US strikes"),
+        Passage("b:0", "b", "Rain fell on Damascus.", 0, 22, title="Weather"),
+    ]
+    # Neighbouring missing words stay one phrase; the question's first word is not a name.
+    assert extractor.missing_words("Which US president authorised the air raids on groups in Syria?", passages) == ["authorised", "air raids"]
+    assert extractor.missing_words("Authorised air raids hit which groups in Syria?", passages) == ["Authorised air raids"]
+    # A name or a number the articles lack is not asked to be reworded: no wording supplies it.
+    assert extractor.missing_words("Did President Macron visit Syria in 2019?", passages) == ["visit"]
+    assert extractor.missing_words("Which groups did the strikes in Syria hit?", passages) == []
+    assert extractor.missing_words("Which groups did the strikes hit?", []) == []

@@ -2,6 +2,7 @@
 tests/integration/test_reader.py runs the real one)."""
 
 import datetime as dt
+from dataclasses import replace
 
 from assistant.answer import _Sentence
 from assistant.generative.reader import INSTRUCTION, Reader, is_model_refusal, select_excerpts, written_sentences
@@ -278,3 +279,62 @@ def test_a_full_form_never_reaches_across_a_sentence_end():
     assert ok and fixed == "President Joe Biden ordered the strikes"
     text = "Mr. Biden met J. K. Rowling and the U.S. Army."
     assert [text[a:b] for a, b in name_runs(text)] == ["Biden", "J. K. Rowling", "U.S. Army"]
+
+
+def test_the_answer_to_which_spokeswoman_is_the_one_the_articles_call_spokeswoman():
+    p = Passage(
+        chunk_id="c:0",
+        doc_id="c",
+        start=0,
+        end=0,
+        title="Russia reacts",
+        published_at="2021-02-27",
+        text="Russia strongly condemns the US attack, Foreign Ministry spokeswoman Maria Zakharova has said. "
+        "Later, Russian Foreign Minister Sergei Lavrov revealed that the US side had given Russia only minutes of warning.",
+    )
+    sentences = [p.text[a:b] for a, b in split_sentences(p.text)]
+    ranking = ranked(*[(p, s) for s in sentences])
+    question = "Which Russian spokeswoman said Russia strongly condemns the US attack?"
+    reader = Reader(settings(), TEMPLATES, llm=None, backend="local")
+
+    def check(reply: str) -> Answer:
+        return reader.check(reply, question, question, select_excerpts(ranking, settings()), AS_OF, EXTRACTIVE, ranking)
+
+    # Lavrov stands in the excerpt and every word of the claim is in the passage, but he is the minister.
+    wrong = check("Russian Foreign Minister Sergei Lavrov said Russia strongly condemns the US attack [1].")
+    assert wrong.text == EXTRACTIVE.text and "call Maria Zakharova the spokeswoman" in wrong.unsupported[0]
+    right = check("Zakharova said Russia strongly condemns the US attack [1].")
+    assert right.text.startswith("Maria Zakharova said Russia strongly condemns the US attack [1].") and right.unsupported == []
+
+
+def test_titles_are_read_before_and_after_a_name():
+    from assistant.answer import asked_role
+    from assistant.support import titled_names
+
+    text = (
+        "White House spokeswoman Jen Psaki spoke first. Later, Russian Foreign Minister Sergei Lavrov spoke. "
+        "Anna Popova, Russia's deputy spokeswoman, agreed. President Joe Biden's order stood. The spokeswoman left."
+    )
+    assert titled_names("spokeswoman", text) == {"Jen Psaki", "Anna Popova"}
+    assert titled_names("minister", text) == {"Sergei Lavrov"}  # "Later, Russian Foreign Minister" is no appositive
+    assert titled_names("president", text) == {"Joe Biden"}
+    assert asked_role("Which Russian spokeswoman said it?") == "spokeswoman" and asked_role("What CEOs resigned?") == "ceo"
+    assert asked_role("Which woman won?") is None and asked_role("Who won?") is None
+
+
+def test_a_rewordings_find_stands_only_when_the_model_answers_from_it():
+    from assistant.answerer import confirmed_by_reader
+
+    refusal = Answer(
+        question="Which outfit took credit?", text="The indexed articles do not cover this.", refused=True, reworded_question="Which group claimed it?"
+    )
+    quotes = replace(EXTRACTIVE, reworded_question="Which group claimed it?")
+    declined = replace(quotes, extractive=quotes, reading="declined", seconds={"read": 2.0})
+    dropped = replace(quotes, extractive=quotes, reading="dropped", unsupported=["Biden claimed it. (it names no group)"])
+    for read in (declined, dropped):
+        answer = confirmed_by_reader(refusal, read)
+        assert answer.refused and answer.text == refusal.text and answer.reading == read.reading
+        assert answer.unsupported == read.unsupported and answer.seconds == read.seconds and answer.reworded_question
+    answered = replace(quotes, reading="answered")
+    failed = replace(quotes, reading="failed", notice="The language model could not answer")
+    assert confirmed_by_reader(refusal, answered) is answered and confirmed_by_reader(refusal, failed) is failed
