@@ -14,6 +14,7 @@ one after the other, so none is slowed or helped by another's loaded models.
     python benchmarks/ingest_speed.py --articles 600                    # the first 600 articles (a quick look)
     git worktree add /tmp/old d1a80ca
     python benchmarks/ingest_speed.py --old /tmp/old --old-runtimes onnx-int8 --runtimes bf16
+    python benchmarks/ingest_speed.py --runtimes bf16 --chunkings 254/0 200/0   # other chunk sizes / overlaps
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def measure(args: argparse.Namespace) -> None:
     index = args.workdir / f"index-{args.label}"
     if index.exists():
         shutil.rmtree(index)
-    bot = Assistant(index_dir=index, llm="extractive", embed_runtime=args.runtime)
+    overrides = {k: int(v) for k, v in (item.split("=", 1) for item in args.set)}
+    bot = Assistant(index_dir=index, llm="extractive", embed_runtime=args.runtime, **overrides)
     bot.embedder.embed(["warm up"])  # model load (and the one-time ONNX export) is not ingest
     started = time.perf_counter()
     report = bot.ingest([args.corpus], progress=False)
@@ -84,6 +86,10 @@ def main() -> None:
     parser.add_argument("--runtimes", nargs="*", choices=RUNTIMES, default=list(RUNTIMES), help="runtimes of this checkout, in this order")
     parser.add_argument("--old", type=Path, default=None, help="another checkout, measured first (the baseline)")
     parser.add_argument("--old-runtimes", nargs="+", default=["onnx-int8"], help="runtimes of the --old checkout")
+    parser.add_argument(
+        "--chunkings", nargs="*", default=[], metavar="TOKENS/OVERLAP", help="more paths: the last runtime with other chunk sizes and overlaps (254/0)"
+    )
+    parser.add_argument("--set", action="append", default=[], help=argparse.SUPPRESS)
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--tree", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--runtime", help=argparse.SUPPRESS)
@@ -112,9 +118,14 @@ def main() -> None:
 
     paths = [(f"old {commit(args.old)} {LABELS.get(r, r)}", args.old.resolve(), r) for r in args.old_runtimes] if args.old else []
     paths += [(f"{commit(ROOT)} {LABELS[r]}", ROOT, r) for r in args.runtimes]
+    sets: dict[int, list[str]] = {}
+    for chunking in args.chunkings:
+        tokens, overlap = chunking.split("/")
+        sets[len(paths)] = ["--set", f"chunk_tokens={tokens}", "--set", f"chunk_overlap={overlap}"]
+        paths.append((f"{commit(ROOT)} {LABELS[args.runtimes[-1]]}, chunks of {tokens} tokens overlapping {overlap}", ROOT, args.runtimes[-1]))
     figures: dict[str, dict] = {}
     for i, (label, tree, runtime) in enumerate(paths):
-        cmd = [sys.executable, __file__, "--measure", "--tree", str(tree), "--runtime", runtime, "--label", str(i)]
+        cmd = [sys.executable, __file__, "--measure", "--tree", str(tree), "--runtime", runtime, "--label", str(i)] + sets.get(i, [])
         cmd += ["--corpus", str(corpus), "--questions", str(questions), "--workdir", str(args.workdir)]
         env = {**os.environ, "HF_HUB_OFFLINE": "1"}
         done = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True)

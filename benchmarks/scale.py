@@ -235,8 +235,10 @@ def batches(src: dict, n: int, batch: int, noise: float, seed: int):
 def dense_latencies(store, questions: list[dict]) -> dict:
     """Unfiltered and as-of-filtered `ChunkStore.query` latencies (+ how often the filtered
     query had to fall back to Chroma's filtered search)."""
+    from assistant.settings import Settings
     from assistant.store import Scope
 
+    overfetch = Settings().filter_overfetch
     calls = {"n": 0}
     inner = store._query
 
@@ -251,7 +253,8 @@ def dense_latencies(store, questions: list[dict]) -> dict:
         plain.append(t)
         ids.append([h.chunk_id for h in hits])
         before = calls["n"]
-        _, t = timed(store.query, q["vector"], K, Scope(until=q["until_day"]))
+        # As the retriever asks (figures before 2026-12-07 over-fetched 1x).
+        _, t = timed(store.query, q["vector"], K, Scope(until=q["until_day"]), overfetch)
         filtered.append(t)
         fallbacks += calls["n"] - before > 1
     del store._query
