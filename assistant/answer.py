@@ -289,23 +289,24 @@ class Extractor:
         """The content terms a passage offers a question, its title's included."""
         return set(content_terms(p.title + " " + p.text))
 
+    def _lacking(self, standalone: str, passages: list[Passage]) -> set[str]:
+        """The question's key terms that the passage covering the most of them leaves out
+        (its title included); all of them when there is no passage."""
+        key = self._key_terms(standalone).keys()
+        return min((key - self._passage_terms(p) for p in passages), key=len, default=set(key))
+
     def uncovered(self, standalone: str, passages: list[Passage]) -> int:
         """How few of the question's key terms some passage leaves out (its title included)."""
-        key = self._key_terms(standalone)
-        if not key or not passages:
-            return len(key)
-        return min(len(key.keys() - self._passage_terms(p)) for p in passages)
+        return len(self._lacking(standalone, passages))
 
     def missing_words(self, standalone: str, passages: list[Passage]) -> list[str]:
         """The question's common words, as written, that the passage covering it best leaves
         out ("authorised", "air raids": neighbours stay together): what a rewording has to
         say in other words. Names and numbers are not among them: no rewording can supply
         a name the articles lack."""
-        key = self._key_terms(standalone)
-        if not key or not passages:
+        if not passages:
             return []
-        best = min((self._passage_terms(p) for p in passages), key=lambda terms: len(key.keys() - terms))
-        lacking = key.keys() - best
+        lacking = self._lacking(standalone, passages)
         phrases: list[str] = []
         run: list[str] = []
         for i, word in enumerate(tokens(standalone) + [""]):
