@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from assistant.types import Article, Chunk
 
-TokenCounter = Callable[[str], list]
+TokenCounter = Callable[[str], int]
 
 
 def embed_text(title: str, text: str) -> str:
@@ -23,23 +23,24 @@ def embed_text(title: str, text: str) -> str:
 class Chunker:
     """Split articles with a fixed token budget."""
 
-    def __init__(self, tokenize: TokenCounter, chunk_tokens: int, chunk_overlap: int) -> None:
+    def __init__(self, count_tokens: TokenCounter, chunk_tokens: int, chunk_overlap: int) -> None:
         # Imported here: answering a question never chunks, and llama-index takes a second to import.
         from llama_index.core.node_parser import SentenceSplitter
 
         self._splitter = SentenceSplitter(
             chunk_size=chunk_tokens,
             chunk_overlap=chunk_overlap,
-            tokenizer=tokenize,
+            # The splitter only takes the length of what its tokenizer returns.
+            tokenizer=lambda text: range(count_tokens(text)),
             paragraph_separator="\n\n",
         )
-        self._tokenize = tokenize
+        self._count = count_tokens
         self.chunk_tokens = chunk_tokens
 
     def split(self, article: Article) -> list[Chunk]:
         """Chunks of `article` in order, with offsets into `article.text`."""
         title = article.title
-        if title and len(self._tokenize(title + "\n\n")) > self.chunk_tokens // 2:
+        if title and self._count(title + "\n\n") > self.chunk_tokens // 2:
             title = ""  # an absurdly long headline would starve the text; embed the text alone
         pieces = self._splitter.split_text_metadata_aware(article.text, embed_text(title, "")) if title else self._splitter.split_text(article.text)
         chunks: list[Chunk] = []

@@ -6,7 +6,9 @@ vectors are never mixed.
 - `bf16` (chosen by `auto` on CPUs with AMX, such as Xeon Sapphire Rapids): articles are
   embedded by PyTorch with the weights in bfloat16, which AMX multiplies about 3x faster
   than fp32 at a cosine of 0.9999 to the fp32 vectors; questions are embedded by the fp32
-  ONNX export, so answering never imports PyTorch.
+  ONNX export, so answering never imports PyTorch. An ingest long enough to repay it
+  compiles the model first (torch.compile with frozen weights: GELU, softmax and layer
+  norms fused, weights packed for the matrix units), about 1.4x faster after ~15 s.
 - `onnx-int8` (`auto` elsewhere): the model exported to ONNX and its weights quantised to
   int8 per channel; onnxruntime runs it (VNNI kernels where the CPU has them) about 2x
   faster than fp32 PyTorch, cosine ~0.99 to fp32.
@@ -27,6 +29,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import tempfile
 import threading
 import time
@@ -64,6 +67,10 @@ def resolve_model(name: str) -> tuple[str, Path]:
 
 
 RUNTIMES = ("bf16", "onnx-int8", "torch")
+# The characters a BERT tokenizer splits words at (its normaliser drops other control and
+# space characters, such as form feeds, joining the words around them): tab, newline,
+# carriage return, and Unicode's space, line and paragraph separators.
+_BERT_SPACE = re.compile("[\t\n\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
 _SUFFIXES = {"onnx-int8": "@onnx-int8", "bf16": "@bf16"}
 _ONNX_OPSET = 17
 _ONNX_RECIPE = f"opset {_ONNX_OPSET}, eager attention, dynamic int8 weights per channel"
@@ -207,7 +214,15 @@ class _OnnxModel:
 class Embedder:
     """Normalised sentence embeddings; cosine similarity is a dot product."""
 
-    def __init__(self, model_name: str, batch_size: int = 32, max_tokens: int = 256, runtime: str = "torch", cache_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        model_name: str,
+        batch_size: int = 32,
+        max_tokens: int = 256,
+        runtime: str = "torch",
+        cache_dir: Path | None = None,
+        compile_min_chunks: int = 0,
+    ) -> None:
         if runtime not in RUNTIMES:
             raise ValueError(f"unknown embedding runtime {runtime!r}: use one of {', '.join(RUNTIMES)}")
         self.model_name = model_name
@@ -217,27 +232,68 @@ class Embedder:
         self.batch_size = batch_size
         self.max_tokens = max_tokens
         self.cache_dir = cache_dir
+        self.compile_min_chunks = compile_min_chunks
+        self._compile = False  # set by `expect` for a run long enough to repay compiling
+        self._eager = None  # the bf16 transformer before compiling, once compiled
+        self._compile_failed = False
         self._models: dict[str, object] = {}
         self._tokenizer = None
         self._lock = threading.Lock()
 
     def with_runtime(self, runtime: str) -> Embedder:
         """The same model in another runtime (to read an index built with it)."""
-        return Embedder(self.model_name, self.batch_size, self.max_tokens, runtime, self.cache_dir)
+        return Embedder(self.model_name, self.batch_size, self.max_tokens, runtime, self.cache_dir, self.compile_min_chunks)
+
+    def expect(self, chunks: int) -> None:
+        """An ingest is about to embed `chunks` chunks. A run long enough to repay compiling
+        the bf16 model (`compile_min_chunks`; 0 never compiles) compiles it first; once
+        compiled, the model stays compiled in this process."""
+        if self.runtime == "bf16" and 0 < self.compile_min_chunks <= chunks:
+            self._compile = True
 
     @property
     def tokenizer(self):
+        """The model's fast (Rust) tokenizer, counting whole texts: no padding, no truncation."""
         if self._tokenizer is None:
-            from transformers import AutoTokenizer
+            file = self.path / "tokenizer.json"
+            if file.exists():
+                from tokenizers import Tokenizer
 
-            self._tokenizer = AutoTokenizer.from_pretrained(str(self.path))
+                tokenizer = Tokenizer.from_file(str(file))
+            else:  # an older model folder: transformers builds the fast tokenizer from its vocabulary
+                from tokenizers import Tokenizer
+                from transformers import AutoTokenizer
+
+                tokenizer = Tokenizer.from_str(AutoTokenizer.from_pretrained(str(self.path)).backend_tokenizer.to_str())
             # Counting tokens of long texts is expected here; the model never sees them whole.
-            self._tokenizer.model_max_length = 10**9
+            tokenizer.no_padding()
+            tokenizer.no_truncation()
+            self._tokenizer = tokenizer
         return self._tokenizer
 
-    def count_tokens(self, text: str) -> list[int]:
-        """Token ids of `text` without special tokens (the splitter measures with this)."""
-        return self.tokenizer.encode(text, add_special_tokens=False)
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` without the special ones."""
+        return len(self.tokenizer.encode(text, add_special_tokens=False).ids)
+
+    def token_counter(self) -> Callable[[str], int]:
+        """`count_tokens` for one ingest's chunking, which counts every text several times
+        (article, paragraphs, sentences): with a BERT tokenizer, which never joins text across
+        white space, a text's count is the sum of its space-separated pieces' counts, and each
+        piece is tokenized once. Other tokenizers count each text whole."""
+        tokenizer = self.tokenizer
+        if type(tokenizer.pre_tokenizer).__name__ != "BertPreTokenizer" or type(tokenizer.normalizer).__name__ not in ("BertNormalizer", "NoneType"):
+            return self.count_tokens
+        known: dict[str, int] = {}
+
+        def count(text: str) -> int:
+            pieces = _BERT_SPACE.split(text)
+            new = [p for p in set(pieces) if p not in known]
+            if new:
+                for piece, encoding in zip(new, tokenizer.encode_batch_fast(new, add_special_tokens=False)):
+                    known[piece] = len(encoding.ids)
+            return sum(map(known.__getitem__, pieces))
+
+        return count
 
     def _loaded(self, kind: str):
         """One of the model's forms, loaded once: `torch`, `torch-bf16`, `onnx-fp32`, `onnx-int8`."""
@@ -274,10 +330,40 @@ class Embedder:
         if isinstance(model, _OnnxModel):
             return np.vstack([model.encode(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)])
         if kind == "torch-bf16":
-            vectors = model.encode(texts, batch_size=self.batch_size, convert_to_tensor=True, show_progress_bar=False).float().numpy()
+            if self._compile and not self._compile_failed:
+                vectors = self._encode_compiled(model, texts)
+            else:
+                vectors = model.encode(texts, batch_size=self.batch_size, convert_to_tensor=True, show_progress_bar=False).float().numpy()
             # Normalised in fp32: bf16's 8-bit mantissa would leave norms of about 1 +- 0.004.
             return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+
+    def _encode_compiled(self, model, texts: list[str]) -> np.ndarray:
+        """`model.encode` with its transformer compiled (made at the first call, ~15 s, then kept)."""
+        import torch
+
+        inner = model[0]
+        with self._lock:
+            if self._eager is None:
+                import torch._inductor.config
+
+                # Process-wide, and read when a graph compiles: frozen weights let inductor pack
+                # them for oneDNN and fuse GELU into the matrix product (`options=` ignores it).
+                torch._inductor.config.freezing = True
+                log.info("compiling the bf16 embedding model for a long ingest (once per process, about 15 s)")
+                self._eager = inner.model
+                inner.model = torch.compile(inner.model, dynamic=True)
+        # A last batch of one text would be compiled anew (sizes 0 and 1 are never dynamic): add a copy.
+        padded = texts + texts[-1:] if len(texts) % self.batch_size == 1 else texts
+        try:
+            vectors = model.encode(padded, batch_size=self.batch_size, convert_to_tensor=True, show_progress_bar=False)
+        except Exception as exc:  # no C++ compiler, an unsupported CPU or PyTorch build: eager still works
+            log.warning("compiling the embedding model failed (%s: %s); embedding without it", type(exc).__name__, (str(exc).splitlines() or [""])[0])
+            with self._lock:
+                self._compile_failed = True
+                inner.model = self._eager
+            vectors = model.encode(texts, batch_size=self.batch_size, convert_to_tensor=True, show_progress_bar=False)
+        return vectors[: len(texts)].float().numpy()
 
     def _embed(self, kind: str, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         if not texts:

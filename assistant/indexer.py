@@ -121,9 +121,10 @@ class Indexer:
             return 0, 0
         from tqdm import tqdm
 
-        chunker = Chunker(self.embedder.count_tokens, self.settings.chunk_tokens, self.settings.chunk_overlap)
+        chunker = Chunker(self.embedder.token_counter(), self.settings.chunk_tokens, self.settings.chunk_overlap)
         planned = [(a, chunker.split(a)) for a in todo]
         total = sum(len(c) for _, c in planned)
+        self.embedder.expect(total)
         bar = tqdm(total=total, desc="Embedding chunks", unit="chunk", disable=not progress)
         done = 0
 

@@ -58,6 +58,7 @@ class Assistant:
             self.settings.embed_max_tokens,
             choose_runtime(self.settings.embed_runtime),
             self.settings.embed_cache_dir,
+            self.settings.embed_compile_min_chunks,
         )
         self._retriever: Retriever | None = None
         self._retriever_stamp = ""  # the index's write stamp the retriever was built at

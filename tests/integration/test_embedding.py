@@ -1,6 +1,7 @@
 """The int8 ONNX and bf16 runtimes of the embedding model beside the fp32 one: close
 vectors, never mixed in one index, and the same text embedded once."""
 
+import os
 import shutil
 import subprocess
 import sys
@@ -11,7 +12,7 @@ import pytest
 from assistant import Assistant
 from assistant.embedding import Embedder, choose_runtime
 from assistant.settings import Settings
-from tests.paths import CORPUS
+from tests.paths import CORPUS, ROOT
 
 pytestmark = pytest.mark.integration
 
@@ -88,3 +89,46 @@ def test_the_same_text_is_embedded_once(tmp_path):
     assert stored == {}
     copies = [p for p in bot.retrieve(QUESTION, k=10) if p.doc_id in ("copy_of_001", "001_5618d79fe3bfd785")]
     assert copies  # the copy is searchable like the original
+
+
+def _pieces(n: int) -> list[str]:
+    text = " ".join((CORPUS / f).read_text() for f in sorted(p.name for p in CORPUS.glob("*.txt")))
+    step = (len(text) - 700) // n
+    return [text[i * step : i * step + 700] for i in range(n)]
+
+
+def test_a_long_ingest_compiles_the_bf16_model_to_the_same_vectors(caplog):
+    settings = Settings()
+    texts = _pieces(2 * settings.embed_batch_size + 1)  # its last batch holds one text
+    eager = Embedder(settings.embed_model, runtime="bf16", cache_dir=settings.embed_cache_dir).embed(texts)
+    bf16 = Embedder(settings.embed_model, runtime="bf16", cache_dir=settings.embed_cache_dir, compile_min_chunks=len(texts))
+    bf16.expect(len(texts) - 1)  # too short a run to repay compiling
+    bf16.embed(texts[:3])
+    assert "compiling" not in caplog.text
+    bf16.expect(len(texts))
+    with caplog.at_level("INFO", logger="assistant.embedding"):
+        compiled = bf16.embed(texts)
+    assert "compiling the bf16 embedding model" in caplog.text and "failed" not in caplog.text
+    assert np.allclose(np.linalg.norm(compiled, axis=1), 1, atol=1e-5)
+    assert (compiled * eager).sum(axis=1).min() > 0.9995  # the fused kernels round bf16 differently
+
+
+def test_without_a_compiler_a_long_ingest_embeds_uncompiled(tmp_path):
+    script = (
+        "import logging, numpy as np\n"
+        "from assistant.embedding import Embedder\n"
+        "from assistant.settings import Settings\n"
+        "from tests.integration.test_embedding import _pieces\n"
+        "logging.basicConfig(level=logging.WARNING)\n"
+        "s = Settings()\n"
+        "texts = _pieces(40)\n"
+        "e = Embedder(s.embed_model, runtime='bf16', cache_dir=s.embed_cache_dir, compile_min_chunks=1)\n"
+        "e.expect(len(texts))\n"
+        "v = e.embed(texts)\n"
+        "print(v.shape, bool(np.allclose(np.linalg.norm(v, axis=1), 1, atol=1e-5)))\n"
+    )
+    # A compiler that is not there, and an empty compile cache so that nothing compiled before is reused.
+    env = {**os.environ, "CXX": str(tmp_path / "no-such-compiler"), "TORCHINDUCTOR_CACHE_DIR": str(tmp_path / "inductor")}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600, env=env, cwd=ROOT)
+    assert done.stdout.split() == ["(40,", "384)", "True"], done.stderr[-3000:]
+    assert "compiling the embedding model failed" in done.stderr

@@ -12,7 +12,7 @@ def embedder():
 
 
 def test_chunks_fit_the_model_and_keep_offsets(embedder):
-    chunker = Chunker(embedder.count_tokens, 200, 24)
+    chunker = Chunker(embedder.token_counter(), 200, 24)
     articles, _ = load_articles([CORPUS])
     for article in articles:
         chunks = chunker.split(article)
@@ -20,7 +20,7 @@ def test_chunks_fit_the_model_and_keep_offsets(embedder):
         for c in chunks:
             assert article.text[c.start : c.end] == c.text
             # [CLS] + text + [SEP] must fit in the 256 positions the model reads.
-            assert len(embedder.count_tokens(embed_text(article.title, c.text))) + 2 <= 256
+            assert embedder.count_tokens(embed_text(article.title, c.text)) + 2 <= 256
         covered = set()
         for c in chunks:
             covered.update(range(c.start, c.end))
@@ -33,3 +33,25 @@ def test_chunks_end_at_sentence_boundaries(embedder):
     chunks = chunker.split(article)
     assert len(chunks) > 5
     assert sum(c.text.rstrip().endswith((".", '"', "”", "’", "'")) for c in chunks) >= 0.8 * len(chunks)
+
+
+def test_counting_a_text_by_its_pieces_is_exact(embedder):
+    count = embedder.token_counter()
+    tricky = [
+        "",
+        "   ",
+        "Café déjà vu at the Élysée",
+        "a form\ffeed and a vertical\x0btab join words",
+        "non\u00a0breaking, thin\u2009and ideographic\u3000spaces split them",
+        "line\u2028and paragraph\u2029separators",
+        "tabs\tnew\nlines\r\nand  doubled   spaces",
+        "zero\u200bwidth and soft\u00adhyphen",
+        "東京で会議 and 서울 and emoji 🎉🎉",
+        "U.S.-led, «quoted» — 1,234.5% (approx.)",
+        "x" * 150 + " a word longer than WordPiece reads",
+        "control\x07chars\x1fhere\x85too",
+    ]
+    articles, _ = load_articles([CORPUS])
+    texts = tricky + [a.text for a in articles] + [p for a in articles for p in a.text.split("\n\n")]
+    for text in texts + tricky:  # twice: once tokenized, once from what was learnt
+        assert count(text) == embedder.count_tokens(text), text
