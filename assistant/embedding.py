@@ -8,7 +8,7 @@ vectors are never mixed.
   than fp32 at a cosine of 0.9999 to the fp32 vectors; questions are embedded by the fp32
   ONNX export, so answering never imports PyTorch. An ingest long enough to repay it
   compiles the model first (torch.compile with frozen weights: GELU, softmax and layer
-  norms fused, weights packed for the matrix units), about 1.4x faster after ~15 s.
+  norms fused, weights packed for the matrix units): about 1.25x faster after ~13 s.
 - `onnx-int8` (`auto` elsewhere): the model exported to ONNX and its weights quantised to
   int8 per channel; onnxruntime runs it (VNNI kernels where the CPU has them) about 2x
   faster than fp32 PyTorch, cosine ~0.99 to fp32.
@@ -339,7 +339,7 @@ class Embedder:
         return model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
 
     def _encode_compiled(self, model, texts: list[str]) -> np.ndarray:
-        """`model.encode` with its transformer compiled (made at the first call, ~15 s, then kept)."""
+        """`model.encode` with its transformer compiled (made at the first call, ~13 s, then kept)."""
         import torch
 
         inner = model[0]
