@@ -350,7 +350,7 @@ class Embedder:
                 # Process-wide, and read when a graph compiles: frozen weights let inductor pack
                 # them for oneDNN and fuse GELU into the matrix product (`options=` ignores it).
                 torch._inductor.config.freezing = True
-                log.info("compiling the bf16 embedding model for a long ingest (once per process, about 15 s)")
+                log.info("compiling the bf16 embedding model for a long ingest (once per process, about 13 s)")
                 self._eager = inner.model
                 inner.model = torch.compile(inner.model, dynamic=True)
         # A last batch of one text would be compiled anew (sizes 0 and 1 are never dynamic): add a copy.
