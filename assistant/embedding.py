@@ -256,12 +256,11 @@ class Embedder:
         """The model's fast (Rust) tokenizer, counting whole texts: no padding, no truncation."""
         if self._tokenizer is None:
             file = self.path / "tokenizer.json"
-            if file.exists():
-                from tokenizers import Tokenizer
+            from tokenizers import Tokenizer
 
+            if file.exists():
                 tokenizer = Tokenizer.from_file(str(file))
             else:  # an older model folder: transformers builds the fast tokenizer from its vocabulary
-                from tokenizers import Tokenizer
                 from transformers import AutoTokenizer
 
                 tokenizer = Tokenizer.from_str(AutoTokenizer.from_pretrained(str(self.path)).backend_tokenizer.to_str())
@@ -330,21 +329,25 @@ class Embedder:
         if isinstance(model, _OnnxModel):
             return np.vstack([model.encode(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)])
         if kind == "torch-bf16":
-            if self._compile and not self._compile_failed:
-                vectors = self._encode_compiled(model, texts)
-            else:
-                vectors = model.encode(texts, batch_size=self.batch_size, convert_to_tensor=True, show_progress_bar=False).float().numpy()
+            vectors = self._encode_bf16(model, texts)
             # Normalised in fp32: bf16's 8-bit mantissa would leave norms of about 1 +- 0.004.
             return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
         return model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
 
-    def _encode_compiled(self, model, texts: list[str]) -> np.ndarray:
-        """`model.encode` with its transformer compiled (made at the first call, ~13 s, then kept)."""
-        import torch
+    def _encode_bf16(self, model, texts: list[str]) -> np.ndarray:
+        """`model.encode` in bf16; in a run `expect` found long enough, with its transformer
+        compiled (made at the first call, ~13 s, then kept)."""
 
+        def encode(batch: list[str]) -> np.ndarray:
+            vectors = model.encode(batch, batch_size=self.batch_size, convert_to_tensor=True, show_progress_bar=False)
+            return vectors[: len(texts)].float().numpy()
+
+        if not self._compile or self._compile_failed:
+            return encode(texts)
         inner = model[0]
         with self._lock:
             if self._eager is None:
+                import torch
                 import torch._inductor.config
 
                 # Process-wide, and read when a graph compiles: frozen weights let inductor pack
@@ -353,17 +356,15 @@ class Embedder:
                 log.info("compiling the bf16 embedding model for a long ingest (once per process, about 13 s)")
                 self._eager = inner.model
                 inner.model = torch.compile(inner.model, dynamic=True)
-        # A last batch of one text would be compiled anew (sizes 0 and 1 are never dynamic): add a copy.
-        padded = texts + texts[-1:] if len(texts) % self.batch_size == 1 else texts
         try:
-            vectors = model.encode(padded, batch_size=self.batch_size, convert_to_tensor=True, show_progress_bar=False)
+            # A last batch of one text would be compiled anew (sizes 0 and 1 are never dynamic): add a copy.
+            return encode(texts + texts[-1:] if len(texts) % self.batch_size == 1 else texts)
         except Exception as exc:  # no C++ compiler, an unsupported CPU or PyTorch build: eager still works
             log.warning("compiling the embedding model failed (%s: %s); embedding without it", type(exc).__name__, (str(exc).splitlines() or [""])[0])
             with self._lock:
                 self._compile_failed = True
                 inner.model = self._eager
-            vectors = model.encode(texts, batch_size=self.batch_size, convert_to_tensor=True, show_progress_bar=False)
-        return vectors[: len(texts)].float().numpy()
+            return encode(texts)
 
     def _embed(self, kind: str, texts: Sequence[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
         if not texts:
