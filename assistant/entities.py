@@ -8,6 +8,7 @@ If the package is missing, answer typing falls back to capitalisation heuristics
 from __future__ import annotations
 
 import importlib
+import importlib.abc
 import logging
 import sys
 import threading
@@ -21,23 +22,48 @@ log = logging.getLogger(__name__)
 Entity = tuple[str, str]  # (text, label), labels as spaCy's OntoNotes set: PERSON, ORG, GPE, DATE, CARDINAL, ...
 
 
-@contextmanager
-def _torch_hidden() -> Iterator[None]:
-    """Make `import torch` fail for the duration, unless torch is already loaded.
+class _RefuseTorch(importlib.abc.MetaPathFinder):
+    """An import finder that makes `import torch` fail in the threads that asked, and nowhere else.
 
     spaCy's thinc imports torch when it is installed (over a second here) only to offer
     PyTorch layers; the small English pipeline runs on thinc's numpy ops. torch is
-    installed for ingest's ONNX export, and answering a question should not pay for it.
+    installed for ingest, and answering a question should not pay for it. The refusal is
+    per thread: an ingest loading the embedding model in another thread meanwhile imports
+    torch as usual (hiding it in `sys.modules` hid it from every thread).
     """
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @contextmanager
+    def active(self) -> Iterator[None]:
+        self._local.refusing = True
+        try:
+            yield
+        finally:
+            self._local.refusing = False
+
+    def find_spec(self, fullname: str, path=None, target=None):
+        if getattr(self._local, "refusing", False) and fullname.split(".")[0] == "torch":
+            raise ModuleNotFoundError(f"No module named {fullname!r} (not imported while spaCy loads)", name=fullname)
+        return None  # the other finders decide
+
+
+_REFUSE_TORCH = _RefuseTorch()
+_INSTALL_LOCK = threading.Lock()
+
+
+@contextmanager
+def torch_hidden() -> Iterator[None]:
+    """Make `import torch` fail in this thread for the duration, unless torch is already loaded."""
     if "torch" in sys.modules:
         yield
         return
-    sys.modules["torch"] = None  # type: ignore[assignment]  # the import system's "not importable"
-    try:
+    with _INSTALL_LOCK:
+        if _REFUSE_TORCH not in sys.meta_path:
+            sys.meta_path.insert(0, _REFUSE_TORCH)  # inert in every thread that is not inside `torch_hidden`
+    with _REFUSE_TORCH.active():
         yield
-    finally:
-        if sys.modules.get("torch", False) is None:
-            del sys.modules["torch"]
 
 
 class EntityTagger:
@@ -70,7 +96,7 @@ class EntityTagger:
             with self._lock:
                 if self._nlp is None and not self._failed:
                     try:
-                        with _torch_hidden():
+                        with torch_hidden():
                             module = importlib.import_module(self.package)
                         self._nlp = module.load(exclude=["parser", "lemmatizer", "tagger", "attribute_ruler", "senter"])
                     except (ImportError, OSError) as exc:

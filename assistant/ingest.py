@@ -143,7 +143,7 @@ _BOMS = (
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 
 
-def _decode(data: bytes, where: str) -> str:
+def _decode(data: bytes) -> str:
     """Text from bytes: a BOM decides (UTF-8/16/32), else UTF-8, else Windows-1252 (a superset of
     Latin-1's printable range). Images and other binaries are refused, not decoded as noise."""
     for bom, encoding in _BOMS:
@@ -238,7 +238,7 @@ def make_article(
 
 
 def _read_text(path: Path, doc_id: str, limit: int | None) -> Iterator[Article | Skip]:
-    text = _decode(_read_bytes(path, limit), str(path))
+    text = _decode(_read_bytes(path, limit))
     title = ""
     if _suffix(path) in (".md", ".markdown"):
         front = _MD_FRONT_MATTER.match(text)
@@ -275,7 +275,7 @@ def _read_html(path: Path, doc_id: str, limit: int | None) -> Iterator[Article |
     from assistant.webpage import read_page
 
     data = _read_bytes(path, limit)
-    _decode(data, str(path))  # refuses binaries with the same reasons as every other format
+    _decode(data)  # refuses binaries with the same reasons as every other format
     # The bytes, not our decoding: trafilatura honours the page's own <meta charset>.
     page = read_page(data)
     article = make_article(
@@ -323,7 +323,7 @@ def record_to_article(record: Any, fallback_id: str, path: str, where: str, limi
 
 def _read_json(path: Path, doc_id: str, limit: int | None) -> Iterator[Article | Skip]:
     try:
-        data = json.loads(_decode(_read_bytes(path), str(path)))
+        data = json.loads(_decode(_read_bytes(path)))
     except json.JSONDecodeError as exc:
         yield Skip(str(path), f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
         return
@@ -337,7 +337,7 @@ def _read_jsonl(path: Path, doc_id: str, limit: int | None) -> Iterator[Article 
     raw = _read_bytes(path)
     no_text: list[Skip] = []
     any_article = False
-    for lineno, line in enumerate(_decode(raw, str(path)).splitlines(), 1):
+    for lineno, line in enumerate(_decode(raw).splitlines(), 1):
         if not line.strip():
             continue
         where = f"{path}:{lineno}"

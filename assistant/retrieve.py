@@ -57,8 +57,14 @@ class Retriever:
         # a retriever lives until the next write, so they never go stale.
         self._articles: dict[str, list[StoredChunk]] = {}
         self._stories: dict[str, list[tuple[ArticleRecord, list[StoredChunk]]]] = {}
-        self._flat_texts: dict[str, str] = {}  # doc id -> its text, white space collapsed, lower case
+        self._flat_texts: dict[str, str] = {}  # doc id -> its text, white space collapsed, lower case (bounded like the two above)
         self._lock = threading.Lock()
+
+    @property
+    def cache_sizes(self) -> dict[str, int]:
+        """Entries of each cache (each kept to `retriever_cache_articles`)."""
+        with self._lock:
+            return {"articles": len(self._articles), "stories": len(self._stories), "texts": len(self._flat_texts)}
 
     @property
     def lexical(self) -> LexicalIndex:
@@ -173,9 +179,13 @@ class Retriever:
         wanted = " ".join(quote.split()).lower()
         out = []
         for doc, doc_chunks in members:
-            if doc not in self._flat_texts:
-                self._flat_texts[doc] = " ".join(stitch(doc_chunks)[1].split()).lower()
-            if wanted in self._flat_texts[doc]:
+            with self._lock:
+                flat = self._flat_texts.get(doc)
+            if flat is None:
+                flat = " ".join(stitch(doc_chunks)[1].split()).lower()
+                with self._lock:
+                    self._remember(self._flat_texts, doc, flat)
+            if wanted in flat:
                 m = doc_chunks[0].metadata
                 out.append(Report(doc, outlet(m.get("source", ""), m.get("url", "")), m.get("published_at", "")))
         out.sort(key=lambda r: (not r.published_at, r.published_at, r.doc_id))

@@ -168,7 +168,7 @@ def main() -> None:
     args = parser.parse_args()
     gold = json.loads((args.data / "gold.json").read_text())
     raw = {name: gzip.decompress((args.data / "pages" / f"{name}.gz").read_bytes()) for name in gold}
-    pages = {name: _decode(data, name) for name, data in raw.items()}
+    pages = {name: _decode(data) for name, data in raw.items()}
     carries_date = {n for n, html in pages.items() if _DATE_SIGNS.search(html) or _URL_DATE.search(gold[n].get("url", ""))}
     results, seconds = {}, {}
     for label, run in (

@@ -5,6 +5,8 @@ import pytest
 
 from tests.paths import CORPUS
 
+pytestmark = pytest.mark.e2e
+
 QUESTION = "Who ordered the strikes on militia facilities in eastern Syria?"
 
 

@@ -1,8 +1,11 @@
 """The entity tagger's cache: bounded, per tagger, and never losing what it is about to return."""
 
+import subprocess
+import sys
 import threading
 
 from assistant.entities import EntityTagger
+from tests.paths import ROOT
 
 SENTENCES = [
     "Joe Biden ordered the strikes in Syria.",
@@ -56,3 +59,37 @@ def test_threads_at_the_limit_always_get_their_entities():
         t.join()
     assert not errors, errors
     assert tagger.cached <= 3
+
+
+def test_loading_spacy_hides_torch_from_its_own_thread_only():
+    """thinc would import torch (over a second) while spaCy loads; that import is refused in the
+    loading thread, while another thread (an ingest loading the bf16 embedder) imports torch."""
+    code = """
+import threading
+from assistant.entities import torch_hidden
+
+inside, release, seen = threading.Event(), threading.Event(), {}
+
+def load():
+    with torch_hidden():
+        try:
+            import torch
+            seen["loader"] = "imported"
+        except ImportError:
+            seen["loader"] = "refused"
+        inside.set()
+        release.wait()
+
+loader = threading.Thread(target=load)
+loader.start()
+inside.wait()
+import torch  # meanwhile, in another thread
+
+seen["other"] = "imported" if torch.tensor([1.0]).sum().item() == 1.0 else "broken"
+release.set()
+loader.join()
+print(seen["loader"], seen["other"])
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["refused", "imported"]
