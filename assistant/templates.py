@@ -1,7 +1,9 @@
 """Load the answer templates and check their placeholders once.
 
-The templates ship inside the package (`assistant/prompts/`, package data), so an installed
-wheel finds them wherever it runs; a `prompts_dir` setting points at a folder of one's own.
+The templates are edited in one place, the top-level `prompts/` folder of the checkout. The
+wheel ships that folder as the package `assistant.prompts` (a setuptools package-dir mapping,
+no second copy), so an installed wheel finds them wherever it runs; a `prompts_dir` setting
+points at a folder of one's own.
 """
 
 from __future__ import annotations
@@ -84,9 +86,18 @@ def _placeholders(template: Template) -> set[str]:
     return {m.group("named") or m.group("braced") for m in template.pattern.finditer(template.template) if m.group("named") or m.group("braced")}
 
 
+# A checkout reads its own prompts/: run from its folder nothing maps `assistant.prompts`, and
+# an editable install (`pip install -e .`) cannot import it either (tried: setuptools' editable
+# finder maps only the top-level package).
+_CHECKOUT_PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+
+
 def packaged_prompts() -> Traversable:
-    """The folder of templates shipped with the package."""
-    return files("assistant") / "prompts"
+    """The folder of templates that comes with the code: the checkout's `prompts/`, or the
+    `assistant.prompts` package data of an installed wheel."""
+    if (_CHECKOUT_PROMPTS.parent / "pyproject.toml").is_file() and _CHECKOUT_PROMPTS.is_dir():
+        return _CHECKOUT_PROMPTS
+    return files("assistant.prompts")
 
 
 def load_templates(folder: Path | None = None) -> Templates:
