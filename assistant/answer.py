@@ -26,17 +26,13 @@ import numpy as np
 from assistant.citations import cite, closest_coverage, refusal_text, sources_line
 from assistant.settings import Settings
 from assistant.templates import Templates
+from assistant.text import DATE_WORD as _DATEISH
 from assistant.text import MONTH, QUESTION_WORDS, STOPWORDS, content_terms, jaccard, normalize_answer, split_sentences, stem, tokens
+from assistant.text import QUANTITY as _NUMBER
 from assistant.types import Answer, Passage
 
 log = logging.getLogger(__name__)
 
-_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion)s?\b", re.I)
-_DATEISH = re.compile(
-    r"\b(?:\d{4}|january|february|march|april|may|june|july|august|september|october|november|december|"
-    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|yesterday|today|tonight|morning|night|week|month|year)\b",
-    re.I,
-)
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+(?:al-|bin\s+|de\s+|van\s+)?[A-Z][a-zA-Z'’-]+)*")
 
 

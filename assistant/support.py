@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import re
 
-from assistant.text import STOPWORDS, content_terms, is_abbreviation, is_calendar_word, stem, tokens
+from assistant.text import NUMBER, STOPWORDS, content_terms, is_abbreviation, is_calendar_word, stem, tokens
 
-_NUMBER = re.compile(r"\d")
+_NUMBER = re.compile(NUMBER)
 
 
 def numbers_in(text: str) -> set[str]:
     """Numbers as written, without thousands separators: "4,000" and "4000" match."""
-    return {n.replace(",", "") for n in re.findall(r"\d[\d,]*(?:\.\d+)?", text)}
+    return {n.replace(",", "") for n in _NUMBER.findall(text)}
 
 
 def names_in(sentence: str) -> set[str]:

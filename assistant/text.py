@@ -7,22 +7,53 @@ from functools import lru_cache
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.-]*[A-Za-z0-9]|[A-Za-z0-9]")
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being below between
+# Weekday names in calendar order (the index is `datetime.date.weekday()`).
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = frozenset(WEEKDAY_NAMES)
+# Each month's name, then the shortenings news writes, longest first ("Sept.", "Sep."), in calendar order.
+_MONTH_FORMS = (
+    ("january", "jan"),
+    ("february", "feb"),
+    ("march", "mar"),
+    ("april", "apr"),
+    ("may",),
+    ("june", "jun"),
+    ("july", "jul"),
+    ("august", "aug"),
+    ("september", "sept", "sep"),
+    ("october", "oct"),
+    ("november", "nov"),
+    ("december", "dec"),
+)
+MONTH_NAMES = tuple(forms[0] for forms in _MONTH_FORMS)
+# Month names and their abbreviations, for patterns that need them inside a group.
+MONTHS = "|".join(form for forms in _MONTH_FORMS for form in forms)
+MONTH = re.compile(rf"\b(?:{MONTHS})\b\.?", re.I)
+
+# A number written in digits ("4,000", "3.5"); compared without its thousands separators.
+NUMBER = r"\d[\d,]*(?:\.\d+)?"
+# A quantity in digits or words ("12", "twelve", "dozens"): what "how many" asks for.
+QUANTITY = re.compile(rf"\b{NUMBER}\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion)s?\b", re.I)
+# A word that dates something ("2021", "March", "Friday", "yesterday"): what "when" asks for.
+DATE_WORD = re.compile(
+    rf"\b(?:\d{{4}}|{'|'.join(MONTH_NAMES)}|{'|'.join(WEEKDAY_NAMES)}|yesterday|today|tonight|morning|night|week|month|year)\b",
+    re.I,
+)
+
+STOPWORDS = (
+    frozenset(
+        """a about above after again against all also am an and any are as at be because been before being below between
     both but by can could did do does doing down during each few for from further had has have having he her here hers
     herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on once
     only or other our ours ourselves out over own same she should so some such than that the their theirs them
     themselves then there these they this those through to too under until up very was we were what when where which
     while who whom whose why will with would you your yours yourself yourselves according mr mrs ms
-    one new week weeks this year years recently latest last today yesterday tuesday wednesday thursday friday saturday
-    sunday monday since s t""".split()
+    one new week weeks this year years recently latest last today yesterday since s t""".split()
+    )
+    | WEEKDAYS
 )
 QUESTION_WORDS = frozenset("who whom whose what which when where why how".split())
 
-# Month names and their abbreviations, for patterns that need them inside a group.
-MONTHS = "jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
-MONTH = re.compile(rf"\b(?:{MONTHS})\b\.?", re.I)
-WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 
 # A citation marker: "[2]" or "[1, 3]", with the white space before it.
 CITATION_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")

@@ -63,6 +63,7 @@ QWEN_CODER_0_5B = ModelRecipe(
     licence="Apache-2.0 (Qwen2.5-Coder); the part wheels declare none",
 )
 RECIPES = {r.name: r for r in (QWEN_CODER_1_5B, QWEN_CODER_0_5B)}
+DEFAULT = QWEN_CODER_1_5B  # what `reader_model` names unless set
 
 
 def recipe(name: str) -> ModelRecipe:
