@@ -1,15 +1,14 @@
 """The `Assistant`: the public facade, and the one place where the store, the embedder, the
 indexer (files -> store) and the answerer (question -> answer) are wired from `Settings`.
 
-It keeps the retriever in step with the index (this process's ingests and other
-processes' writes) and hands the current one to the answerer."""
+Its `IndexFollower` (following.py) keeps the retriever in step with the index (this
+process's ingests and other processes' writes); the answerer is handed the current one."""
 
 from __future__ import annotations
 
 import functools
 import logging
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -18,8 +17,9 @@ from typing import Any
 from assistant.answerer import Answerer
 from assistant.changes import story_changes
 from assistant.dates import parse_user_date
-from assistant.embedding import Embedder, choose_runtime, runtime_of
-from assistant.errors import AssistantError, IndexNotBuilt, InvalidQuestion, UnknownArticle
+from assistant.embedding import Embedder, choose_runtime
+from assistant.errors import InvalidQuestion, UnknownArticle
+from assistant.following import IndexFollower
 from assistant.indexer import Indexer
 from assistant.retrieve import Retriever
 from assistant.settings import Settings
@@ -51,8 +51,8 @@ class Assistant:
         base = settings or Settings()
         self.settings = base.with_overrides(index_dir=Path(index_dir) if index_dir else None, **overrides)
         self.templates = load_templates(self.settings.prompts_dir)
-        self.store = ChunkStore(self.settings.index_dir, self.settings.collection, self.settings.chroma_url)
-        self.embedder = Embedder(
+        store = ChunkStore(self.settings.index_dir, self.settings.collection, self.settings.chroma_url)
+        embedder = Embedder(
             self.settings.embed_model,
             self.settings.embed_batch_size,
             self.settings.embed_max_tokens,
@@ -60,16 +60,20 @@ class Assistant:
             self.settings.embed_cache_dir,
             self.settings.embed_compile_min_chunks,
         )
-        self._retriever: Retriever | None = None
-        self._retriever_stamp = ""  # the index's write stamp the retriever was built at
-        self._refreshing = False
-        self._last_check = 0.0
-        self._checked = False
-        # Guards lazy loading of the retriever and the language model shared by the chat's threads.
-        self._load_lock = threading.Lock()
         self._record_cache: tuple[tuple[int, str], dict[str, ArticleRecord]] | None = None
-        self.indexer = Indexer(self.store, self.embedder, self.settings)
+        self.indexer = Indexer(store, embedder, self.settings)
+        self.follower = IndexFollower(self.indexer, self.settings)
         self.answerer = Answerer(self.settings, self.templates, lambda: self.retriever)
+
+    @property
+    def store(self) -> ChunkStore:
+        """The index's store (the indexer's: a change by another process reopens it)."""
+        return self.indexer.store
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedding model (the indexer's: an index built in another runtime is read in that one)."""
+        return self.indexer.embedder
 
     # --- building the index ----------------------------------------------------------
 
@@ -95,118 +99,27 @@ class Assistant:
         One ingest runs at a time; without `wait`, IndexBusy is raised instead of waiting.
         """
         if not rebuild:
-            self._follow_index_runtime()
+            self.follower.follow_runtime()
         report, changed = self.indexer.ingest(paths, prune=prune, rebuild=rebuild, progress=progress, on_progress=on_progress, root=root, wait=wait)
-        if changed and self._retriever is not None:
-            # Rebuilt here, while the old one keeps answering, so no question waits for it.
-            self._swap_retriever(self._built_retriever(self.store), self.store.write_stamp())
+        if changed:
+            self.follower.ingested()
         return report
 
     # --- answering -------------------------------------------------------------------
 
     @property
     def retriever(self) -> Retriever:
-        with self._load_lock:
-            if self._retriever is None:
-                if not self._checked:
-                    self.store.open(create=False)
-                    self._follow_index_runtime()
-                    self.store.check_manifest(self.indexer.manifest(), ["embed_model"])
-                    self._checked = True
-                self._retriever_stamp = self.store.write_stamp()
-                self._retriever = Retriever(self.store, self.embedder, self.settings)
-                self._last_check = time.monotonic()
-            retriever = self._retriever
-        self.refresh_if_changed()
-        return retriever
-
-    def _follow_index_runtime(self) -> None:
-        """An index built by the same model in the other runtime (fp32 vectors, say, from before
-        int8 was the default) is read and extended with that runtime: vectors of the two are
-        never mixed. Rebuilding it moves it to the configured runtime."""
-        try:
-            built_with = self.store.manifest.get("embed_model", "")
-        except IndexNotBuilt:
-            return
-        if not built_with or built_with == self.embedder.model_id:
-            return
-        runtime = runtime_of(built_with)
-        if runtime != self.embedder.runtime and self.embedder.with_runtime(runtime).model_id == built_with:
-            log.warning(
-                "The index at %s was built with %s (%s runtime); it is read with that runtime. `assistant ingest --rebuild PATHS` rebuilds it with %s.",
-                self.store.location,
-                built_with,
-                runtime,
-                self.embedder.model_id,
-            )
-            self.embedder = self.embedder.with_runtime(runtime)
-            self.indexer.embedder = self.embedder
-
-    def _built_retriever(self, store: ChunkStore) -> Retriever:
-        retriever = Retriever(store, self.embedder, self.settings)
-        retriever.newest_day()  # maps (or, without a saved one, builds) the BM25 index now, not at the next question
-        return retriever
-
-    def _swap_retriever(self, retriever: Retriever, stamp: str) -> None:
-        with self._load_lock:
-            self._retriever, self._retriever_stamp = retriever, stamp
+        """The retriever of the index as it stands (see following.py)."""
+        return self.follower.current()
 
     def refresh_if_changed(self, force: bool = False) -> bool:
-        """Notice another process's ingest (the index's write stamp moved) and rebuild the
-        retriever's caches in a background thread; answers use the current one meanwhile.
-
-        Looks at most every `index_check_seconds` unless `force`. True when a rebuild started.
-        """
-        now = time.monotonic()
-        with self._load_lock:
-            if self._retriever is None or self._refreshing or (not force and now - self._last_check < self.settings.index_check_seconds):
-                return False
-            self._last_check = now
-            known = self._retriever_stamp
-        try:
-            stamp = self.store.write_stamp()
-        except AssistantError as exc:
-            log.warning("cannot look for index changes: %s", exc)
-            return False
-        if stamp == known or not stamp:
-            return False
-        with self._load_lock:
-            if self._refreshing:
-                return False
-            self._refreshing = True
-
-        def rebuild() -> None:
-            try:
-                store = self.store.reopened()
-                retriever = self._built_retriever(store)
-                with self.indexer.lock:  # never swap the store under this process's own ingest
-                    self.store = self.indexer.store = store
-                self._swap_retriever(retriever, stamp)
-                log.info("index changed (write %s): retriever rebuilt", stamp)
-            except Exception:
-                log.exception("rebuilding the retriever after an index change failed; the old one keeps answering")
-            finally:
-                with self._load_lock:
-                    self._refreshing = False
-
-        threading.Thread(target=rebuild, name="index-refresh", daemon=True).start()
-        return True
+        """Notice another process's ingest and rebuild the retriever in the background; True
+        when a rebuild started (see `IndexFollower.refresh_if_changed`)."""
+        return self.follower.refresh_if_changed(force)
 
     def watch_index(self) -> threading.Thread:
-        """Look for other processes' writes every `index_check_seconds` from a daemon thread
-        (the chat server runs one), so the first question after an ingest already sees it."""
-
-        def loop() -> None:
-            while True:
-                time.sleep(self.settings.index_check_seconds)
-                try:
-                    self.refresh_if_changed()
-                except Exception:
-                    log.exception("index watch failed")
-
-        thread = threading.Thread(target=loop, name="index-watch", daemon=True)
-        thread.start()
-        return thread
+        """Look for other processes' writes from a daemon thread (the chat server runs one)."""
+        return self.follower.watch()
 
     @property
     def llm(self):

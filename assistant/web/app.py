@@ -7,10 +7,8 @@ history and the answers behind the sources panel) in its own session state.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
 from assistant.web.http import ApiFallback, BodyLimit, error_content, status_for
+from assistant.web.malloc import limit_malloc_arenas, trim_malloc_every
 from assistant.web.openai_api import MODEL_ID, openai_router
 from assistant.web.panels import ChatPage, ChatPanel, FiltersPanel, SourcesPanel, UploadPanel, corpus_summary
 from assistant.web.rest_api import rest_router
@@ -30,7 +29,6 @@ from assistant.web.rest_api import rest_router
 log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).resolve().parent / "static"
-_M_ARENA_MAX = -8  # mallopt's parameter number for the arena cap, from glibc's malloc.h
 _API_PREFIXES = ("/api", "/v1")
 
 
@@ -107,42 +105,6 @@ def main(assistant: Assistant | None = None) -> None:
         report = assistant.ingest([assistant.settings.corpus_dir], progress=True)
         print(report.summary(), flush=True)
     serve(assistant)
-
-
-def limit_malloc_arenas(arenas: int) -> None:
-    """Cap glibc's malloc arenas. Gradio answers on a pool of threads, and glibc gives threads
-    arenas of their own that each keep their high-water mark. A no-op off glibc."""
-    if arenas <= 0:
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(_M_ARENA_MAX, arenas)
-    except (OSError, AttributeError):
-        log.debug("mallopt unavailable; malloc arenas left as they are")
-
-
-def trim_malloc_every(seconds: float) -> None:
-    """Hand freed heap memory back to the system every `seconds` (0: never), from a daemon thread.
-
-    Measured under load: the memory the server really uses stays near 310 MB of heap, but
-    glibc keeps what answers free (fragmented, so it cannot shrink the heap by itself) and
-    the resident size grew by ~0.7 MB an answer; `malloc_trim(0)` gave it back (1,450 ->
-    916 MB). A no-op off glibc.
-    """
-    if seconds <= 0:
-        return
-    try:
-        trim = ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):
-        log.debug("malloc_trim unavailable; freed memory stays with the process")
-        return
-
-    def loop() -> None:
-        while True:
-            time.sleep(seconds)
-            trim(0)
-
-    threading.Thread(target=loop, name="malloc-trim", daemon=True).start()
 
 
 def serve(assistant: Assistant) -> None:
