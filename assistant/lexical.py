@@ -43,13 +43,13 @@ def chunk_terms(chunk: StoredChunk) -> list[str]:
 
 
 @dataclass
-class _Postings:
+class Postings:
     """Every chunk's term ids, concatenated: what the score matrix is rebuilt from."""
 
     ids: np.ndarray  # int32, all chunks' term ids one after another
     offsets: np.ndarray  # int64, len(chunks) + 1
 
-    def take(self, rows: np.ndarray) -> _Postings:
+    def take(self, rows: np.ndarray) -> Postings:
         """The postings of chunks `rows` (ascending), in that order."""
         starts, ends = self.offsets[rows], self.offsets[rows + 1]
         lengths = ends - starts
@@ -57,10 +57,10 @@ class _Postings:
         np.cumsum(lengths, out=offsets[1:])
         # Each kept id's position in the old array: its chunk's old start plus its rank within.
         within = np.arange(offsets[-1], dtype=np.int64) - np.repeat(offsets[:-1], lengths)
-        return _Postings(np.asarray(self.ids)[np.repeat(starts, lengths) + within], offsets)
+        return Postings(np.asarray(self.ids)[np.repeat(starts, lengths) + within], offsets)
 
 
-def score_matrix(postings: _Postings, n_vocab: int, k1: float, b: float) -> dict[str, Any]:
+def score_matrix(postings: Postings, n_vocab: int, k1: float, b: float) -> dict[str, Any]:
     """bm25s's score matrix (its default "lucene" BM25) of the chunks' term ids, as
     `bm25s.BM25.index` would build it: a term-major sparse matrix of idf x tf saturation."""
     n_docs = len(postings.offsets) - 1
@@ -92,7 +92,7 @@ class LexicalIndex:
     source_codes: np.ndarray
     sources: list[str]
     stamp: str
-    postings: _Postings | None = None  # every chunk's term ids: loaded only to update
+    postings: Postings | None = None  # every chunk's term ids: loaded only to update
 
     # --- building ----------------------------------------------------------------------
 
@@ -216,7 +216,7 @@ class LexicalIndex:
                 bm25.vocab_dict = vocab
             kept = None
             if postings:
-                kept = _Postings(np.load(directory / "term_ids.npy", mmap_mode="r"), np.load(directory / "term_offsets.npy", mmap_mode="r"))
+                kept = Postings(np.load(directory / "term_ids.npy", mmap_mode="r"), np.load(directory / "term_offsets.npy", mmap_mode="r"))
             return cls(
                 bm25,
                 vocab,
@@ -334,7 +334,7 @@ class _Rows:
         self.docs: list[str] = []
         self.days: list[int] = []
         self.sources: list[str] = []
-        self._parts: list[_Postings] = []  # blocks of kept chunks, which come first
+        self._parts: list[Postings] = []  # blocks of kept chunks, which come first
         self._terms: list[np.ndarray] = []
 
     def keep(self, chunk_id: str, doc: str, day: int, source: str, term_ids: np.ndarray) -> None:
@@ -344,7 +344,7 @@ class _Rows:
         self.sources.append(source)
         self._terms.append(np.asarray(term_ids, dtype=np.int32))
 
-    def keep_many(self, chunk_ids: list[str], docs: list[str], days: list[int], sources: list[str], postings: _Postings) -> None:
+    def keep_many(self, chunk_ids: list[str], docs: list[str], days: list[int], sources: list[str], postings: Postings) -> None:
         if self._terms:
             raise RuntimeError("kept blocks go before single chunks")  # postings() puts them first
         self.chunk_ids += chunk_ids
@@ -360,10 +360,10 @@ class _Rows:
             self.keep(c.chunk_id, m["doc_id"], int(m.get("day", -1)), m.get("source", ""), np.array(ids, dtype=np.int32))
         return self
 
-    def postings(self) -> _Postings:
+    def postings(self) -> Postings:
         """Every gathered chunk's term ids, in order: the kept blocks, then the added chunks."""
         lengths = [np.diff(p.offsets) for p in self._parts] + [np.array([len(t) for t in self._terms], dtype=np.int64)]
         offsets = np.zeros(len(self.chunk_ids) + 1, dtype=np.int64)
         np.cumsum(np.concatenate(lengths), out=offsets[1:])
         ids = np.concatenate([np.asarray(p.ids) for p in self._parts] + self._terms + [np.zeros(0, dtype=np.int32)])
-        return _Postings(ids.astype(np.int32), offsets)
+        return Postings(ids.astype(np.int32), offsets)

@@ -320,7 +320,9 @@ class ChunkStore:
     def count(self) -> int:
         return self.open(create=False).count()
 
-    def _get_all(self, where: dict | None = None, include: list[str] | None = None) -> dict[str, list]:
+    def rows(self, where: dict | None = None, include: list[str] | None = None) -> dict[str, list]:
+        """Every stored chunk's id and `include` fields (default: metadata), `where` filtering,
+        read page by page: {"ids", "metadatas", "documents"}."""
         col = self.open(create=False)
         out: dict[str, list] = {"ids": [], "metadatas": [], "documents": []}
         offset = 0
@@ -335,7 +337,7 @@ class ChunkStore:
 
     def articles(self) -> dict[str, ArticleRecord]:
         """Every article in the index, with how many of its chunks are actually stored."""
-        data = self._get_all()
+        data = self.rows()
         counts: dict[str, int] = {}
         firsts: dict[str, dict] = {}
         for meta in data["metadatas"]:
@@ -347,7 +349,7 @@ class ChunkStore:
 
     def all_chunks(self) -> list[StoredChunk]:
         """Every chunk with its text and metadata (for the BM25 index)."""
-        data = self._get_all(include=["metadatas", "documents"])
+        data = self.rows(include=["metadatas", "documents"])
         return [StoredChunk(i, d, m) for i, d, m in zip(data["ids"], data["documents"], data["metadatas"])]
 
     def chunks(self, ids: Sequence[str]) -> list[StoredChunk]:

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.processes import free_port, stop  # noqa: E402
+from harness.processes import free_port, stop  # noqa: E402
 
 QUESTION = "Who won the Super Bowl?"
 AS_OF = "2023-02-13"

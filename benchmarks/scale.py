@@ -54,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "benchmarks" / "rtqa-2023q1"
 sys.path.insert(0, str(ROOT))
 
-from tests.processes import start_chroma, stop  # noqa: E402
+from harness.processes import start_chroma, stop  # noqa: E402
 
 COLLECTION = "news"
 K = 40  # Settings.candidates: what Retriever asks the store for

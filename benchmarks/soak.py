@@ -28,9 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conversations import CONVERSATIONS as TEST_CONVERSATIONS  # noqa: E402
-from tests.conversations import UNANSWERABLE  # noqa: E402
-from tests.processes import start_app, stop  # noqa: E402
+from harness.conversations import CONVERSATIONS as TEST_CONVERSATIONS  # noqa: E402
+from harness.conversations import UNANSWERABLE  # noqa: E402
+from harness.processes import start_app, stop  # noqa: E402
 
 # The serving test's conversations, and one that must be refused.
 CONVERSATIONS = [*TEST_CONVERSATIONS, UNANSWERABLE]

@@ -1,7 +1,7 @@
 """Store paging benchmark (not a test): does reading every chunk back page by page get
 slower the further in a page starts?
 
-`ChunkStore._get_all` pages with Chroma's `limit`/`offset`. If each page stepped over
+`ChunkStore.rows` pages with Chroma's `limit`/`offset`. If each page stepped over
 every earlier row, a full read of N chunks would cost O(N²). This script builds a scratch
 collection of N chunks whose documents and metadata are the dev index's real ones (repeated
 with new ids beyond its 33,779 chunks) and times:

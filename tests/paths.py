@@ -1,8 +1,5 @@
-"""Where the tests find the project and its bundled corpus (one definition, imported by
-tests, fixtures, helpers and benchmarks alike)."""
+"""The tests' name for the project's paths; the one definition is harness/paths.py."""
 
-from pathlib import Path
+from harness.paths import CORPUS, GOLD, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
-GOLD = CORPUS / "gold.jsonl"
+__all__ = ["CORPUS", "GOLD", "ROOT"]

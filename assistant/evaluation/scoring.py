@@ -222,7 +222,7 @@ def _cited_side(change: Change) -> str:
     return change.new.quote if change.kind == "added" else f"{change.old.quote} {change.new.quote}"
 
 
-def _change_items_found(row: GoldRow, ans: Answer | None) -> int:
+def change_items_found(row: GoldRow, ans: Answer | None) -> int:
     """How many of the row's expected change items a change of that kind in the answer holds,
     on the side that kind cites (an added sentence's new text, a removed one's old text)."""
     if ans is None:
@@ -234,7 +234,7 @@ def _change_items_found(row: GoldRow, ans: Answer | None) -> int:
     return found
 
 
-def _timeline_items_found(row: GoldRow, ans: Answer | None) -> int:
+def timeline_items_found(row: GoldRow, ans: Answer | None) -> int:
     """How many of the row's timeline items the answer's events hold, in the row's order
     (an item found before the previous one's event does not count)."""
     if ans is None:
@@ -278,7 +278,7 @@ def _score(row: GoldRow, bot, k: int | None) -> QuestionResult:
     should_refuse = not row.answers
     correct, fs_correct = _judged(text, refused, row)
     change_items = sum(len(v) for v in row.changes.values()) + len(row.timeline)
-    change_found = (_change_items_found(row, ans) + _timeline_items_found(row, ans)) if change_items else 0
+    change_found = (change_items_found(row, ans) + timeline_items_found(row, ans)) if change_items else 0
     if change_items:
         # A list of changes or events has no "first sentence": it is right when every expected item is cited.
         correct = fs_correct = correct and change_found == change_items

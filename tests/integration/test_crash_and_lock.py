@@ -27,7 +27,7 @@ import json, sys
 from assistant import Assistant
 bot = Assistant(index_dir=sys.argv[1])
 records = bot.store.articles()
-data = bot.store._get_all()
+data = bot.store.rows()
 positions = {}
 for m in data["metadatas"]:
     positions.setdefault(m["doc_id"], []).append(int(m["position"]))

@@ -145,7 +145,7 @@ def test_a_failed_write_leaves_nothing_half_written(tmp_path, monkeypatch):
 
 
 def test_change_items_are_found_on_the_side_their_kind_cites():
-    from assistant.evaluation.scoring import _change_items_found
+    from assistant.evaluation.scoring import change_items_found
     from assistant.types import Answer, ArticleInfo, Change, Citation, VersionChanges
 
     def cite(n, doc, quote):
@@ -165,14 +165,14 @@ def test_change_items_are_found_on_the_side_their_kind_cites():
     row = load_gold(
         [{"id": "x", "question": "q", "answers": [], "changes": {"added": ["schools reopen"], "removed": ["Roads stayed"], "changed": ["14 people"]}}]
     )[0]
-    assert _change_items_found(row, answer) == 3
+    assert change_items_found(row, answer) == 3
     # An item of the wrong kind, or only in the other version's text, is not found.
     wrong = load_gold([{"id": "y", "question": "q", "answers": [], "changes": {"removed": ["Schools reopen"], "added": ["Roads stayed"]}}])[0]
-    assert _change_items_found(wrong, answer) == 0
+    assert change_items_found(wrong, answer) == 0
 
 
 def test_timeline_items_count_in_their_order():
-    from assistant.evaluation.scoring import _timeline_items_found
+    from assistant.evaluation.scoring import timeline_items_found
     from assistant.types import Answer, Citation, TimelineEvent
 
     def event(day, quote):
@@ -181,5 +181,5 @@ def test_timeline_items_count_in_their_order():
     answer = Answer("q", "t", False, timeline=[event("2024-03-04", "The bridge fell."), event("2024-03-07", "Engineers blamed rust.")])
     ordered = load_gold([{"id": "x", "question": "q", "answers": [], "timeline": ["bridge fell", "blamed rust"]}])[0]
     reversed_ = load_gold([{"id": "y", "question": "q", "answers": [], "timeline": ["blamed rust", "bridge fell"]}])[0]
-    assert _timeline_items_found(ordered, answer) == 2
-    assert _timeline_items_found(reversed_, answer) == 1
+    assert timeline_items_found(ordered, answer) == 2
+    assert timeline_items_found(reversed_, answer) == 1

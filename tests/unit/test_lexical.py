@@ -84,10 +84,10 @@ def test_the_score_matrix_is_the_one_bm25s_builds():
 
     import bm25s
 
-    from assistant.lexical import _Postings, score_matrix
+    from assistant.lexical import Postings, score_matrix
 
     docs = [[0, 1, 1, 2], [2, 3], [0, 0, 0, 4, 5, 1], [5]]
-    postings = _Postings(np.array([t for d in docs for t in d], dtype=np.int32), np.cumsum([0] + [len(d) for d in docs]))
+    postings = Postings(np.array([t for d in docs for t in d], dtype=np.int32), np.cumsum([0] + [len(d) for d in docs]))
     vocab = {**{f"t{i}": i for i in range(6)}, "": 6}  # as LexicalIndex hands it over: with bm25s's empty term
     reference = bm25s.BM25()
     reference.index(SimpleNamespace(ids=docs, vocab=vocab), show_progress=False)
