@@ -393,7 +393,10 @@ def _read_bytes(path: Path, limit: int | None = None) -> bytes:
     if not gz:
         return path.read_bytes()
     with gzip.open(path, "rb") as f:
-        data = f.read(-1 if limit is None else limit + 1)
+        data = f.read(_HEAD)
+        if not any(data.startswith(bom) for bom, _ in _BOMS):
+            _refuse_binary(data)  # before decompressing the rest: a bomb of zeros costs 4 KB
+        data += f.read(-1 if limit is None else max(0, limit + 1 - len(data)))
     if limit is not None and len(data) > limit:
         raise TooLarge(f"it decompresses to more than the {limit / 1e6:g} MB limit for one article (ASSISTANT_MAX_ARTICLE_MB)")
     return data
