@@ -44,7 +44,7 @@ else:
     articles, skips = ingest.load_articles([sys.argv[1]], None, int(settings.max_article_mb * 1_000_000))
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"base_mb": base / 1024, "peak_mb": peak / 1024, "seconds": time.perf_counter() - started,
-                  "articles": len(articles), "skips": [s.reason[:110] for s in skips][:2]}))
+                  "articles": len(articles), "skips": [s.reason[:160] for s in skips][:2]}))
 """
 
 
@@ -104,7 +104,7 @@ def cpu_model() -> str:
 def cell(r: dict) -> str:
     if "error" in r:
         return f"crash: {r['error']}"
-    return f"+{r['peak_mb'] - r['base_mb']:,.0f} MB, {r['seconds']:.1f} s"
+    return f"+{max(0.0, r['peak_mb'] - r['base_mb']):,.0f} MB, {r['seconds']:.1f} s"
 
 
 def main() -> None:
