@@ -54,7 +54,8 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
-_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/(?:[^\s/'\"()\[\],;]+/)+")
+# An absolute path's folders; not this API's own routes (`/api/...`, `/v1/...`), nor URLs.
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/(?!(?:api|v1)/)(?:[^\s/'\"()\[\],;]+/)+")
 
 
 def without_server_paths(text: str) -> str:

@@ -86,11 +86,11 @@ def openai_router(assistant: Assistant, slots: threading.BoundedSemaphore) -> AP
     def answer_for(body: ChatRequest):
         limits = assistant.settings
         if len(body.messages) > limits.max_messages:
-            raise OpenAIError(400, f"The request holds {len(body.messages):,} messages; the limit is {limits.max_messages}.")
+            raise OpenAIError(400, f"The request holds {len(body.messages)} messages; the limit is {limits.max_messages}.")
         texts = [(m.role, m.text()) for m in body.messages]
         for i, (role, text) in enumerate(texts):
             if role != "user" and len(text) > limits.max_message_chars:
-                raise OpenAIError(400, f"messages[{i}] ({role}) is {len(text):,} characters long; the limit is {limits.max_message_chars:,}.")
+                raise OpenAIError(400, f"messages[{i}] ({role}) is {len(text)} characters long; the limit is {limits.max_message_chars}.")
         users = [text.strip() for role, text in texts if role == "user"]
         if not users or not users[-1]:
             raise OpenAIError(400, "The last message must be a user message with a question.")

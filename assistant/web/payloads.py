@@ -52,7 +52,7 @@ def _valid_text(value: Any, field: str, limit: int | None) -> str:
     if not isinstance(value, str):
         raise InvalidQuestion(f"`{field}` must be text, not {type(value).__name__}.")
     if limit is not None and len(value) > limit:
-        raise InvalidQuestion(f"`{field}` is {len(value):,} characters long; the limit is {limit:,}.")
+        raise InvalidQuestion(f"`{field}` is {len(value)} characters long; the limit is {limit}.")
     try:
         value.encode("utf-8")
     except UnicodeEncodeError as exc:
@@ -79,12 +79,10 @@ def check_request(
         # counted here too, as the assistant counts it, so nothing huge gets further.
         text = _valid_text(question, "question", None)
         if len(text.strip()) > settings.max_question_chars:
-            raise InvalidQuestion(
-                f"The question is {len(text.strip()):,} characters long; the limit is {settings.max_question_chars:,}. Ask something shorter."
-            )
+            raise InvalidQuestion(f"The question is {len(text.strip())} characters long; the limit is {settings.max_question_chars}. Ask something shorter.")
     if history is not None:
         if len(history) > settings.max_history_items:
-            raise InvalidQuestion(f"`history` holds {len(history):,} questions; the limit is {settings.max_history_items} (send the latest ones).")
+            raise InvalidQuestion(f"`history` holds {len(history)} questions; the limit is {settings.max_history_items} (send the latest ones).")
         for i, item in enumerate(history):
             _valid_text(item, f"history[{i}]", settings.max_question_chars)
     for name, value in (("as_of", as_of), ("since", since), ("until", until)):
@@ -94,6 +92,6 @@ def check_request(
         if isinstance(sources, str):
             sources = [sources]
         if len(sources) > settings.max_sources:
-            raise InvalidQuestion(f"`sources` names {len(sources):,} outlets; the limit is {settings.max_sources}.")
+            raise InvalidQuestion(f"`sources` names {len(sources)} outlets; the limit is {settings.max_sources}.")
         for i, item in enumerate(sources):
             _valid_text(item, f"sources[{i}]", settings.max_field_chars)
