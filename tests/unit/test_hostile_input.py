@@ -345,3 +345,16 @@ def test_every_chat_completion_body_is_a_4xx_or_the_operators_503(client, body):
     r = post_raw(client, "/v1/chat/completions", json.dumps(body).encode())
     assert 400 <= r.status_code < 500 or r.status_code == 503, r.text[:300]
     assert "Traceback" not in r.text
+
+
+def test_the_gradio_api_refuses_surrogates_and_long_history_with_a_message(tmp_path):
+    import gradio as gr
+
+    from assistant.pipeline import Assistant
+    from assistant.web.panels import ChatPage
+
+    page = ChatPage(Assistant(index_dir=tmp_path / "index", llm="extractive"), threading.BoundedSemaphore(1))
+    with pytest.raises(gr.Error, match="not valid Unicode"):
+        page.answer_api("Who \ud800 ordered the strikes?")
+    with pytest.raises(gr.Error, match=r"history\[0\]"):
+        page.answer_api("Who ordered the strikes?", history=["x" * 1_000_000])
