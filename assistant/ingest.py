@@ -201,8 +201,8 @@ _HEAD = 4096
 class _Stream:
     """A file's bytes in blocks, decompressed for .gz; more than `limit` bytes raises TooLarge."""
 
-    def __init__(self, path: Path, limit: int | None) -> None:
-        self.file = gzip.open(path, "rb") if path.name.lower().endswith(".gz") else open(path, "rb")  # noqa: SIM115 (closed by blocks())
+    def __init__(self, path: Path, limit: int | None, gz: bool) -> None:
+        self.file = gzip.open(path, "rb") if gz else open(path, "rb")  # noqa: SIM115 (closed by blocks())
         self.limit = limit
         self.seen = 0
 
@@ -222,11 +222,11 @@ class _Stream:
             self.file.close()
 
 
-def _text_blocks(path: Path, limit: int | None) -> Iterator[bytes]:
+def _text_blocks(path: Path, limit: int | None, gz: bool) -> Iterator[bytes]:
     """The file's text as UTF-8 (or, without a byte-order mark, its own single-byte
     encoding) in blocks. Binary data is refused from the first 4 KB, before the rest is
     read or decompressed: a gzip "bomb" of zeros costs 4 KB, not gigabytes."""
-    blocks = _Stream(path, limit).blocks(_HEAD)
+    blocks = _Stream(path, limit, gz).blocks(_HEAD)
     head = b""
     for block in blocks:
         head += block
@@ -382,10 +382,14 @@ def _loads(text: str) -> Any:
         raise ValueError("nested too deeply to read (arrays or objects inside each other hundreds of levels deep)") from None
 
 
-def _read_bytes(path: Path, limit: int | None = None) -> bytes:
+def _gz(name: Path) -> bool:
+    return name.name.lower().endswith(".gz")
+
+
+def _read_bytes(path: Path, limit: int | None = None, gz: bool | None = None) -> bytes:
     """The file's bytes, decompressed for .gz; with `limit`, refuse more than that many bytes
     without reading (or decompressing) the rest."""
-    gz = path.name.lower().endswith(".gz")
+    gz = _gz(path) if gz is None else gz
     if limit is not None and not gz and path.stat().st_size > limit:
         raise TooLarge(
             f"{path.stat().st_size / 1e6:.1f} MB is more than the {limit / 1e6:g} MB limit for one article (ASSISTANT_MAX_ARTICLE_MB); split it into articles, e.g. JSON Lines, or raise the limit"
@@ -451,10 +455,10 @@ def make_article(
 # --- plain text and Markdown ----------------------------------------------------------
 
 
-def _read_text(path: Path, doc_id: str, limit: int | None) -> Iterator[Article | Skip]:
-    text = _decode(_read_bytes(path, limit), str(path))
+def _read_text(path: Path, doc_id: str, limit: int | None, name: Path) -> Iterator[Article | Skip]:
+    text = _decode(_read_bytes(path, limit, _gz(name)), str(name))
     title = ""
-    if _suffix(path) in (".md", ".markdown"):
+    if _suffix(name) in (".md", ".markdown"):
         front = _MD_FRONT_MATTER.match(text)
         meta: dict[str, str] = {}
         if front:
@@ -475,21 +479,21 @@ def _read_text(path: Path, doc_id: str, limit: int | None) -> Iterator[Article |
             source=meta.get("source", ""),
             url=meta.get("url", ""),
             authors=meta.get("authors", meta.get("author", "")),
-            path=str(path),
+            path=str(name),
         )
     else:
-        article = make_article(doc_id, text, path=str(path))
-    yield article if article else Skip(str(path), "no article text left after removing page furniture")
+        article = make_article(doc_id, text, path=str(name))
+    yield article if article else Skip(str(name), "no article text left after removing page furniture")
 
 
 # --- HTML ------------------------------------------------------------------------------
 
 
-def _read_html(path: Path, doc_id: str, limit: int | None) -> Iterator[Article | Skip]:
+def _read_html(path: Path, doc_id: str, limit: int | None, name: Path) -> Iterator[Article | Skip]:
     from assistant.webpage import read_page
 
-    data = _read_bytes(path, limit)
-    _decode(data, str(path))  # refuses binaries with the same reasons as every other format
+    data = _read_bytes(path, limit, _gz(name))
+    _decode(data, str(name))  # refuses binaries with the same reasons as every other format
     # The bytes, not our decoding: trafilatura honours the page's own <meta charset>.
     page = read_page(data)
     article = make_article(
@@ -500,10 +504,10 @@ def _read_html(path: Path, doc_id: str, limit: int | None) -> Iterator[Article |
         source=page.source,
         url=page.url,
         authors=page.authors,
-        path=str(path),
+        path=str(name),
         structured=True,
     )
-    yield article if article else Skip(str(path), "no article text found in the HTML")
+    yield article if article else Skip(str(name), "no article text found in the HTML")
 
 
 # --- JSON and JSON Lines -----------------------------------------------------------------
@@ -549,7 +553,7 @@ def record_to_article(record: Any, fallback_id: str, path: str, where: str, limi
     return article if article else Skip(where, "no article text left after removing page furniture")
 
 
-def _record(data: bytes | None, fallback_id: str, path: Path, where: str, limits: Limits) -> Article | Skip:
+def _record(data: bytes | None, fallback_id: str, name: Path, where: str, limits: Limits) -> Article | Skip:
     """One JSON record as read from the file (None: it was over the record limit)."""
     if data is None:
         return Skip(where, f"the record is over the {(limits.record or 0) / 1e6:g} MB limit for one record (ASSISTANT_MAX_RECORD_MB); it was not read")
@@ -559,12 +563,12 @@ def _record(data: bytes | None, fallback_id: str, path: Path, where: str, limits
         return Skip(where, f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno} of the record)")
     except ValueError as exc:
         return Skip(where, str(exc))
-    return record_to_article(record, fallback_id, str(path), where, limits.article)
+    return record_to_article(record, fallback_id, str(name), where, limits.article)
 
 
-def _read_json(path: Path, doc_id: str, limits: Limits) -> Iterator[Article | Skip]:
+def _read_json(path: Path, doc_id: str, limits: Limits, name: Path) -> Iterator[Article | Skip]:
     """A JSON file: one article object, or a list of them read one element at a time."""
-    blocks = _text_blocks(path, limits.file)
+    blocks = _text_blocks(path, limits.file, _gz(name))
     first = b""
     for block in blocks:
         first = block.lstrip()
@@ -576,14 +580,14 @@ def _read_json(path: Path, doc_id: str, limits: Limits) -> Iterator[Article | Sk
         for block in blocks:
             data += block
             if limits.record is not None and len(data) > limits.record:
-                yield Skip(str(path), f"too large: the JSON object is over the {limits.record / 1e6:g} MB limit for one record (ASSISTANT_MAX_RECORD_MB)")
+                yield Skip(str(name), f"too large: the JSON object is over the {limits.record / 1e6:g} MB limit for one record (ASSISTANT_MAX_RECORD_MB)")
                 return
         try:
             record = _loads(_decode_piece(bytes(data)))
         except json.JSONDecodeError as exc:
-            yield Skip(str(path), f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
+            yield Skip(str(name), f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}")
             return
-        yield record_to_article(record, doc_id, str(path), str(path), limits.article)
+        yield record_to_article(record, doc_id, str(name), str(name), limits.article)
         return
     rest = itertools.chain([first[1:]], blocks)
     pending: bytes | None = None
@@ -596,26 +600,26 @@ def _read_json(path: Path, doc_id: str, limits: Limits) -> Iterator[Article | Sk
                 pending = item  # a list of one article takes the file's id: wait for a second
                 continue
             if i == 1:
-                yield _record(pending, f"{doc_id}#0", path, f"{path} [0]", limits)
-            yield _record(item, f"{doc_id}#{i}", path, f"{path} [{i}]", limits)
+                yield _record(pending, f"{doc_id}#0", name, f"{name} [0]", limits)
+            yield _record(item, f"{doc_id}#{i}", name, f"{name} [{i}]", limits)
     except ValueError as exc:
-        tail = Skip(str(path), f"{'too large' if isinstance(exc, TooLarge) else 'invalid JSON'}: {exc}")
+        tail = Skip(str(name), f"{'too large' if isinstance(exc, TooLarge) else 'invalid JSON'}: {exc}")
     if count == 1:
-        yield _record(pending, doc_id, path, str(path), limits)
+        yield _record(pending, doc_id, name, str(name), limits)
     if tail is not None:
         yield tail
 
 
-def _read_jsonl(path: Path, doc_id: str, limits: Limits) -> Iterator[Article | Skip]:
+def _read_jsonl(path: Path, doc_id: str, limits: Limits, name: Path) -> Iterator[Article | Skip]:
     """A JSON Lines file, one line at a time: no line over the record limit is kept."""
     no_text: list[Skip] = []
     any_article = False
     tail: Skip | None = None
     try:
-        for lineno, line in _lines(_text_blocks(path, limits.file), limits.record):
+        for lineno, line in _lines(_text_blocks(path, limits.file, _gz(name)), limits.record):
             if line is not None and not line.strip():
                 continue
-            where = f"{path}:{lineno}"
+            where = f"{name}:{lineno}"
             if line is None:
                 item: Article | Skip = Skip(
                     where, f"the line is over the {(limits.record or 0) / 1e6:g} MB limit for one record (ASSISTANT_MAX_RECORD_MB); it was not read"
@@ -629,17 +633,17 @@ def _read_jsonl(path: Path, doc_id: str, limits: Limits) -> Iterator[Article | S
                 except ValueError as exc:
                     yield Skip(where, str(exc))
                     continue
-                item = record_to_article(record, f"{doc_id}#{lineno}", str(path), where, limits.article)
+                item = record_to_article(record, f"{doc_id}#{lineno}", str(name), where, limits.article)
             if isinstance(item, Skip) and item.reason == _NO_TEXT:
                 no_text.append(item)
                 continue
             any_article = any_article or isinstance(item, Article)
             yield item
     except TooLarge as exc:
-        tail = Skip(str(path), f"too large: {exc}")
+        tail = Skip(str(name), f"too large: {exc}")
     if no_text and not any_article:
         # A JSON Lines file of something else (a question set, a log) is one skip, not hundreds.
-        yield Skip(str(path), f"no record has a 'text' or 'body' field: not an article file ({len(no_text)} records)")
+        yield Skip(str(name), f"no record has a 'text' or 'body' field: not an article file ({len(no_text)} records)")
     else:
         yield from no_text
     if tail is not None:
@@ -679,9 +683,9 @@ def read_file(path: Path, root: Path, limit: int | None = None, *, limits: Limit
             return
         reader = _READERS[suffix]
         if reader in (_read_json, _read_jsonl):
-            yield from reader(path, doc_id, limits)
+            yield from reader(path, doc_id, limits, named)
         else:
-            yield from reader(path, doc_id, limits.article)
+            yield from reader(path, doc_id, limits.article, named)
     except TooLarge as exc:
         yield Skip(str(named), f"too large: {exc}")
     except OSError as exc:

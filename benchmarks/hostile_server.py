@@ -133,15 +133,15 @@ def run(code: Path, files: dict[str, Path], work: Path) -> list[tuple[str, str, 
         rows.append(
             (
                 "lone surrogate on /v1/chat/completions",
-                short(client.post("/v1/chat/completions", content=chat, headers={"content-type": "application/json"})),
+                safe(lambda: short(client.post("/v1/chat/completions", content=chat, headers={"content-type": "application/json"}))),
                 0.0,
             )
         )
+        rows.append(("stats", safe(lambda: short(client.get("/api/stats"))), 0.0))
         anon = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60)
         rows.append(("GET /openapi.json without login", safe(lambda: str(anon.get("/openapi.json").status_code)), 0.0))
         codes = safe(lambda: " ".join(str(anon.get("/api/stats", auth=("user", f"wrong{i}")).status_code) for i in range(30)))
         rows.append(("30 wrong basic passwords", codes, 0.0))
-        rows.append(("stats", safe(lambda: short(client.get("/api/stats"))), 0.0))
     finally:
         stop(proc)
     return rows

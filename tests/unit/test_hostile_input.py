@@ -138,6 +138,16 @@ def test_an_upload_without_a_name_names_no_temporary_file(tmp_path):
     assert not saved.files and saved.rejected == [("", "the upload has no file name")]
 
 
+def test_an_upload_is_read_by_the_name_it_was_given(tmp_path):
+    """The API spools an upload under a temporary name: it is read as the file it will be
+    (a .jsonl.gz is decompressed), not as its temporary name says."""
+    spooled = tmp_path / ".api-upload-xyz"
+    spooled.write_bytes(gzip.compress((json.dumps({"id": "g1", "text": GOOD}) + "\n").encode()))
+    saved = save_uploads([spooled], tmp_path / "corpus", 1_000_000, names=["feed.jsonl.gz"], limits=LIMITS)
+    assert [p.name for p in saved.files] == ["feed.jsonl.gz"], saved.rejected
+    assert saved.ids[saved.files[0]] == ["g1"]
+
+
 # --- the HTTP faces: limits, Unicode, auth, small items --------------------------------------
 
 
