@@ -191,6 +191,39 @@ def stats(ctx: click.Context, as_json: bool) -> None:
             click.echo(f"{key:>14}: {value}")
 
 
+@cli.command(name="check")
+@click.option("--repair", is_flag=True, help="Make the BM25 index and the manifest agree with the store (takes the ingest lock).")
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+@click.pass_context
+def check_command(ctx: click.Context, repair: bool, as_json: bool) -> None:
+    """Check that the parts of the index agree: the store's chunks and articles, the saved
+    BM25 index and the manifest (counts and ids). Exit code 0 when they do, 1 when not."""
+    from assistant.consistency import check_index, repair_index
+
+    bot = _assistant(ctx)
+    store, cache = bot.store, bot.settings.lexical_server_cache_dir
+    store.open(create=False)
+    found = check_index(store, cache)
+    repaired: list[str] = []
+    if repair and not found.ok:
+        with store.write_lock():
+            repaired = repair_index(store, cache)
+        found = check_index(store, cache)
+    if as_json:
+        click.echo(json.dumps({**found.to_dict(), "repaired": repaired}, indent=2))
+    else:
+        click.echo(
+            f"store: {found.store_articles} articles, {found.store_chunks} chunks; BM25: {found.bm25_chunks} chunks; manifest: {found.manifest_chunks} chunks"
+        )
+        for line in repaired:
+            click.echo(f"repaired: {line}")
+        for problem in found.problems:
+            click.echo(f"problem: {problem}")
+        click.echo("ok: the store, the BM25 index and the manifest agree" if found.ok else "run `assistant check --repair` (or `assistant ingest`) to fix")
+    if not found.ok:
+        ctx.exit(1)
+
+
 @cli.command()
 @click.argument("doc_id")
 @click.option("--against", help="Compare with this other version of the story (default: every version with the one before it).")

@@ -96,10 +96,23 @@ def parse_user_date(value: object, name: str = "date") -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = normalize_date(value)
+    shown = repr(value) if len(repr(value)) <= _SHOWN_CHARS else repr(value)[:_SHOWN_CHARS] + "…"
+    raw = str(value).strip()
+    # A user's date is stricter than a scraped one: an ISO date with a time must be a real
+    # time, and a date in words must name its year ("-1" and "5" are not dates).
+    iso = re.match(r"^\d{4}-\d{2}-\d{2}", raw)
+    if iso and raw != iso.group(0):
+        try:
+            dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidDate(f"Could not read {name} {shown}: the time after the date is not valid; give a date like 2023-01-05.") from None
+    text = normalize_date(value) if iso or re.search(r"(?<!\d)\d{4}(?!\d)", raw) else ""
     if not text:
-        raise InvalidDate(f"Could not read {name} {value!r}: give a date like 2023-01-05.")
+        raise InvalidDate(f"Could not read {name} {shown}: give a date like 2023-01-05.")
     return dt.date.fromisoformat(text)
+
+
+_SHOWN_CHARS = 60  # how much of an unreadable date an error message repeats
 
 
 def day_number(iso: str) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -17,8 +18,8 @@ import numpy as np
 from assistant.chunking import Chunker, embed_text
 from assistant.embedding import Embedder
 from assistant.errors import CorpusError, IndexBusy
-from assistant.ingest import Skip, load_articles
-from assistant.lexical import update_saved
+from assistant.ingest import Limits, Skip, load_articles
+from assistant.lexical import rebuild_saved, update_saved
 from assistant.settings import Settings
 from assistant.store import ChunkStore
 from assistant.types import Article, IngestReport
@@ -78,7 +79,7 @@ class Indexer:
         self, paths: list[Path], prune: bool, rebuild: bool, progress: bool, on_progress: Callable[[int, int], None] | None, root: Path | None
     ) -> tuple[IngestReport, bool]:
         started = time.perf_counter()
-        articles, skips = load_articles(paths, root, int(self.settings.max_article_mb * 1_000_000))
+        articles, skips = load_articles(paths, root, limits=Limits.of(self.settings))
         report = IngestReport(skipped=[(s.where, s.reason) for s in skips])
         if not articles and not (prune and self.store.exists()):
             reasons = "; ".join(f"{w}: {r}" for w, r in report.skipped[:5]) or "no files found"
@@ -87,33 +88,63 @@ class Indexer:
             self.store.drop()
         self.store.open(create=True, manifest=self.manifest())
         self.store.check_manifest(self.manifest(), ["embed_model", "chunk_tokens", "chunk_overlap"])
+        # An ingest that was killed left its mark: this one completes every part of the index.
+        interrupted = self.store.writing()
+        if interrupted:
+            log.warning("the last ingest into %s did not finish (%s); this one completes it", self.store.location, interrupted)
+        before = self.store.write_stamp()
         existing = self.store.articles()
 
         todo: list[Article] = []
         for article in articles:
             old = existing.get(article.doc_id)
-            if old and old.content_hash == article.content_hash and old.complete:
+            if old and old.path and article.path and not _same_file(old.path, article.path):
+                # Ids from different files never replace each other silently (a record's own "id").
+                report.skipped.append(
+                    (
+                        article.path,
+                        f"duplicate id {article.doc_id!r}: an article of that id is already indexed from {old.path}; give the record another id",
+                    )
+                )
+            elif old and old.content_hash == article.content_hash and old.complete:
                 report.unchanged.append(article.doc_id)
             else:
                 todo.append(article)
                 (report.updated if old else report.added).append(article.doc_id)
+
+        began = False
+
+        def begin() -> None:
+            nonlocal began
+            if not began:
+                self.store.mark_writing()
+                began = True
+
+        if todo:
+            begin()
         stored, report.chunks_reused = self._embed_and_store(todo, progress, on_progress)
         report.chunks_embedded = stored - report.chunks_reused
 
         if prune:
-            report.removed = self._prune(paths, {a.doc_id for a in articles}, existing, skips)
-        regrouped = self._group_versions()
+            report.removed = self._prune(paths, {a.doc_id for a in articles}, existing, skips, begin)
+        regrouped = self._group_versions(begin)
         changed = bool(todo or report.removed or regrouped)
-        if changed:
-            before = self.store.write_stamp()
-            after = self.store.mark_written()
+        if changed or interrupted:
+            records = self.store.articles()
+            counts = {"articles": len(records), "chunks": sum(r.stored_chunks for r in records.values())}
+            after = self.store.mark_written(counts)
             # Saved now, by the one process that knows what changed, so no reader rebuilds it.
             try:
-                update_saved(self.store, self.settings.lexical_server_cache_dir, before, after, report.removed, [a.doc_id for a in todo])
+                index = update_saved(
+                    self.store, self.settings.lexical_server_cache_dir, "" if interrupted else before, after, report.removed, [a.doc_id for a in todo]
+                )
+                if len(index) != counts["chunks"]:  # an index left behind by an older version's crash
+                    log.warning("the saved BM25 index held %d chunks, the store %d: rebuilt from the store", len(index), counts["chunks"])
+                    rebuild_saved(self.store, self.settings.lexical_server_cache_dir)
             except OSError as exc:  # the articles are stored; a reader builds the index itself
                 log.warning("cannot save the BM25 index (%s); each process that answers builds its own", exc)
         report.seconds = time.perf_counter() - started
-        return report, changed
+        return report, changed or bool(interrupted)
 
     def _embed_and_store(self, todo: list[Article], progress: bool, on_progress: Callable[[int, int], None] | None) -> tuple[int, int]:
         """(chunks stored, how many of them reused a vector)."""
@@ -184,7 +215,7 @@ class Indexer:
         advance(len(texts) - len(todo))
         return np.vstack([known[k] for k in keys]), len(todo)
 
-    def _prune(self, roots: list[Path], seen: set[str], existing: dict, skips: list[Skip]) -> list[str]:
+    def _prune(self, roots: list[Path], seen: set[str], existing: dict, skips: list[Skip], begin: Callable[[], None]) -> list[str]:
         unreadable = {Path(s.where.split(":")[0]).resolve() for s in skips}
         resolved = [r.resolve() for r in roots]
         removed = []
@@ -195,17 +226,26 @@ class Indexer:
             under = any(path == r or path.is_relative_to(r) for r in resolved)
             # A file that could not be read this time keeps its articles: nothing is lost.
             if under and path not in unreadable:
+                begin()
                 self.store.delete_article(doc_id)
                 removed.append(doc_id)
         return removed
 
-    def _group_versions(self) -> int:
+    def _group_versions(self, begin: Callable[[], None]) -> int:
         records = self.store.articles()
         prints = [Fingerprint(r.doc_id, signature_from_text(r.signature), r.shingles, r.published_at, r.length) for r in records.values() if r.signature]
         stories = group_stories(prints, self.settings.version_containment, self.settings.version_min_size_ratio)
+        if any(d in records and (records[d].story_id, records[d].preferred) != story for d, story in stories.items()):
+            begin()
         return self.store.set_stories(stories, records)
 
 
 def _text_key(text: str) -> str:
     """Names the exact text a vector embeds (title line included)."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def _same_file(a: str, b: str) -> bool:
+    """Whether two stored paths name the same file: the same path once resolved, or the same
+    file name (a corpus moved, or ingested from another working folder)."""
+    return os.path.realpath(a) == os.path.realpath(b) or Path(a).name == Path(b).name

@@ -295,12 +295,15 @@ def load_or_build(store: ChunkStore, server_cache: Path) -> LexicalIndex:
     last write, else built from every chunk (and saved, so the next process maps it)."""
     stamp = store.write_stamp()
     directory = saved_at(store, server_cache)
-    found = LexicalIndex.load(directory, stamp)
+    # While an ingest writes (or after one was killed) the saved index may miss articles
+    # the store holds: it is built from the store instead, and not saved.
+    writing = store.writing()
+    found = None if writing else LexicalIndex.load(directory, stamp)
     if found is not None:
         return found
     log.info("building the BM25 index of %s from its chunks (no saved index for write %s)", store.location, stamp or "-")
     index = LexicalIndex.build(store.all_chunks(), stamp)
-    if stamp and store.write_stamp() == stamp:  # an ingest since then saves its own
+    if stamp and not writing and store.write_stamp() == stamp and not store.writing():  # an ingest since then saves its own
         try:
             index.save(directory)
             return LexicalIndex.load(directory, stamp) or index
@@ -324,6 +327,26 @@ def update_saved(store: ChunkStore, server_cache: Path, before: str, after: str,
         index = previous.updated(set(removed_docs) | set(changed), added, after)
     index.save(directory)
     return index
+
+
+def rebuild_saved(store: ChunkStore, server_cache: Path) -> LexicalIndex:
+    """The saved index built again from every chunk of the store (`assistant check --repair`)."""
+    index = LexicalIndex.build(store.all_chunks(), store.write_stamp())
+    index.save(saved_at(store, server_cache))
+    return index
+
+
+def saved_chunk_ids(store: ChunkStore, server_cache: Path) -> tuple[str | None, list[str] | None]:
+    """(write stamp, chunk ids) of the saved index; (None, None) when there is none."""
+    directory = saved_at(store, server_cache)
+    stamp = LexicalIndex.saved_stamp(directory)
+    if stamp is None:
+        return None, None
+    try:
+        ids = np.load(directory / "chunk_ids.npy", mmap_mode="r")
+    except (OSError, ValueError):
+        return None, None
+    return stamp, ids.astype(str).tolist()
 
 
 class _Rows:

@@ -322,6 +322,37 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING", description="Log level of the assistant's own messages.")
 
+    # --- Hostile input: what one file and one client request may hold (docs/reliability.md) ---
+    max_record_mb: float = Field(
+        default=10.0,
+        gt=0,
+        description="Largest single JSON record or JSON Lines line that ingest reads, in MB, as written in the file; bigger ones are skipped unread.",
+    )
+    max_file_mb: float = Field(
+        default=200.0,
+        gt=0,
+        description="Most one input file may hold once decompressed, in MB: reading stops there and the rest of the file is skipped with its reason (a gzip bomb costs nothing).",
+    )
+    max_history_items: int = Field(
+        default=20, gt=0, description="Earlier questions a request may send as its conversation history (each as long as a question)."
+    )
+    max_field_chars: int = Field(
+        default=200, gt=0, description="Longest date (`as_of`, `since`, `until`) or outlet name a request may send; longer ones get 400."
+    )
+    max_sources: int = Field(default=100, gt=0, description="Most outlet names a request may filter on.")
+    max_messages: int = Field(default=200, gt=0, description="Most messages one OpenAI-style chat request may hold.")
+    max_message_chars: int = Field(
+        default=50_000,
+        gt=0,
+        description="Longest single message (system, assistant or tool) an OpenAI-style chat request may hold; user messages are questions.",
+    )
+    login_max_failures: int = Field(
+        default=10,
+        gt=0,
+        description="Failed logins (basic, bearer or the chat's login form) one client may make within `login_window_seconds`; then 429 until the window passes.",
+    )
+    login_window_seconds: float = Field(default=60.0, gt=0, description="The window over which failed logins are counted per client.")
+
     @model_validator(mode="after")
     def _check_sizes(self) -> Settings:
         if self.chunk_overlap >= self.chunk_tokens:

@@ -231,15 +231,42 @@ class ChunkStore:
         meta = col.metadata or {}
         return f"{meta.get('generation', 0)}:{meta.get('write_id', '')}"
 
-    def mark_written(self) -> str:
-        """Record that an ingest changed the index: a new write count, id and time."""
+    def mark_written(self, counts: dict[str, int] | None = None) -> str:
+        """Record that an ingest changed the index and finished: a new write count, id and
+        time, the article and chunk `counts` it left (what `assistant check` compares), and
+        no write in progress any more."""
         col = self.open(create=False)
         meta = dict(col.metadata or {})
         meta["generation"] = int(meta.get("generation", 0)) + 1
         meta["write_id"] = uuid.uuid4().hex
         meta["written_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+        meta["writing"] = ""
+        meta.update(counts or {})
         col.modify(metadata=meta)
         return f"{meta['generation']}:{meta['write_id']}"
+
+    def mark_writing(self) -> None:
+        """Record, before an ingest's first write, that the index is being changed. Cleared by
+        `mark_written`; still set after a crash, so the next ingest knows to complete every
+        part of the index (the saved BM25 index, the recorded counts), not only the new
+        articles. The write stamp does not move, so readers keep their caches meanwhile."""
+        col = self.open(create=False)
+        meta = dict(col.metadata or {})
+        meta["writing"] = f"pid {os.getpid()}, started {time.strftime('%Y-%m-%dT%H:%M:%S')}"
+        col.modify(metadata=meta)
+
+    def writing(self) -> str:
+        """The unfinished write the index records ("" when none): an ingest running now, or
+        one that was killed."""
+        try:
+            col = self._client(create=False).get_collection(self.name)
+        except IndexNotBuilt:
+            return ""
+        except Exception as exc:
+            if self.url and "does not exist" not in str(exc).lower():
+                raise StoreUnavailable(f"The Chroma server at {self.url} failed: {exc}") from exc
+            return ""
+        return str((col.metadata or {}).get("writing", ""))
 
     def reopened(self) -> ChunkStore:
         """A new handle on the same index that sees every write made so far, other processes'
@@ -327,7 +354,7 @@ class ChunkStore:
         out: dict[str, list] = {"ids": [], "metadatas": [], "documents": []}
         offset = 0
         while True:
-            page = col.get(where=where, include=include or ["metadatas"], limit=_PAGE, offset=offset)
+            page = col.get(where=where, include=include if include is not None else ["metadatas"], limit=_PAGE, offset=offset)
             out["ids"] += page["ids"]
             out["metadatas"] += page.get("metadatas") or []
             out["documents"] += page.get("documents") or []
@@ -346,6 +373,10 @@ class ChunkStore:
             if meta.get("position") == 0:
                 firsts[doc] = meta
         return {doc: _record(doc, firsts.get(doc, {}), n) for doc, n in counts.items()}
+
+    def chunk_ids(self) -> list[str]:
+        """The id of every stored chunk."""
+        return self._get_all(include=[])["ids"]
 
     def all_chunks(self) -> list[StoredChunk]:
         """Every chunk with its text and metadata (for the BM25 index)."""

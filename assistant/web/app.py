@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
-from assistant.web.http import ApiFallback, BodyLimit, error_content, status_for
+from assistant.web.http import ApiFallback, BodyLimit, LoginThrottle, error_content, failed_logins, protect_docs, status_for
 from assistant.web.malloc import limit_malloc_arenas, trim_malloc_every
 from assistant.web.openai_api import MODEL_ID, openai_router
 from assistant.web.panels import ChatPage, ChatPanel, FiltersPanel, SourcesPanel, UploadPanel, corpus_summary
@@ -141,7 +141,11 @@ def web_app(assistant: Assistant, demo: gr.Blocks | None, options: dict[str, Any
         title="News assistant",
         version="1",
         description='Answers from the indexed news articles, every sentence cited to a verbatim passage. Errors are `{"error": {"message", "type", "code"}}`.',
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
     )
+    protect_docs(app, assistant.settings)  # the API's description needs the login too
     app.include_router(rest_router(assistant, slots))
     app.include_router(openai_router(assistant, slots))
 
@@ -164,6 +168,7 @@ def web_app(assistant: Assistant, demo: gr.Blocks | None, options: dict[str, Any
     # with its own page or 404: these get the API's 404 and 405 instead.
     app.add_middleware(ApiFallback, routes=list(app.routes), prefixes=_API_PREFIXES)
     app.add_middleware(BodyLimit, max_bytes=int(assistant.settings.max_request_mb * 1_000_000), prefixes=_API_PREFIXES)
+    app.add_middleware(LoginThrottle, limiter=failed_logins(assistant.settings))
     if demo is None:
         return app
     mounted = {k: options[k] for k in ("auth", "max_file_size", "show_error", "js", "css", "footer_links")}

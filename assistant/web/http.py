@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
+import threading
+import time
+from collections import deque
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -50,8 +54,18 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+# An absolute path's folders; not this API's own routes (`/api/...`, `/v1/...`), nor URLs.
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/(?!(?:api|v1)/)(?:[^\s/'\"()\[\],;]+/)+")
+
+
+def without_server_paths(text: str) -> str:
+    """`text` with the folders of absolute paths left out (`/srv/app/corpus/uploads/a.json` ->
+    `a.json`): a client learns which file, never where the server keeps it. URLs are kept."""
+    return _ABSOLUTE_PATH.sub("", text)
+
+
 def error_content(status: int, message: str, kind: str) -> dict[str, Any]:
-    return {"error": {"message": message, "type": kind, "code": status}}
+    return {"error": {"message": without_server_paths(message), "type": kind, "code": status}}
 
 
 def documented_errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -59,14 +73,77 @@ def documented_errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorBody} for code in codes}
 
 
+class FailedLogins:
+    """Failed logins per client address over a sliding window: past `max_failures` within
+    `window` seconds, the client is refused (429) until its oldest failure leaves the window,
+    whatever it sends; a right password does not clear the count early."""
+
+    def __init__(self, max_failures: int, window: float) -> None:
+        self.max_failures, self.window = max_failures, window
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        times = self._failures.get(client, deque())
+        while times and now - times[0] > self.window:
+            times.popleft()
+        return times
+
+    def retry_after(self, client: str) -> float:
+        """Seconds until `client` may try again (0: it may now)."""
+        now = time.monotonic()
+        with self._lock:
+            times = self._recent(client, now)
+            if not times:
+                self._failures.pop(client, None)
+            return max(0.0, self.window - (now - times[0])) if len(times) >= self.max_failures else 0.0
+
+    def failed(self, client: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            times = self._recent(client, now)
+            times.append(now)
+            self._failures[client] = times
+
+    def refusal(self, client: str) -> HTTPException | None:
+        wait = self.retry_after(client)
+        if not wait:
+            return None
+        return HTTPException(
+            status_code=429,
+            detail=f"Too many failed logins from this address ({self.max_failures} within {self.window:g} s); try again in {wait:.0f} s.",
+            headers={"Retry-After": str(max(1, round(wait)))},
+        )
+
+
+_LIMITERS: dict[tuple, FailedLogins] = {}
+
+
+def failed_logins(settings: Settings) -> FailedLogins:
+    """The one failed-login count of a server's settings, shared by every face that checks the password."""
+    key = (settings.auth.get_secret_value() if settings.auth else None, settings.login_max_failures, settings.login_window_seconds)
+    return _LIMITERS.setdefault(key, FailedLogins(settings.login_max_failures, settings.login_window_seconds))
+
+
+def client_of(scope_or_request: Any) -> str:
+    client = scope_or_request.get("client") if isinstance(scope_or_request, dict) else scope_or_request.client
+    return str(client[0] if client else "unknown")
+
+
 def auth_check(settings: Settings):
     """A FastAPI dependency: with `ASSISTANT_AUTH` (user:password) set, a request must carry
-    HTTP basic credentials or the password as a bearer token."""
+    HTTP basic credentials or the password as a bearer token. A client that fails
+    `login_max_failures` times within `login_window_seconds` gets 429 for a while."""
     secret = settings.auth.get_secret_value() if settings.auth is not None else None
+    limiter = failed_logins(settings)
 
     def check(request: Request) -> None:
         if secret is None:
             return
+        client = client_of(request)
+        refused = limiter.refusal(client)
+        if refused is not None:
+            raise refused
         user, _, password = secret.partition(":")
         scheme, _, value = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer" and secrets.compare_digest(value.strip().encode(), password.encode()):
@@ -78,6 +155,8 @@ def auth_check(settings: Settings):
                 decoded = b""
             if secrets.compare_digest(decoded, f"{user}:{password}".encode()):
                 return
+        if scheme:  # a wrong password, not a client that did not know one was needed
+            limiter.failed(client)
         raise HTTPException(
             status_code=401,
             detail="This assistant needs its password: send `Authorization: Bearer <password>` or HTTP basic credentials.",
@@ -172,3 +251,51 @@ class _TooLarge(HTTPException):
     # turning it into "error parsing the body"; the error handlers give it the usual shape.
     def __init__(self) -> None:
         super().__init__(status_code=413, detail="The request is too large.")
+
+
+class LoginThrottle:
+    """ASGI middleware for the chat's login form (`POST /login`): a refused login counts as a
+    failure of its client, and a client over the limit gets 429 before its password is looked at."""
+
+    def __init__(self, app, limiter: FailedLogins, path: str = "/login") -> None:
+        self.app, self.limiter, self.path = app, limiter, path
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].rstrip("/") != self.path:
+            await self.app(scope, receive, send)
+            return
+        client = client_of(scope)
+        refused = self.limiter.refusal(client)
+        if refused is not None:
+            headers = [(k.lower().encode(), v.encode()) for k, v in (refused.headers or {}).items()]
+            await _send_json(send, 429, error_content(429, str(refused.detail), "TooManyFailedLogins"), headers)
+            return
+
+        async def watched(message):
+            if message["type"] == "http.response.start" and message["status"] in (400, 401, 403):
+                self.limiter.failed(client)
+            await send(message)
+
+        await self.app(scope, receive, watched)
+
+
+def protect_docs(app, settings: Settings) -> None:
+    """The OpenAPI document and its two viewers (/openapi.json, /docs, /redoc) behind the same
+    login as the API. The app must be made with `docs_url=None, redoc_url=None, openapi_url=None`."""
+    from fastapi import Depends
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+    from fastapi.responses import JSONResponse
+
+    guarded = [Depends(auth_check(settings))]
+
+    @app.get("/openapi.json", dependencies=guarded, include_in_schema=False)
+    def openapi() -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", dependencies=guarded, include_in_schema=False)
+    def docs():
+        return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} - API")
+
+    @app.get("/redoc", dependencies=guarded, include_in_schema=False)
+    def redoc():
+        return get_redoc_html(openapi_url="/openapi.json", title=f"{app.title} - API")

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
 from assistant.web.http import auth_check, documented_errors, error_content, status_for
+from assistant.web.payloads import check_request
 from assistant.web.render import to_markdown
 
 MODEL_ID = "news-assistant"
@@ -38,7 +39,10 @@ class ChatMessage(BaseModel):
 
     def text(self) -> str:
         if isinstance(self.content, list):  # content parts: keep the text ones
-            return " ".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+            parts = [p.get("text") for p in self.content if p.get("type") == "text"]
+            if any(not isinstance(t, str) for t in parts):
+                raise OpenAIError(400, 'A text content part must be {"type": "text", "text": "<text>"}: its `text` is not a string.')
+            return " ".join(parts)
         return self.content or ""
 
 
@@ -80,16 +84,26 @@ def openai_router(assistant: Assistant, slots: threading.BoundedSemaphore) -> AP
         return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "news-assistant"}]}
 
     def answer_for(body: ChatRequest):
-        users = [m.text().strip() for m in body.messages if m.role == "user"]
+        limits = assistant.settings
+        if len(body.messages) > limits.max_messages:
+            raise OpenAIError(400, f"The request holds {len(body.messages)} messages; the limit is {limits.max_messages}.")
+        texts = [(m.role, m.text()) for m in body.messages]
+        for i, (role, text) in enumerate(texts):
+            if role != "user" and len(text) > limits.max_message_chars:
+                raise OpenAIError(400, f"messages[{i}] ({role}) is {len(text)} characters long; the limit is {limits.max_message_chars}.")
+        users = [text.strip() for role, text in texts if role == "user"]
         if not users or not users[-1]:
             raise OpenAIError(400, "The last message must be a user message with a question.")
         question, history = users[-1], [u for u in users[:-1] if u]
-        with slots:
-            try:
+        # The latest questions are the history that matters; older ones are left out.
+        history = history[-limits.max_history_items :]
+        try:
+            check_request(limits, question, history, body.as_of, body.since, body.until, body.sources)
+            with slots:
                 return assistant.answer(question, history=history, as_of=body.as_of, since=body.since, until=body.until, sources=body.sources)
-            except AssistantError as exc:
-                status = status_for(exc)
-                raise OpenAIError(status, str(exc), "invalid_request_error" if status < 500 else "server_error") from exc
+        except AssistantError as exc:
+            status = status_for(exc)
+            raise OpenAIError(status, str(exc), "invalid_request_error" if status < 500 else "server_error") from exc
 
     @router.post("/chat/completions", responses=documented_errors(400, 401, 503))
     def chat_completions(body: ChatRequest):

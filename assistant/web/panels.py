@@ -19,9 +19,10 @@ from typing import Any
 import gradio as gr
 
 from assistant.errors import AssistantError
-from assistant.ingest import SUPPORTED_SUFFIXES
+from assistant.ingest import SUPPORTED_SUFFIXES, Limits
 from assistant.pipeline import Assistant
 from assistant.types import Answer, Progress
+from assistant.web.payloads import check_request
 from assistant.web.render import (
     Context,
     chat_markdown,
@@ -321,7 +322,7 @@ class ChatPage:
         if not files:
             return {}
         settings = self.settings
-        saved = save_uploads(list(files), settings.corpus_dir, int(settings.max_upload_mb * 1_000_000))
+        saved = save_uploads(list(files), settings.corpus_dir, int(settings.max_upload_mb * 1_000_000), limits=Limits.of(settings))
         lines = []
         problems = [f"{name}: {why}" for name, why in saved.rejected]
         if saved.files:
@@ -341,6 +342,7 @@ class ChatPage:
                 lines.append(f"**Nothing was added.** Ingest failed: {html.escape(str(exc))}")
                 problems.append(f"ingest failed: {exc}")
             else:
+                saved.drop_unused(set(report.added) | set(report.updated) | set(report.unchanged), report.skipped)
                 lines.append(
                     f"**Added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
                     f"skipped {len(report.skipped)}** ({report.chunks_embedded} passages embedded in {report.seconds:.1f} s)."
@@ -369,6 +371,7 @@ class ChatPage:
         `history` lists the earlier questions of the conversation, oldest first.
         """
         try:
+            check_request(self.settings, question, history, _blank(as_of), _blank(since), _blank(until), sources)
             with self.slots:
                 answer = self.assistant.answer(
                     question, history=history or None, as_of=_blank(as_of), since=_blank(since), until=_blank(until), sources=sources or None

@@ -3,8 +3,13 @@ the same way whichever face asked for it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.errors import InvalidQuestion
+from assistant.settings import Settings
 from assistant.templates import Templates
 from assistant.types import Answer, Passage
 from assistant.web.render import to_markdown
@@ -26,7 +31,8 @@ class QuestionBody(BaseModel):
     since: str | None = Field(default=None, description="Only articles published on or after this date.")
     until: str | None = Field(default=None, description="Only articles published on or before this date.")
     sources: list[str] | None = Field(default=None, description="Only articles from these outlets.")
-    k: int | None = Field(default=None, description="Passages to use (default: the `top_k` setting).")
+    # Strict: JSON `true` is not the number 1, nor "3" the number 3.
+    k: int | None = Field(default=None, strict=True, description="Passages to use (default: the `top_k` setting).")
 
 
 class AnswerOut(BaseModel):
@@ -40,3 +46,52 @@ class PassagesOut(BaseModel):
 
 def answer_out(answer: Answer, templates: Templates) -> AnswerOut:
     return AnswerOut(answer=answer, markdown=to_markdown(answer, templates))
+
+
+def _valid_text(value: Any, field: str, limit: int | None) -> str:
+    if not isinstance(value, str):
+        raise InvalidQuestion(f"`{field}` must be text, not {type(value).__name__}.")
+    if limit is not None and len(value) > limit:
+        raise InvalidQuestion(f"`{field}` is {len(value)} characters long; the limit is {limit}.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidQuestion(
+            f"`{field}` is not valid Unicode: it holds a lone surrogate ({value[exc.start]!r}) at character {exc.start}; send UTF-8 text."
+        ) from None
+    return value
+
+
+def check_request(
+    settings: Settings,
+    question: Any = None,
+    history: Sequence[Any] | None = None,
+    as_of: Any = None,
+    since: Any = None,
+    until: Any = None,
+    sources: Sequence[Any] | None = None,
+) -> None:
+    """Every text a client sends, against its limit (settings `max_question_chars`,
+    `max_history_items`, `max_field_chars`, `max_sources`) and for valid Unicode: an
+    InvalidQuestion (400) names the field and the limit before any work is done."""
+    if question is not None:
+        # The question's own checks (empty, no words) are the assistant's; its length is
+        # counted here too, as the assistant counts it, so nothing huge gets further.
+        text = _valid_text(question, "question", None)
+        if len(text.strip()) > settings.max_question_chars:
+            raise InvalidQuestion(f"The question is {len(text.strip())} characters long; the limit is {settings.max_question_chars}. Ask something shorter.")
+    if history is not None:
+        if len(history) > settings.max_history_items:
+            raise InvalidQuestion(f"`history` holds {len(history)} questions; the limit is {settings.max_history_items} (send the latest ones).")
+        for i, item in enumerate(history):
+            _valid_text(item, f"history[{i}]", settings.max_question_chars)
+    for name, value in (("as_of", as_of), ("since", since), ("until", until)):
+        if value is not None:
+            _valid_text(value, name, settings.max_field_chars)
+    if sources is not None:
+        if isinstance(sources, str):
+            sources = [sources]
+        if len(sources) > settings.max_sources:
+            raise InvalidQuestion(f"`sources` names {len(sources)} outlets; the limit is {settings.max_sources}.")
+        for i, item in enumerate(sources):
+            _valid_text(item, f"sources[{i}]", settings.max_field_chars)

@@ -17,11 +17,11 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from assistant.errors import CorpusError, RequestTooLarge
-from assistant.ingest import SUPPORTED_SUFFIXES
+from assistant.ingest import SUPPORTED_SUFFIXES, Limits
 from assistant.pipeline import Assistant
 from assistant.types import ArticleDetail, ArticleInfo, IngestReport, VersionChanges
-from assistant.web.http import auth_check, documented_errors
-from assistant.web.payloads import AnswerOut, PassagesOut, QuestionBody, answer_out
+from assistant.web.http import auth_check, documented_errors, without_server_paths
+from assistant.web.payloads import AnswerOut, PassagesOut, QuestionBody, answer_out, check_request
 from assistant.web.uploads import save_uploads
 
 _READ_BLOCK = 1 << 20
@@ -58,16 +58,20 @@ def rest_router(assistant: Assistant, slots: threading.BoundedSemaphore) -> APIR
 
     @router.get("/stats", dependencies=guarded, responses=documented_errors(401, 503), summary="What the index holds")
     def stats() -> dict[str, Any]:
-        return assistant.stats()
+        info = assistant.stats()
+        # Where the server keeps its index is not the client's business (a Chroma URL is kept).
+        return {**info, "store": without_server_paths(str(info.get("store", "")))}
 
     @router.post("/answer", dependencies=guarded, responses=documented_errors(400, 401, 413, 503), summary="Answer a question, citing the articles")
     def answer(body: QuestionBody) -> AnswerOut:
+        check_request(settings, body.question, body.history, body.as_of, body.since, body.until, body.sources)
         with slots:
             result = assistant.answer(body.question, history=body.history, as_of=body.as_of, since=body.since, until=body.until, k=body.k, sources=body.sources)
         return answer_out(result, assistant.templates)
 
     @router.post("/retrieve", dependencies=guarded, responses=documented_errors(400, 401, 413, 503), summary="The passages an answer would draw on")
     def retrieve(body: QuestionBody) -> PassagesOut:
+        check_request(settings, body.question, body.history, body.as_of, body.since, body.until, body.sources)
         with slots:
             passages = assistant.retrieve(
                 body.question, history=body.history, as_of=body.as_of, since=body.since, until=body.until, k=body.k, sources=body.sources
@@ -85,15 +89,25 @@ def rest_router(assistant: Assistant, slots: threading.BoundedSemaphore) -> APIR
         try:
             for upload in files:
                 spooled.append((await _spool(upload, max_file), upload.filename or ""))
-            saved = save_uploads([p for p, _ in spooled], settings.corpus_dir, max_file, names=[n for _, n in spooled])
+            saved = await run_in_threadpool(
+                save_uploads, [p for p, _ in spooled], settings.corpus_dir, max_file, names=[n for _, n in spooled], limits=Limits.of(settings)
+            )
         finally:
             for path, _ in spooled:
                 os.unlink(path)
         if not saved.files:
-            reasons = "; ".join(f"{name}: {why}" for name, why in saved.rejected) or "no files were sent"
+            reasons = "; ".join(f"{name or '(no name)'}: {why}" for name, why in saved.rejected) or "no files were sent"
             raise CorpusError(f"Nothing was saved ({reasons}).")
-        report = await run_in_threadpool(assistant.ingest, saved.files, progress=False, root=settings.corpus_dir, wait=False)
-        return IngestOut(report=report, rejected=saved.rejected)
+        try:
+            report = await run_in_threadpool(assistant.ingest, saved.files, progress=False, root=settings.corpus_dir, wait=False)
+        except BaseException:
+            saved.drop_unused(set(), [])
+            raise
+        # A file whose every article ingest skipped is not left to be re-read by every ingest.
+        saved.drop_unused(set(report.added) | set(report.updated) | set(report.unchanged), report.skipped)
+        report.skipped = [(without_server_paths(where), without_server_paths(why)) for where, why in report.skipped]
+        rejected = [(name, without_server_paths(why)) for name, why in saved.rejected]
+        return IngestOut(report=report, rejected=rejected)
 
     @router.get("/articles", dependencies=guarded, responses=documented_errors(400, 401, 503), summary="The indexed articles, newest first")
     def articles(
@@ -134,7 +148,9 @@ async def _spool(upload: UploadFile, max_bytes: int) -> str:
             while block := await upload.read(_READ_BLOCK):
                 size += len(block)
                 if size > max_bytes:
-                    raise RequestTooLarge(f"{upload.filename or 'A file'} is over the {max_bytes / 1e6:g} MB limit for one article file; nothing was saved.")
+                    raise RequestTooLarge(
+                        f"{without_server_paths(upload.filename or '') or 'A file'} is over the {max_bytes / 1e6:g} MB limit for one article file; nothing was saved."
+                    )
                 out.write(block)
     except BaseException:
         os.unlink(path)

@@ -25,7 +25,13 @@ ASSISTANT = [sys.executable, "-m", "assistant.cli"]
 CHECK = r"""
 import json, sys
 from assistant import Assistant
+from assistant.lexical import LexicalIndex, saved_at
 bot = Assistant(index_dir=sys.argv[1])
+if not bot.store.exists():  # killed before the collection was made
+    print(json.dumps({"built": False}))
+    sys.exit(0)
+saved = LexicalIndex.load(saved_at(bot.store, bot.settings.lexical_server_cache_dir), bot.store.write_stamp())
+bm25_ids = None if saved is None else sorted(saved.chunk_ids.astype(str).tolist())
 records = bot.store.articles()
 data = bot.store.rows()
 positions = {}
@@ -37,6 +43,8 @@ print(json.dumps({
     "articles": {d: [r.expected_chunks, r.stored_chunks] for d, r in records.items()},
     "positions_ok": all(sorted(p) == list(range(len(p))) for p in positions.values()),
     "manifest": bot.store.manifest,
+    "chunk_ids": sorted(data["ids"]),
+    "bm25_ids": bm25_ids,
 }))
 """
 
@@ -80,6 +88,19 @@ def assert_consistent(state: dict, expected: set[str] | None = None) -> None:
     assert "all-MiniLM-L6-v2" in state["manifest"]["embed_model"] and state["manifest"]["schema"] == 1
 
 
+def assert_all_parts_agree(state: dict) -> None:
+    """The saved BM25 index holds exactly the store's chunks, as of its last write, and the
+    manifest records the store's counts and no unfinished write."""
+    assert state["bm25_ids"] == state["chunk_ids"], (len(state["bm25_ids"] or []), len(state["chunk_ids"]))
+    assert state["manifest"].get("writing", "") == ""
+    assert (state["manifest"]["articles"], state["manifest"]["chunks"]) == (len(state["articles"]), state["count"])
+
+
+def assistant_check(index: Path, *args: str) -> tuple[int, dict]:
+    done = subprocess.run([*ASSISTANT, "--index", str(index), "check", "--json", *args], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    return done.returncode, json.loads(done.stdout)
+
+
 def ingest(index: Path, *paths: Path, **kw) -> subprocess.Popen:
     return subprocess.Popen(
         [*ASSISTANT, "--index", str(index), "ingest", "--quiet", *map(str, paths)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw
@@ -104,17 +125,75 @@ def test_kill_9_at_random_moments_then_rerun_leaves_a_complete_index(tmp_path, b
             kills.append(round(moment, 1))
         if index.exists() and (index / "chroma").exists():
             state = check(index)  # usable after every kill, whatever was written so far
-            assert_consistent(state)
+            if state.get("built", True):
+                assert_consistent(state)
     final = ingest(index, bench_slice)
     out, err = final.communicate(timeout=900)
     assert final.returncode == 0, f"seed {seed}, kills at {kills} s: {err[-2000:]}"
-    assert_consistent(check(index), ids)
+    state = check(index)
+    assert_consistent(state, ids)
+    assert_all_parts_agree(state)
+    assert assistant_check(index)[0] == 0
     # And a further run has nothing left to do.
     again = subprocess.run(
         [*ASSISTANT, "--index", str(index), "ingest", "--quiet", "--json", str(bench_slice)], capture_output=True, text=True, cwd=ROOT, timeout=600
     )
     report = json.loads(again.stdout)
     assert report["chunks_embedded"] == 0 and len(report["unchanged"]) == len(ids), (seed, kills)
+
+
+def _store_bytes(index: Path) -> int:
+    return sum(p.stat().st_size for p in (index / "chroma").rglob("*") if p.is_file())
+
+
+def test_kill_9_mid_write_then_rerun_completes_the_bm25_index_and_the_manifest(tmp_path, bench_slice):
+    """Issue 33: articles stored by an ingest killed before it saved the BM25 index were
+    "unchanged" for the next run and never reached keyword search. Killed once its first
+    articles are in the store, the next ingest must leave store, BM25 and manifest agreeing."""
+    index = tmp_path / "index"
+    first = subprocess.run([*ASSISTANT, "--index", str(index), "ingest", "--quiet", str(CORPUS)], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert first.returncode == 0, first.stderr
+    assert_all_parts_agree(check(index))
+    size = _store_bytes(index)
+    proc = ingest(index, bench_slice)
+    deadline = time.monotonic() + 300
+    # The store grows by a group of chunks' vectors (256 x 384 floats): articles of this run are written.
+    while _store_bytes(index) <= size + 200_000:
+        assert proc.poll() is None and time.monotonic() < deadline, "the ingest ended before it wrote"
+        time.sleep(0.1)
+    time.sleep(random.uniform(0.0, 2.0))
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    state = check(index)
+    assert_consistent(state)
+    if 5 < len(state["articles"]) < 25:  # killed after its first write, before the end (the usual case)
+        code, found = assistant_check(index)
+        assert code == 1 and not found["ok"], found
+    final = subprocess.run([*ASSISTANT, "--index", str(index), "ingest", "--quiet", str(bench_slice)], capture_output=True, text=True, cwd=ROOT, timeout=900)
+    assert final.returncode == 0, final.stderr[-2000:]
+    state = check(index)
+    assert_consistent(state)
+    assert len(state["articles"]) == 25
+    assert_all_parts_agree(state)
+    code, found = assistant_check(index)
+    assert code == 0 and found["ok"] and found["bm25_chunks"] == found["store_chunks"] == state["count"], found
+
+
+def test_check_repair_makes_bm25_and_manifest_agree_with_the_store(tmp_path):
+    index = tmp_path / "index"
+    first = subprocess.run([*ASSISTANT, "--index", str(index), "ingest", "--quiet", str(CORPUS)], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert first.returncode == 0, first.stderr
+    # Damage two parts: the saved BM25 index goes, the manifest says an ingest is unfinished.
+    import shutil
+
+    shutil.rmtree(index / "lexical")
+    code = f"from assistant import Assistant; Assistant(index_dir={str(index)!r}).store.mark_writing()"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=300)
+    code, found = assistant_check(index)
+    assert code == 1 and any("did not finish" in p for p in found["problems"]) and any("no saved BM25" in p for p in found["problems"])
+    code, found = assistant_check(index, "--repair")
+    assert code == 0 and found["ok"] and found["repaired"], found
+    assert_all_parts_agree(check(index))
 
 
 def test_a_second_ingest_is_refused_while_one_runs_and_readers_keep_answering(tmp_path, bench_slice):
