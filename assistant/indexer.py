@@ -18,6 +18,7 @@ from assistant.chunking import Chunker, embed_text
 from assistant.embedding import Embedder
 from assistant.errors import CorpusError, IndexBusy
 from assistant.ingest import Skip, load_articles
+from assistant.injection import Guard
 from assistant.lexical import update_saved
 from assistant.settings import Settings
 from assistant.store import ChunkStore
@@ -97,6 +98,14 @@ class Indexer:
             else:
                 todo.append(article)
                 (report.updated if old else report.added).append(article.doc_id)
+        if self.settings.injection_guard and todo:
+            # Lines addressed to an AI model never enter the index (assistant/injection.py).
+            guard = Guard(self.embedder.embed_unstored, threshold=self.settings.injection_threshold)
+            todo = [guard.article(a) for a in todo]
+            for a in todo:
+                if not a.text.strip():
+                    report.skipped.append((a.path or a.doc_id, "every paragraph is addressed to an AI model, none is reporting"))
+            todo = [a for a in todo if a.text.strip()]
         stored, report.chunks_reused = self._embed_and_store(todo, progress, on_progress)
         report.chunks_embedded = stored - report.chunks_reused
 
