@@ -174,26 +174,27 @@ class Guard:
         self.weights = weights or packaged_weights()
         self.threshold = self.weights.threshold if threshold is None else threshold
         self.cache_size = cache_size
-        self._seen: dict[str, float] = {}
-
-    def scores(self, texts: Sequence[str]) -> np.ndarray:
-        """P(addressed to a model) of each text."""
-        todo = [t for t in dict.fromkeys(texts) if t not in self._seen]
-        if todo:
-            found = self.weights.probability(self.embed(todo), todo)
-            if len(self._seen) + len(todo) > self.cache_size:
-                self._seen.clear()
-            self._seen.update(zip(todo, map(float, found)))
-        return np.array([self._seen[t] for t in texts], dtype=np.float32)
+        self._verdicts: dict[str, bool] = {}
 
     def addressed(self, texts: Sequence[str]) -> list[bool]:
         """Whether each text is addressed to an assistant, a model or a reader of an answer: the
-        gate passes it and the judge, reading its embedding, agrees."""
+        gate passes it and the judge, reading its embedding, agrees. One embedding call for all."""
         texts = list(texts)
-        passed = self.weights.gate.passes(texts) if self.weights.gate is not None else [True] * len(texts)
-        judged = [t for t, ok in zip(texts, passed) if ok]
-        verdicts = dict(zip(judged, (bool(s >= self.threshold) for s in self.scores(judged)))) if judged else {}
-        return [ok and verdicts[t] for t, ok in zip(texts, passed)]
+        todo = [t for t in dict.fromkeys(texts) if t not in self._verdicts]
+        if todo:
+            passed = self.weights.gate.passes(todo) if self.weights.gate is not None else [True] * len(todo)
+            judged = [t for t, ok in zip(todo, passed) if ok]
+            found = self.weights.probability(self.embed(judged), judged) if judged else []
+            flagged = {t for t, p in zip(judged, found) if p >= self.threshold}
+            if len(self._verdicts) + len(todo) > self.cache_size:
+                self._verdicts.clear()
+            self._verdicts.update((t, t in flagged) for t in todo)
+        return [self._verdicts[t] for t in texts]
+
+    @staticmethod
+    def _texts(text: str, *fields: str) -> list[str]:
+        """What `flagged_paragraphs` and `clean_field` judge of a text and its fields."""
+        return [text[a:b] for a, b in split_sentences(text)] + [" ".join(f.split()) for f in fields if f.strip()]
 
     def flagged_paragraphs(self, text: str) -> list[tuple[int, int]]:
         """(start, end) of each paragraph (line) of `text` holding a sentence addressed to a model."""
@@ -216,6 +217,7 @@ class Guard:
     def article(self, article: Article) -> Article:
         """The article without its paragraphs addressed to a model (offsets into the source kept)
         and without such a title or outlet."""
+        self.addressed(self._texts(article.text, article.title, article.source))  # one embedding call
         drop = self.flagged_paragraphs(article.text)
         title, source = self.clean_field(article.title), self.clean_field(article.source)
         if not drop and title == article.title and source == article.source:
@@ -229,6 +231,7 @@ class Guard:
         """The passages with their paragraphs addressed to a model blanked (same length, so every
         offset into a passage still holds) and such titles and outlets emptied: for indexes built
         before ingest left them out."""
+        self.addressed([t for p in passages for t in self._texts(p.text, p.title, p.source)])  # one embedding call
         out = []
         for p in passages:
             drop = self.flagged_paragraphs(p.text)
