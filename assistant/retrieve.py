@@ -197,7 +197,7 @@ class Retriever:
         if not chunks:
             return []
         members = self._story(chunks[0].metadata.get("story_id", doc_id))
-        return [joined_passage(doc_chunks[0], doc_chunks, 0.0) for d, doc_chunks in members if d != doc_id]
+        return self._guarded([joined_passage(doc_chunks[0], doc_chunks, 0.0) for d, doc_chunks in members if d != doc_id])
 
     def story_versions(self, story_id: str, scope: Scope = Scope()) -> list[tuple[ArticleInfo, Passage]]:
         """Every version of a story that `scope` admits, each as one passage of its whole text."""

@@ -302,7 +302,7 @@ def main() -> None:
     report = evaluate(weights, embedder, held_news)
     embedder.save()
     if not args.check:
-        weights.trained["held_out"] = {k: v for k, v in report.items() if k not in ("missed", "flagged_negatives", "news_flagged")}
+        weights.trained["held_out"] = {k: v for k, v in report.items() if k not in ("missed", "flagged_negatives", "news_flagged", "news_embed_seconds")}
         OUT.parent.mkdir(parents=True, exist_ok=True)
         OUT.write_text(json.dumps(weights.to_json(), ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         np.save(OUT.with_name(GATE), weights.gate.coef.astype(np.float32))
