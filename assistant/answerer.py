@@ -250,7 +250,7 @@ class Answerer:
         extractor = Extractor(
             self.settings,
             self.templates,
-            retriever.embedder.embed_unstored,
+            retriever.sentence_vectors,  # the injection guard's vectors of these sentences (assistant/injection.py)
             retriever.idf,
             tagger_for(self.settings.ner_model, self.settings.entity_cache_size).entities,
         )

@@ -19,6 +19,7 @@ from assistant.chunking import Chunker, embed_text
 from assistant.embedding import Embedder
 from assistant.errors import CorpusError, IndexBusy
 from assistant.ingest import Limits, Skip, load_articles
+from assistant.injection import Guard
 from assistant.lexical import rebuild_saved, update_saved
 from assistant.settings import Settings
 from assistant.store import ChunkStore
@@ -111,6 +112,14 @@ class Indexer:
             else:
                 todo.append(article)
                 (report.updated if old else report.added).append(article.doc_id)
+        if self.settings.injection_guard and todo:
+            # Lines addressed to an AI model never enter the index (assistant/injection.py).
+            guard = Guard(self.embedder.embed_unstored, threshold=self.settings.injection_threshold)
+            todo = [guard.article(a) for a in todo]
+            for a in todo:
+                if not a.text.strip():
+                    report.skipped.append((a.path or a.doc_id, "every paragraph is addressed to an AI model, none is reporting"))
+            todo = [a for a in todo if a.text.strip()]
 
         began = False
 

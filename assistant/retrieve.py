@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from assistant.citations import outlet
 from assistant.embedding import Embedder
+from assistant.injection import Guard, VectorMemo
 from assistant.lexical import LexicalIndex, load_or_build
 from assistant.settings import Settings
 from assistant.store import ArticleRecord, ChunkStore, Scope, StoredChunk, stitch
@@ -59,6 +60,10 @@ class Retriever:
         self._stories: dict[str, list[tuple[ArticleRecord, list[StoredChunk]]]] = {}
         self._flat_texts: dict[str, str] = {}  # doc id -> its text, white space collapsed, lower case (bounded like the two above)
         self._lock = threading.Lock()
+        # Lines addressed to an AI model are never evidence (assistant/injection.py): passages leave
+        # here without them, judged on sentence vectors that the answer's ranking then reuses.
+        self.sentence_vectors = VectorMemo(embedder.embed_unstored, settings.injection_vector_cache)
+        self.guard = Guard(self.sentence_vectors, threshold=settings.injection_threshold) if settings.injection_guard else None
 
     @property
     def cache_sizes(self) -> dict[str, int]:
@@ -165,7 +170,11 @@ class Retriever:
         if self.settings.passage_neighbors > 0:
             self._read_articles([info[cid].metadata["doc_id"] for cid in kept])
         passages = [self._widen(info[cid], fused[cid]) for cid in kept]
-        return self._with_preferred_twins(passages, scope)
+        return self._guarded(self._with_preferred_twins(passages, scope))
+
+    def _guarded(self, passages: list[Passage]) -> list[Passage]:
+        """The passages without lines addressed to an AI model (for indexes built before ingest left them out)."""
+        return self.guard.passages(passages) if self.guard is not None else passages
 
     def reports(self, doc_id: str, quote: str) -> list[Report]:
         """The articles of `doc_id`'s story whose text holds `quote` (white space and case
@@ -198,13 +207,13 @@ class Retriever:
         if not chunks:
             return []
         members = self._story(chunks[0].metadata.get("story_id", doc_id))
-        return [joined_passage(doc_chunks[0], doc_chunks, 0.0) for d, doc_chunks in members if d != doc_id]
+        return self._guarded([joined_passage(doc_chunks[0], doc_chunks, 0.0) for d, doc_chunks in members if d != doc_id])
 
     def story_versions(self, story_id: str, scope: Scope = Scope()) -> list[tuple[ArticleInfo, Passage]]:
         """Every version of a story that `scope` admits, each as one passage of its whole text."""
-        return [
-            (record.info(), joined_passage(chunks[0], chunks, 0.0)) for record, chunks in self._versions(story_id) if scope.admits_chunk(chunks[0].metadata)
-        ]
+        versions = [(record.info(), chunks) for record, chunks in self._versions(story_id) if scope.admits_chunk(chunks[0].metadata)]
+        passages = self._guarded([joined_passage(chunks[0], chunks, 0.0) for _, chunks in versions])
+        return [(info, passage) for (info, _), passage in zip(versions, passages)]
 
     def _widen(self, chunk: StoredChunk, score: float) -> Passage:
         """The chunk with its neighbours: small chunks find the spot, the wider passage holds

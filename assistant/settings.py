@@ -353,6 +353,23 @@ class Settings(BaseSettings):
     )
     login_window_seconds: float = Field(default=60.0, gt=0, description="The window over which failed logins are counted per client.")
 
+    # Articles are data, never instructions (assistant/injection.py, docs/injection.md).
+    injection_guard: bool = Field(
+        default=True,
+        description="Leave out of what is indexed, ranked and read every paragraph, title and outlet name judged addressed to an AI model, an assistant or a reader of an answer ('Note to AI models: ...'), at ingest and again at question time.",
+    )
+    injection_threshold: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="Probability above which a line counts as addressed to a model; unset: the threshold trained with the shipped weights (assistant/data/injection.json).",
+    )
+    injection_vector_cache: int = Field(
+        default=4096,
+        ge=0,
+        description="Sentence vectors a retriever remembers, so the guard and the extractive ranker embed each of a question's sentences once.",
+    )
+
     @model_validator(mode="after")
     def _check_sizes(self) -> Settings:
         if self.chunk_overlap >= self.chunk_tokens:

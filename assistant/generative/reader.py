@@ -35,7 +35,9 @@ from assistant.types import Answer, Citation, Passage
 log = logging.getLogger(__name__)
 
 _MARKERS_AFTER_STOP = re.compile(rf"([.!?])((?:{CITATION_MARKER.pattern})+)")
-# Text in an article that speaks to an assistant rather than to readers.
+# Text in an article that speaks to an assistant rather than to readers. [h34b] Passages reach the reader with
+# such lines, in any wording, already blanked by the retriever's guard (assistant/injection.py); this one
+# phrase pattern stays only as a last check for passages built elsewhere.
 INSTRUCTION = re.compile(
     r"\b(?:ignore|disregard|forget|override)\b[^.!?\n]{0,60}\b(?:instructions?|rules|prompts?|guidelines)\b"
     r"|\b(?:system prompt|you are now|as an ai\b|reply only with|respond only with|answer only with)",
