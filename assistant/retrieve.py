@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from assistant.citations import outlet
 from assistant.embedding import Embedder
@@ -20,6 +22,9 @@ from assistant.settings import Settings
 from assistant.store import ArticleRecord, ChunkStore, Scope, StoredChunk, stitch
 from assistant.text import content_terms, jaccard
 from assistant.types import ArticleInfo, Passage, Report
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +67,11 @@ class Retriever:
         self._lock = threading.Lock()
         # Lines addressed to an AI model are never evidence (assistant/injection.py): passages leave
         # here without them, judged on sentence vectors that the answer's ranking then reuses.
-        self.sentence_vectors = VectorMemo(embedder.embed_unstored, settings.injection_vector_cache)
+        self.sentence_vectors = VectorMemo(self._embed_sentences, settings.injection_vector_cache)
         self.guard = Guard(self.sentence_vectors, threshold=settings.injection_threshold) if settings.injection_guard else None
+
+    def _embed_sentences(self, texts: Sequence[str]) -> np.ndarray:
+        return self.embedder.embed_unstored(texts)
 
     @property
     def cache_sizes(self) -> dict[str, int]:
