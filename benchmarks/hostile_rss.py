@@ -4,8 +4,9 @@ nesting), each read in a fresh child process: old code beside new in one run.
     python benchmarks/hostile_rss.py --old /path/to/old/checkout [--out benchmarks/results/hostile-rss.md]
 
 Each case is read the way ingest reads it (`load_articles` with the limits the settings
-give) in its own process; the figure is the child's peak resident memory
-(`VmHWM` of `/proc/self/status`) minus its resident memory after the imports.
+give) in its own process; the figure is the child's peak resident memory (VmHWM: unlike
+getrusage's ru_maxrss it does not carry over the parent's peak across exec) minus its
+resident memory after the imports.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ if hasattr(ingest, "Limits"):
     articles, skips = ingest.load_articles([sys.argv[1]], limits=ingest.Limits.of(settings))
 else:
     articles, skips = ingest.load_articles([sys.argv[1]], None, int(settings.max_article_mb * 1_000_000))
-peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))  # ru_maxrss would carry the parent's peak over exec
+peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
 print(json.dumps({"base_mb": base / 1024, "peak_mb": peak / 1024, "seconds": time.perf_counter() - started,
                   "articles": len(articles), "skips": [s.reason[:160] for s in skips][:2]}))
 """

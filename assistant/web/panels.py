@@ -352,6 +352,8 @@ class ChatPage:
                 problems += [f"{Path(where).name}: {why}" for where, why in report.skipped]
                 if report.added or report.updated:
                     gr.Info(f"Added {len(report.added)} and updated {len(report.updated)} articles.")
+        if not saved.files:  # every file was refused before it was saved (issue 33)
+            lines.append("**Nothing was added.**")
         lines += [f"- rejected {html.escape(name)}: {html.escape(why)}" for name, why in saved.rejected]
         if problems:
             # The summary keeps the full list; the toast says at once that something was left out.

@@ -23,16 +23,16 @@ MIB = 1 << 20
 GOOD = "The harbour ferry resumed service on Monday after repairs to its engine, officials said. " * 3
 LIMITS = Limits(article=5_000_000, record=10_000_000, file=200_000_000)
 
+# The child's peak is the kernel's high-water mark of its own memory (VmHWM): getrusage's
+# ru_maxrss would carry over the peak of the process it was forked from (kept across exec).
 RSS_CHILD = r"""
 import json, sys
 from assistant.ingest import Limits, load_articles
-# VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over from the forking parent
-# across exec, so a child of a large test process would start with the parent's peak.
-def status(key):
+def kb(key):
     return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith(key + ":"))
-base = status("VmRSS")
+base = kb("VmRSS")
 articles, skips = load_articles([sys.argv[1]], limits=Limits(5_000_000, 10_000_000, 200_000_000))
-print(json.dumps({"grew_mb": (status("VmHWM") - base) / 1024, "reasons": [s.reason for s in skips]}))
+print(json.dumps({"grew_mb": (kb("VmHWM") - base) / 1024, "reasons": [s.reason for s in skips]}))
 """
 
 
