@@ -307,6 +307,21 @@ class Settings(BaseSettings):
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(default="WARNING", description="Log level of the assistant's own messages.")
 
+    # Speed of the reading model (issue 36): what a follow-up need not read again
+    llm_state_cache_mb: float = Field(
+        default=256.0,
+        ge=0,
+        description="Memory for the `local` model's states after its last prompts (about 28 KB a token for the 1.5B model, so some ten prompts); a prompt that starts like one of them is read only from where it differs. 0: only the very last prompt is kept.",
+    )
+    reader_follow_up_excerpts: int = Field(
+        default=9,
+        gt=0,
+        description="Most excerpts in a follow-up's prompt: the last prompt's excerpts whose passages the follow-up found again come first (the model has read them already), then the follow-up's own.",
+    )
+    reader_conversations: int = Field(
+        default=256, ge=0, description="Conversations whose last prompt's excerpts are remembered, so that their follow-ups can start with them (0: none)."
+    )
+
     @model_validator(mode="after")
     def _check_sizes(self) -> Settings:
         if self.chunk_overlap >= self.chunk_tokens:

@@ -72,7 +72,7 @@ def make_llm(settings: Settings):
         except ImportError as exc:
             raise LLMUnavailable("The local backend needs the `local` extra: pip install -e '.[local]' (builds llama-cpp-python, about 8 minutes).") from exc
         path = local_model_path(settings)
-        return LlamaCPP(
+        llm = LlamaCPP(
             model_path=str(path),
             temperature=settings.llm_temperature,
             max_new_tokens=settings.llm_max_tokens,
@@ -83,4 +83,8 @@ def make_llm(settings: Settings):
             model_kwargs={"n_threads": settings.llm_threads, "n_threads_batch": settings.llm_threads, "verbose": False},
             verbose=False,
         )
+        from assistant.generative.reuse import attach_prompt_states
+
+        attach_prompt_states(llm, settings)
+        return llm
     raise LLMUnavailable(f"Unknown language-model backend {settings.llm!r}: use extractive, openai or local.")
