@@ -55,6 +55,7 @@ class Answerer:
         self._llm_lock = threading.Lock()
         # What each conversation's last prompt showed the model, for its follow-ups to start with.
         self._excerpt_memory = ExcerptMemory(settings.reader_conversations)
+        self._llm_loading: threading.Thread | None = None
 
     @staticmethod
     def _scope(as_of: Any, since: Any, until: Any, sources: Any) -> tuple[dt.date | None, Scope]:
@@ -117,6 +118,22 @@ class Answerer:
 
                 self._llm = make_llm(self.settings)
             return self._llm
+
+    def load_llm_in_background(self) -> None:
+        """Start loading the reading model in a thread of its own, so that a new process's
+        first question is searched and ranked while the model loads (a failure is reported
+        when the model is used)."""
+        if self.settings.llm == "extractive" or self._llm is not None or self._llm_loading is not None:
+            return
+
+        def load() -> None:
+            try:
+                _ = self.llm
+            except Exception as exc:  # LLMUnavailable and the like: raised again where the model is needed
+                log.debug("the reading model did not load in the background: %s", exc)
+
+        self._llm_loading = threading.Thread(target=load, name="load-reading-model", daemon=True)
+        self._llm_loading.start()
 
     @property
     def _llm_run_lock(self) -> threading.Lock | None:
@@ -232,6 +249,7 @@ class Answerer:
     ) -> Iterator[Progress | Answer]:
         started = time.perf_counter()
         req = self.request(question, history, as_of, since, until, sources)
+        self.load_llm_in_background()
         k = self._check_k(k)
         retriever = self._retriever()
         if asks_for_changes(req.standalone):

@@ -174,7 +174,7 @@ class Reader:
         return excerpts
 
     def messages(self, question: str, excerpts: list[Excerpt], as_of: dt.date | None) -> list:
-        from llama_index.core.llms import ChatMessage, MessageRole
+        from assistant.generative.llm import ChatMessage, MessageRole
 
         parts = []
         for i, e in enumerate(excerpts):
@@ -316,7 +316,7 @@ class Reader:
 
 def condense_with_llm(llm, templates: Templates, question: str, history: list[str], limit: int, lock: threading.Lock | None = None) -> str | None:
     """A standalone version of a follow-up, written by the model; None if it gives nothing usable."""
-    from llama_index.core.llms import ChatMessage, MessageRole
+    from assistant.generative.llm import ChatMessage, MessageRole
 
     prompt = templates.llm_condense.substitute(history="\n".join(f"- {h}" for h in history), question=question)
     try:
@@ -357,7 +357,7 @@ def reword_with_llm(llm, templates: Templates, question: str, missing: list[str]
     "ordered the airstrikes"), written by the model, which is told the question's `missing`
     words (those the articles found lack); None if it gives nothing usable, only repeats
     the question or adds a name or number of its own."""
-    from llama_index.core.llms import ChatMessage, MessageRole
+    from assistant.generative.llm import ChatMessage, MessageRole
 
     prompt = templates.llm_reword.substitute(question=question, missing=", ".join(f"“{m}”" for m in missing))
     try:

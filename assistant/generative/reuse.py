@@ -108,7 +108,7 @@ def _state_cache_class():
 
 
 def attach_prompt_states(llm: Any, settings: Settings) -> None:
-    """Give a llama-index `LlamaCPP` a `PromptStates` cache of `llm_state_cache_mb` (0: none).
+    """Give a `LocalLLM` a `PromptStates` cache of `llm_state_cache_mb` (0: none).
 
     Without `logits_all`, llama-cpp-python samples inside llama.cpp and never reads its
     `scores` buffer (`n_batch` rows of the vocabulary: 300 MB for Qwen2.5), but

@@ -101,6 +101,32 @@ def test_a_follow_up_is_condensed_by_the_model_and_answered(reader):
     assert_verbatim(answer)
 
 
+def test_a_follow_up_reads_anew_only_what_its_prompt_adds(reader):
+    # Gold g01 then g04, about the same strikes: the follow-up's prompt starts with the first
+    # one's excerpts, and the model's state after that prompt is found again although the
+    # model rewrote the follow-up in between.
+    first, follow = "Who ordered the strikes on militia facilities in eastern Syria?", "How did the Pentagon describe the strikes?"
+    reader.answer(first)
+    model = reader.llm._model
+    prefills: list[tuple[int, int]] = []  # (tokens already in the model's cache, tokens read anew) of each prompt
+    real_eval = model.eval
+
+    def eval_(tokens):
+        if len(tokens) > 1:
+            prefills.append((model.n_tokens, len(tokens)))
+        return real_eval(tokens)
+
+    model.eval = eval_  # observed only: the real method does the work
+    try:
+        answer = reader.answer(follow, history=[first])
+    finally:
+        del model.eval
+    cached, new = prefills[-1]  # the reader's prompt (the rewriting of the follow-up came first)
+    assert cached > 2 * new, prefills
+    assert not answer.refused and "proportionate" in answer.text, answer.text
+    assert_verbatim(answer)
+
+
 def test_without_its_model_the_reader_quotes_the_articles_and_says_how_to_install_it(built_assistant, tmp_path):
     bot = Assistant(index_dir=built_assistant.settings.index_dir, llm="local", models_dir=tmp_path / "empty")
     answer = bot.answer(QUESTION)
