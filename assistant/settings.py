@@ -316,7 +316,12 @@ class Settings(BaseSettings):
     reader_follow_up_excerpts: int = Field(
         default=9,
         gt=0,
-        description="Most excerpts in a follow-up's prompt: the last prompt's excerpts whose passages the follow-up found again come first (the model has read them already), then the follow-up's own.",
+        description="Most excerpts in a follow-up's prompt: the last prompt's excerpts from articles the follow-up found again come first (the model has read them already), then the follow-up's own best ones.",
+    )
+    reader_follow_up_new_excerpts: int = Field(
+        default=3,
+        gt=0,
+        description="Room kept in a follow-up's prompt for its own excerpts (at least this many of its best, more when fewer of the last prompt's are carried).",
     )
     llm_prompt_lookup_tokens: int = Field(
         default=0,

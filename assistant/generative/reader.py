@@ -169,7 +169,8 @@ class Reader:
         if self.memory is None:
             return excerpts
         if history:
-            excerpts = follow_up_order(excerpts, self.memory.previous(history), ranked, self.settings.reader_follow_up_excerpts)
+            s = self.settings
+            excerpts = follow_up_order(excerpts, self.memory.previous(history), ranked, s.reader_follow_up_excerpts, s.reader_follow_up_new_excerpts)
         self.memory.remember([*history, question], excerpts)
         return excerpts
 

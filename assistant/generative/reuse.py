@@ -9,7 +9,8 @@ read (its key-value cache keeps them). Two things make a follow-up share the mos
   is one; another conversation's question is another).
 - `ExcerptMemory` and `follow_up_order`: a follow-up's prompt starts with the excerpts the
   conversation's last prompt started with, as long as the follow-up's search found their
-  passages again, and then shows its own new excerpts. The model then reads only what is new.
+  articles again, and then shows its own best new excerpts. The model then reads only what
+  is new.
 """
 
 from __future__ import annotations
@@ -62,36 +63,36 @@ class ExcerptMemory:
                 self._shown.popitem(last=False)
 
 
-def _overlaps(a: Excerpt, b: Excerpt) -> bool:
-    return a.passage.chunk_id == b.passage.chunk_id and a.start < b.end and b.start < a.end
+def _shown_in(e: Excerpt, others: list[Excerpt]) -> bool:
+    """Whether `others` already show `e`: an overlapping span of its passage, or its very
+    words (overlapping chunks hold the same sentences)."""
+    words = " ".join(e.text.split())
+    return any((o.passage.chunk_id == e.passage.chunk_id and o.start < e.end and e.start < o.end) or words in " ".join(o.text.split()) for o in others)
 
 
-def follow_up_order(selected: list[Excerpt], previous: list[Excerpt], ranked: Sequence[Any], limit: int) -> list[Excerpt]:
+def follow_up_order(selected: list[Excerpt], previous: list[Excerpt], ranked: Sequence[Any], limit: int, own: int) -> list[Excerpt]:
     """A follow-up's excerpts in the order that shares the longest start with the last prompt.
 
     The last prompt's excerpts come first, in their order and with their numbers, while the
-    follow-up's search found their passages again (a passage it did not find ends the run:
-    what follows it in the last prompt would no longer be at the same place); then the
-    follow-up's own excerpts that these do not already show. At most `limit` excerpts in all:
-    the follow-up's own excerpts are all kept (they are what the ranker chose for it), and
-    fewer of the last prompt's are carried when they do not fit. With nothing to carry, the
-    follow-up's excerpts are returned as they are.
+    follow-up's search found their articles again (an article it did not find ends the run:
+    what follows in the last prompt would no longer be at the same place), leaving room for
+    `own` excerpts; then the follow-up's own best excerpts that these do not already show,
+    up to `limit` excerpts in all, in the order `selected` gives them. With nothing to carry,
+    `selected` is returned as it is.
     """
-    found = {s.passage.chunk_id for s in ranked}
+    found = {s.passage.doc_id for s in ranked}
     carried: list[Excerpt] = []
-    for e in previous:
-        if e.passage.chunk_id not in found:
+    for e in previous[: max(0, limit - own)]:
+        if e.passage.doc_id not in found:
             break
         carried.append(e)
-    while carried:
-        own = [e for e in selected if not any(_overlaps(e, c) for c in carried)]
-        if len(carried) + len(own) <= limit:
-            break
-        carried = carried[: max(0, limit - len(own))]
     if not carried:
         return selected
+    new = [e for e in selected if not _shown_in(e, carried)]
+    best = set(sorted(range(len(new)), key=lambda i: -new[i].score)[: limit - len(carried)])
+    new = [e for i, e in enumerate(new) if i in best]
     # The follow-up's own excerpts keep their grouping by article, numbered after the carried ones.
-    return carried + [replace(e, number=len(carried) + i + 1) for i, e in enumerate(own)]
+    return carried + [replace(e, number=len(carried) + i + 1) for i, e in enumerate(new)]
 
 
 def _state_cache_class():

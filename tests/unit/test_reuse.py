@@ -2,8 +2,9 @@
 tests/integration/test_reader.py counts the tokens the real model reads)."""
 
 import datetime as dt
+from dataclasses import replace
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.generative.reader import Reader, select_excerpts
@@ -60,31 +61,39 @@ def test_a_first_question_and_another_conversation_are_not_rearranged():
     assert r.arrange(alone, FOLLOW_UP, "How many troops?", ["Another question?"]) == alone
 
 
-def test_the_run_of_carried_excerpts_ends_at_a_passage_the_follow_up_did_not_find():
+def test_the_run_of_carried_excerpts_ends_at_an_article_the_follow_up_did_not_find():
     memory = ExcerptMemory(8)
     r = reader(memory)
     previous = r.arrange(select_excerpts(RANKED, r.settings, "Who?"), RANKED, "Who?", [])
     assert [e.passage.doc_id for e in previous] == ["a", "a", "b"]
     without_a = ranked((P2, "Maria Zakharova said Russia strongly condemns the attack."), (P3, "Iraq said it was not told of the strikes."))
     own = select_excerpts(without_a, r.settings, "What did Russia say?")
-    assert follow_up_order(own, previous, without_a, 9) == own  # the first one is gone: nothing stays at its place
+    assert follow_up_order(own, previous, without_a, 9, 3) == own  # the first one is gone: nothing stays at its place
 
 
-def test_the_follow_ups_own_excerpts_are_all_shown_and_the_carried_ones_fit_the_limit():
+def test_a_follow_up_shows_its_own_best_excerpts_after_the_carried_ones_and_never_one_twice():
     memory = ExcerptMemory(8)
     r = reader(memory)
     previous = r.arrange(select_excerpts(RANKED, r.settings, "Who?"), RANKED, "Who?", [])
-    own = select_excerpts(FOLLOW_UP, r.settings, "How many troops?")
+    # The same sentence in an overlapping chunk of the same article: shown once.
+    again = replace(P1, chunk_id="a:1", text="Seven bombs were dropped.\nThe Buffalo Bills beat the Cincinnati Bengals 27-10 on Sunday.")
+    ranking = FOLLOW_UP + ranked((again, "Seven bombs were dropped."))
+    own = select_excerpts(ranking, r.settings, "How many troops?")
     for limit in range(1, 8):
-        out = follow_up_order(own, previous, FOLLOW_UP, limit)
-        assert len(out) <= max(limit, len(own))
-        assert [e.number for e in out] == list(range(1, len(out) + 1))
-        for e in own:  # each of its own excerpts is shown, itself or inside a carried one
-            assert any(o.passage.chunk_id == e.passage.chunk_id and o.start < e.end and e.start < o.end for o in out)
-        carried = [e for e in out if e in previous]
-        assert carried == previous[: len(carried)]
+        for room in range(1, 4):
+            out = follow_up_order(own, previous, ranking, limit, room)
+            assert [e.number for e in out] == list(range(1, len(out) + 1))
+            carried = [e for e in out if e in previous]
+            assert carried == previous[: len(carried)] and len(carried) <= max(0, limit - room)
+            if carried:
+                assert len(out) <= limit
+                shown = [" ".join(e.text.split()) for e in carried]
+                assert not any(" ".join(e.text.split()) in words for e in out[len(carried) :] for words in shown)  # nothing shown twice
+                best = max(own, key=lambda e: e.score)
+                assert any(best.text in e.text for e in out)  # the follow-up's best excerpt is always there
 
 
+@settings(deadline=None, max_examples=50)  # no timing in unit tests: the machine may be busy
 @given(st.lists(st.from_regex(r"[a-z]{1,5}( [a-z]{1,5}){0,2}", fullmatch=True), min_size=1, max_size=8, unique=True), st.integers(1, 4))
 def test_memory_keeps_the_latest_conversations_whatever_their_spacing(questions, size):
     memory = ExcerptMemory(size)
