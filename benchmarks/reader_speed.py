@@ -17,6 +17,7 @@ so every question after the first is a follow-up.
     git -C . worktree add /tmp/old e150b17
     python benchmarks/reader_speed.py --old /tmp/old --index runs/bundled-index --conversations corpus/gold.jsonl
     python benchmarks/reader_speed.py --old /tmp/old --index runs/bench/index --questions ../shared/benchmarks/rtqa-2023q1/questions.jsonl --every 4
+    python benchmarks/reader_speed.py --summarise reader-speed.jsonl     # the table of a run so far
 
 Writes one JSON line per answer to `--out` and prints the summary table (Markdown).
 """
@@ -224,7 +225,8 @@ def main() -> None:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--old", type=Path, help="checkout of the earlier code")
     parser.add_argument("--new", type=Path, default=ROOT, help="checkout of the new code (default: this one)")
-    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--index", type=Path, help="the index both checkouts read")
+    parser.add_argument("--summarise", type=Path, default=None, metavar="JSONL", help="only print the table of an earlier (or unfinished) run's --out file")
     parser.add_argument("--questions", type=Path, default=None)
     parser.add_argument("--every", type=int, default=4)
     parser.add_argument("--offset", type=int, default=0)
@@ -237,6 +239,15 @@ def main() -> None:
     if args.worker:
         worker(args.index, dict(item.split("=", 1) for item in args.set))
         return
+    if args.summarise:
+        records = [json.loads(line) for line in args.summarise.read_text().splitlines() if line.strip()]
+        names = list(dict.fromkeys(r["checkout"] for r in records))
+        # Only questions both checkouts answered, so that the columns compare like with like.
+        both = {r["id"] for r in records if r["checkout"] == names[0]} & {r["id"] for r in records if r["checkout"] == names[-1]}
+        print(summarise([r for r in records if r["id"] in both], names))
+        return
+    if args.index is None:
+        parser.error("--index is needed")
     sys.path.insert(0, str(args.new))
     from assistant.evaluation.scoring import first_sentence
     from assistant.text import contains_answer

@@ -64,10 +64,11 @@ class ExcerptMemory:
 
 
 def _shown_in(e: Excerpt, others: list[Excerpt]) -> bool:
-    """Whether `others` already show `e`: an overlapping span of its passage, or its very
-    words (overlapping chunks hold the same sentences)."""
+    """Whether one of `others` already shows all of `e`: a span of its passage around it, or
+    its very words (overlapping chunks hold the same sentences). An excerpt that shares
+    only a sentence with one of them is shown: its other sentences may be the answer."""
     words = " ".join(e.text.split())
-    return any((o.passage.chunk_id == e.passage.chunk_id and o.start < e.end and e.start < o.end) or words in " ".join(o.text.split()) for o in others)
+    return any((o.passage.chunk_id == e.passage.chunk_id and o.start <= e.start and e.end <= o.end) or words in " ".join(o.text.split()) for o in others)
 
 
 def follow_up_order(selected: list[Excerpt], previous: list[Excerpt], ranked: Sequence[Any], limit: int, own: int) -> list[Excerpt]:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.generative.reader import Reader, select_excerpts
+from assistant.generative.reader import Excerpt, Reader, select_excerpts
 from assistant.generative.reuse import ExcerptMemory, follow_up_order
 from assistant.settings import Settings
 from assistant.templates import load_templates
@@ -91,6 +91,19 @@ def test_a_follow_up_shows_its_own_best_excerpts_after_the_carried_ones_and_neve
                 assert not any(" ".join(e.text.split()) in words for e in out[len(carried) :] for words in shown)  # nothing shown twice
                 best = max(own, key=lambda e: e.score)
                 assert any(best.text in e.text for e in out)  # the follow-up's best excerpt is always there
+
+
+def test_an_excerpt_that_shares_only_a_sentence_with_a_carried_one_is_still_shown():
+    # The last prompt showed "… Biden ordered the strikes …"; the follow-up's excerpt starts
+    # with that sentence and goes on to the one that answers it.
+    text = P1.text
+    biden, bombs = text.index("President Joe Biden"), text.index("Seven bombs")
+    shown = Excerpt(1, P1, 0, bombs - 1, 2.0)
+    answer = Excerpt(1, P1, biden, text.index("\n"), 1.0)
+    out = follow_up_order([answer], [shown], ranked((P1, "Seven bombs were dropped.")), 9, 3)
+    assert [e.text for e in out] == [shown.text, answer.text] and out[1].number == 2
+    inside = Excerpt(1, P1, biden, bombs - 1, 1.0)
+    assert follow_up_order([inside], [shown], ranked((P1, "Seven bombs were dropped.")), 9, 3) == [shown]
 
 
 @settings(deadline=None, max_examples=50)  # no timing in unit tests: the machine may be busy
