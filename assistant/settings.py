@@ -323,11 +323,6 @@ class Settings(BaseSettings):
         gt=0,
         description="Room kept in a follow-up's prompt for its own excerpts (at least this many of its best, more when fewer of the last prompt's are carried).",
     )
-    llm_prompt_lookup_tokens: int = Field(
-        default=0,
-        ge=0,
-        description="Prompt-lookup (n-gram) drafting for the `local` model: up to this many tokens copied from the prompt are checked at once, so an answer quoting an excerpt is written in fewer steps; the reply is the same (0: off).",
-    )
     reader_conversations: int = Field(
         default=256, ge=0, description="Conversations whose last prompt's excerpts are remembered, so that their follow-ups can start with them (0: none)."
     )

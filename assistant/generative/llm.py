@@ -74,18 +74,12 @@ class LocalLLM:
     def __init__(self, path: Path, settings: Settings) -> None:
         from llama_cpp import Llama
 
-        draft = None
-        if settings.llm_prompt_lookup_tokens > 0:
-            from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
-
-            draft = LlamaPromptLookupDecoding(num_pred_tokens=settings.llm_prompt_lookup_tokens)
         self.settings = settings
         self._model = Llama(
             model_path=str(path),
             n_ctx=settings.llm_context_tokens,
             n_threads=settings.llm_threads,
             n_threads_batch=settings.llm_threads,
-            draft_model=draft,
             verbose=False,
         )
 
