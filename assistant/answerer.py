@@ -21,6 +21,8 @@ from assistant.condense import condense
 from assistant.dates import day_number, parse_user_date, question_time, since_day
 from assistant.disagreements import with_disagreements
 from assistant.errors import InvalidQuestion
+from assistant.generative.reuse import ExcerptMemory
+from assistant.preview import best_sentence
 from assistant.retrieve import Retriever, Scope, TimePreference
 from assistant.settings import Settings
 from assistant.templates import Templates
@@ -51,6 +53,9 @@ class Answerer:
         self._llm = None
         self._llm_load_lock = threading.Lock()
         self._llm_lock = threading.Lock()
+        # What each conversation's last prompt showed the model, for its follow-ups to start with.
+        self._excerpt_memory = ExcerptMemory(settings.reader_conversations)
+        self._llm_loading: threading.Thread | None = None
 
     @staticmethod
     def _scope(as_of: Any, since: Any, until: Any, sources: Any) -> tuple[dt.date | None, Scope]:
@@ -113,6 +118,22 @@ class Answerer:
 
                 self._llm = make_llm(self.settings)
             return self._llm
+
+    def load_llm_in_background(self) -> None:
+        """Start loading the reading model in a thread of its own, so that a new process's
+        first question is searched and ranked while the model loads (a failure is reported
+        when the model is used)."""
+        if self.settings.llm == "extractive" or self._llm is not None or self._llm_loading is not None:
+            return
+
+        def load() -> None:
+            try:
+                _ = self.llm
+            except Exception as exc:  # LLMUnavailable and the like: raised again where the model is needed
+                log.debug("the reading model did not load in the background: %s", exc)
+
+        self._llm_loading = threading.Thread(target=load, name="load-reading-model", daemon=True)
+        self._llm_loading.start()
 
     @property
     def _llm_run_lock(self) -> threading.Lock | None:
@@ -228,6 +249,7 @@ class Answerer:
     ) -> Iterator[Progress | Answer]:
         started = time.perf_counter()
         req = self.request(question, history, as_of, since, until, sources)
+        self.load_llm_in_background()
         k = self._check_k(k)
         retriever = self._retriever()
         if asks_for_changes(req.standalone):
@@ -285,9 +307,11 @@ class Answerer:
             return
         # The quoted answer is shown at once; the model's checked answer replaces it. Not so for
         # a rewording's quotes: they stand only if the model answers from them (below).
-        yield Progress("checking", self.templates.progress_checking.substitute(), answer=extractive if refusal is None else None)
-        reader = Reader(self.settings, self.templates, llm, self.settings.llm, self._llm_run_lock)
-        answer = reader.read(req.question, req.standalone, ranking[0], req.as_of, extractive)
+        preview = best_sentence(extractive, self.templates) if refusal is None else None
+        yield Progress("checking", self.templates.progress_checking.substitute(), answer=preview)
+        reader = Reader(self.settings, self.templates, llm, self.settings.llm, self._llm_run_lock, self._excerpt_memory)
+        earlier = [h for h in history or [] if isinstance(h, str)]
+        answer = reader.read(req.question, req.standalone, ranking[0], req.as_of, extractive, earlier)
         yield answer if refusal is None else confirmed_by_reader(refusal, answer)
 
     def _reword(self, req: _Request, retriever: Retriever, extractor: Any, k: int | None, passages: list[Passage]) -> Iterator[Progress]:

@@ -291,9 +291,7 @@ def model_check() -> None:
     """Run the local reading model once: does llama.cpp run on this CPU, and how fast?"""
     import time
 
-    from llama_index.core.llms import ChatMessage, MessageRole
-
-    from assistant.generative.llm import make_llm
+    from assistant.generative.llm import ChatMessage, MessageRole, make_llm
     from assistant.settings import Settings
 
     settings = Settings(llm="local")

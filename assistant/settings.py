@@ -370,6 +370,26 @@ class Settings(BaseSettings):
         description="Sentence vectors a retriever remembers, so the guard and the extractive ranker embed each of a question's sentences once.",
     )
 
+    # Speed of the reading model (issue 36): what a follow-up need not read again
+    llm_state_cache_mb: float = Field(
+        default=256.0,
+        ge=0,
+        description="Memory for the `local` model's states after its last prompts (about 28 KB a token for the 1.5B model, so some ten prompts); a prompt that starts like one of them is read only from where it differs. 0: only the very last prompt is kept.",
+    )
+    reader_follow_up_excerpts: int = Field(
+        default=9,
+        gt=0,
+        description="Most excerpts in a follow-up's prompt: the last prompt's excerpts from articles the follow-up found again come first (the model has read them already), then the follow-up's own best ones.",
+    )
+    reader_follow_up_new_excerpts: int = Field(
+        default=3,
+        gt=0,
+        description="Room kept in a follow-up's prompt for its own excerpts (at least this many of its best, more when fewer of the last prompt's are carried).",
+    )
+    reader_conversations: int = Field(
+        default=256, ge=0, description="Conversations whose last prompt's excerpts are remembered, so that their follow-ups can start with them (0: none)."
+    )
+
     @model_validator(mode="after")
     def _check_sizes(self) -> Settings:
         if self.chunk_overlap >= self.chunk_tokens:

@@ -21,11 +21,13 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
 from assistant.answer import asked_role, expected_type, has_type
 from assistant.citations import cite, closest_coverage, refusal_text, sources_line
+from assistant.generative.reuse import ExcerptMemory, follow_up_order
 from assistant.settings import Settings
 from assistant.support import answer_items, check_short_answer, has_role, name_runs, numbers_in, titled_names
 from assistant.templates import Templates
@@ -150,16 +152,32 @@ def _clip(text: str, limit: int) -> str:
 class Reader:
     """Short answers from one llama-index LLM (the in-process GGUF model or an OpenAI-compatible server)."""
 
-    def __init__(self, settings: Settings, templates: Templates, llm, backend: str, lock: threading.Lock | None = None) -> None:
+    def __init__(
+        self, settings: Settings, templates: Templates, llm, backend: str, lock: threading.Lock | None = None, memory: ExcerptMemory | None = None
+    ) -> None:
         self.settings = settings
         self.templates = templates
         self.llm = llm
         self.backend = backend
         # An in-process model runs one prompt at a time; a server queues on its own.
         self.lock = lock
+        # The excerpts of each conversation's last prompt, which a follow-up's prompt starts with.
+        self.memory = memory
+
+    def arrange(self, excerpts: list[Excerpt], ranked: list, question: str, history: Sequence[str]) -> list[Excerpt]:
+        """The excerpts in the order the model reads them: a follow-up's start with those of
+        the conversation's last prompt (`reuse.follow_up_order`), which the model has read
+        already. Remembers them for the conversation's next question."""
+        if self.memory is None:
+            return excerpts
+        if history:
+            s = self.settings
+            excerpts = follow_up_order(excerpts, self.memory.previous(history), ranked, s.reader_follow_up_excerpts, s.reader_follow_up_new_excerpts)
+        self.memory.remember([*history, question], excerpts)
+        return excerpts
 
     def messages(self, question: str, excerpts: list[Excerpt], as_of: dt.date | None) -> list:
-        from llama_index.core.llms import ChatMessage, MessageRole
+        from assistant.generative.llm import ChatMessage, MessageRole
 
         parts = []
         for i, e in enumerate(excerpts):
@@ -181,11 +199,14 @@ class Reader:
             ChatMessage(role=MessageRole.USER, content=self.templates.llm_answer.substitute(sources=shown, question=question, date=date)),
         ]
 
-    def read(self, question: str, standalone: str, ranked: list, as_of: dt.date | None, extractive: Answer) -> Answer:
-        """The checked short answer, or `extractive` (with the reason) when the model fails or its answer does not hold."""
+    def read(self, question: str, standalone: str, ranked: list, as_of: dt.date | None, extractive: Answer, history: Sequence[str] = ()) -> Answer:
+        """The checked short answer, or `extractive` (with the reason) when the model fails or its answer does not hold.
+
+        `history`: the conversation's earlier questions, oldest first (a follow-up's prompt starts as the last one did)."""
         excerpts = select_excerpts(ranked, self.settings, standalone)
         if not excerpts:
             return extractive
+        excerpts = self.arrange(excerpts, ranked, question, history)
         started = time.perf_counter()
         try:
             with self.lock or nullcontext():
@@ -298,7 +319,7 @@ class Reader:
 
 def condense_with_llm(llm, templates: Templates, question: str, history: list[str], limit: int, lock: threading.Lock | None = None) -> str | None:
     """A standalone version of a follow-up, written by the model; None if it gives nothing usable."""
-    from llama_index.core.llms import ChatMessage, MessageRole
+    from assistant.generative.llm import ChatMessage, MessageRole
 
     prompt = templates.llm_condense.substitute(history="\n".join(f"- {h}" for h in history), question=question)
     try:
@@ -339,7 +360,7 @@ def reword_with_llm(llm, templates: Templates, question: str, missing: list[str]
     "ordered the airstrikes"), written by the model, which is told the question's `missing`
     words (those the articles found lack); None if it gives nothing usable, only repeats
     the question or adds a name or number of its own."""
-    from llama_index.core.llms import ChatMessage, MessageRole
+    from assistant.generative.llm import ChatMessage, MessageRole
 
     prompt = templates.llm_reword.substitute(question=question, missing=", ".join(f"“{m}”" for m in missing))
     try:

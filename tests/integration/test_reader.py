@@ -32,6 +32,7 @@ def test_the_default_reader_answers_first_in_a_short_checked_sentence(reader):
     assert stages == ["searching", "reading", "checking"]
     draft = events[2].answer
     assert draft is not None and draft.backend == "extractive" and "Biden" in draft.text  # shown while the model reads
+    assert len(draft.citations) == 1 and draft.text.startswith(draft.citations[0].quote)  # one sentence, at a glance
     final = events[-1]
     assert isinstance(final, Answer) and final.backend == "local" and final.notice == "" and final.unsupported == []
     assert "Biden" in first_sentence(final.text), final.text
@@ -39,7 +40,7 @@ def test_the_default_reader_answers_first_in_a_short_checked_sentence(reader):
     assert short.endswith("[1].") and len(short.split()) <= 25, short
     assert f"“{final.citations[0].quote}” [1]" in final.text
     assert "Biden" in final.citations[0].quote  # the name stands in the sentence it cites
-    assert final.extractive == draft and final.seconds["read"] > 0
+    assert final.extractive.citations[0] == draft.citations[0] and final.seconds["read"] > 0
     assert_verbatim(final)
 
 
@@ -97,6 +98,32 @@ def test_a_follow_up_is_condensed_by_the_model_and_answered(reader):
     answer = reader.answer("What did he threaten to do?", history=["Who is Igor Konashenkov?"])
     assert "Konashenkov" in answer.standalone_question, answer.standalone_question
     assert not answer.refused and "suppress" in answer.text.lower(), answer.text
+    assert_verbatim(answer)
+
+
+def test_a_follow_up_reads_anew_only_what_its_prompt_adds(reader):
+    # Gold g01 then g04, about the same strikes: the follow-up's prompt starts with the first
+    # one's excerpts, and the model's state after that prompt is found again although the
+    # model rewrote the follow-up in between.
+    first, follow = "Who ordered the strikes on militia facilities in eastern Syria?", "How did the Pentagon describe the strikes?"
+    reader.answer(first)
+    model = reader.llm._model
+    prefills: list[tuple[int, int]] = []  # (tokens already in the model's cache, tokens read anew) of each prompt
+    real_eval = model.eval
+
+    def eval_(tokens):
+        if len(tokens) > 1:
+            prefills.append((model.n_tokens, len(tokens)))
+        return real_eval(tokens)
+
+    model.eval = eval_  # observed only: the real method does the work
+    try:
+        answer = reader.answer(follow, history=[first])
+    finally:
+        del model.eval
+    cached, new = prefills[-1]  # the reader's prompt (the rewriting of the follow-up came first)
+    assert cached > 2 * new, prefills
+    assert not answer.refused and "proportionate" in answer.text, answer.text
     assert_verbatim(answer)
 
 

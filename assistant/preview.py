@@ -1,0 +1,20 @@
+"""What the chat shows first, while the reading model reads: the quoted answer's best
+sentence with its citation (one line a person takes in at a glance), not all its quotes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from assistant.citations import sources_line
+from assistant.templates import Templates
+from assistant.types import Answer
+
+
+def best_sentence(answer: Answer, templates: Templates) -> Answer:
+    """`answer` cut to its first (best) quoted sentence and that sentence's citation; a
+    refusal or an answer without citations as it is."""
+    if answer.refused or not answer.citations:
+        return answer
+    first = replace(answer.citations[0], number=1)
+    text = templates.answer.substitute(sentences=f"{first.quote} [1]", sources=sources_line([first], templates))
+    return replace(answer, text=text, citations=[first])
