@@ -19,6 +19,7 @@ from assistant.embedding import Embedder
 from assistant.errors import CorpusError, IndexBusy
 from assistant.ingest import Skip, load_articles
 from assistant.lexical import update_saved
+from assistant.metadata import shortened
 from assistant.settings import Settings
 from assistant.store import ChunkStore
 from assistant.types import Article, IngestReport
@@ -79,6 +80,7 @@ class Indexer:
     ) -> tuple[IngestReport, bool]:
         started = time.perf_counter()
         articles, skips = load_articles(paths, root, int(self.settings.max_article_mb * 1_000_000))
+        articles = [shortened(a, self.settings.derived_title_chars) for a in articles]
         report = IngestReport(skipped=[(s.where, s.reason) for s in skips])
         if not articles and not (prune and self.store.exists()):
             reasons = "; ".join(f"{w}: {r}" for w, r in report.skipped[:5]) or "no files found"

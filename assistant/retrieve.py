@@ -247,6 +247,7 @@ def to_passage(chunk: StoredChunk, score: float) -> Passage:
         preferred=bool(m.get("preferred", True)),
         score=score,
         segments=chunk.segments,
+        derived_title=m.get("derived_title", ""),
     )
 
 
