@@ -128,8 +128,8 @@ class ChatPanel:
         )
         self.alert = gr.Markdown(visible=False, elem_id="alert")
         with gr.Row(equal_height=True):
-            self.box = gr.Textbox(label="Question", placeholder="Ask about the news…", lines=1, max_lines=4, scale=5, autofocus=True)
-            self.ask = gr.Button("Ask", variant="primary", scale=1, min_width=80)
+            self.box = gr.Textbox(label="Question", placeholder="Ask about the news…", lines=1, max_lines=4, scale=5, autofocus=True, elem_id="question")
+            self.ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
         with gr.Row():
             self.clear = gr.Button("New chat", size="sm")
             self.export_md = gr.DownloadButton("Download chat (Markdown)", size="sm", visible=False, elem_id="export-md")

@@ -43,6 +43,15 @@ def test_the_quoted_answer_shows_first_then_the_read_answer_replaces_it(tmp_path
         page.locator("#chat a.cite").first.click()
         card = page.locator(".src-turn.shown .src-card.active mark")
         expect(card).to_contain_text("Biden")
+        # A follow-up is rewritten by the model before it is searched: the answer says how it was read.
+        page.get_by_label("Question").fill("What did Russia say about them?")
+        page.get_by_role("button", name="Ask", exact=True).click()
+        follow = page.locator("#chat [data-testid='bot']").nth(1)
+        expect(follow.locator("em", has_text="Read as: ")).to_be_visible(timeout=240_000)
+        read_as = follow.locator("em", has_text="Read as: ").inner_text()
+        assert "them" not in read_as.split() and "strikes" in read_as.lower(), read_as
+        expect(page.get_by_label("Question")).to_be_editable(timeout=240_000)
+        shot(page, "11-reader-read-as")
         # A question worded unlike the article (in a new chat: a follow-up would be rewritten
         # as such) is reworded by the model and searched again; the answer says how it was found.
         page.get_by_role("button", name="New chat").click()

@@ -78,7 +78,7 @@
 
   // The conversation follows new text while the reader is at its end; once they scroll up
   // it stays where they are, until they scroll back down or ask another question.
-  const follow = { on: true, users: 0, quiet: false, log: null };
+  const follow = { on: true, ours: null, last: null, log: null };
   const NEAR_END = 40; // pixels from the end that still count as "at the end"
 
   function atEnd(log) {
@@ -87,10 +87,11 @@
 
   function toEnd(log) {
     const target = log.scrollHeight - log.clientHeight;
-    if (log.scrollTop < target - 1) {
-      follow.quiet = true; // this scroll is ours, not the reader's
+    if (Math.abs(log.scrollTop - target) > 1) {
+      follow.ours = target; // the scroll event this causes is ours, not the reader's
       log.scrollTop = target;
     }
+    follow.last = log.scrollTop;
   }
 
   function keepUp() {
@@ -99,18 +100,35 @@
     if (log !== follow.log) {
       follow.log = log;
       log.addEventListener('scroll', () => {
-        if (follow.quiet) {
-          follow.quiet = false;
+        if (follow.ours !== null && Math.abs(log.scrollTop - follow.ours) <= 1) {
+          follow.ours = null;
           return;
         }
+        follow.ours = null;
+        follow.last = log.scrollTop;
         follow.on = atEnd(log);
       }, { passive: true });
+      // Scrolling up with a wheel says at once what the scroll event only says after the next frame.
+      log.addEventListener('wheel', (event) => {
+        if (event.deltaY < 0) follow.on = false;
+      }, { passive: true });
     }
-    const users = log.querySelectorAll('[data-testid="user"]').length;
-    if (users > follow.users) follow.on = true; // a new question: show it and its answer
-    follow.users = users;
+    // Moved up since we last scrolled it (its scroll event not yet seen): the reader's doing.
+    if (follow.on && follow.last !== null && log.scrollTop < follow.last - 1 && !atEnd(log)) follow.on = false;
     if (follow.on) toEnd(log);
   }
+
+  // Asking a question is looking at the end of the conversation: follow it again.
+  function asked() {
+    follow.on = true;
+    follow.last = null;
+  }
+  document.addEventListener('click', (event) => {
+    if (event.target.closest('#ask')) asked();
+  }, true);
+  document.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && event.target.closest('#question')) asked();
+  }, true);
 
   new MutationObserver(() => {
     linkify();
