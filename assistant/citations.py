@@ -20,7 +20,7 @@ def cite(number: int, passage: Passage, start: int, end: int, score: float) -> C
         doc_id=passage.doc_id,
         title=passage.title or passage.derived_title,
         title_derived=not passage.title and bool(passage.derived_title),
-        source=passage.source,
+        source=passage.source or passage.derived_source,
         url=passage.url,
         published_at=passage.published_at,
         quote=passage.text[start:end],

@@ -3,9 +3,10 @@
 A source needs a name a person can read: an article without a title gets one from its own
 text (its headline line where the text has one, else its first sentence cut at a word
 boundary), kept apart from the real title and marked as derived, so it is shown as such and
-never searched or read as a headline; an article without an outlet gets one from its URL,
-its page's metadata (the readers pass those in) or its text's own signature where that is
-unambiguous, else none ("outlet unknown" is the interfaces' wording).
+never searched or read as a headline; an article whose metadata (the readers pass in the
+page's) and URL name no outlet gets the one its text's own signature names where that is
+unambiguous, else none ("outlet unknown" is the interfaces' wording). That outlet is what
+the index lists and filters by, but the reading model is shown only the stated one.
 
 `describe` is called once per article by ingest, with the file's raw text (the signature
 lines are page furniture that cleaning drops); `shorten` cuts a derived title to the
@@ -93,12 +94,16 @@ def shorten(title: str, max_chars: int) -> str:
 
 
 def describe(article: Article, raw: str) -> Article:
-    """`article` with an outlet where its metadata gave none (URL, then the text's own
-    signature in `raw`), and a derived title where it has no title of its own."""
-    source = article.source or outlet_of_url(article.url) or outlet_of_text(raw)
+    """`article` with the outlet its text names (its own signature in `raw`) where neither
+    its metadata nor its URL gave one, and a derived title where it has no title of its own.
+
+    Both are kept apart from `source` and `title`, which the reading model is shown: a
+    1.5B model's answers swing with any change to its prompt (measured: a new outlet name
+    there turned an answered question into a dropped one), and these are for people."""
+    source = "" if article.source else (outlet_of_url(article.url) or outlet_of_text(raw))
     derived = "" if article.title else title_from_text(article.text)
     stamp = hashlib.sha256(f"{article.content_hash}\x00{RULES_VERSION}\x00{source}\x00{derived}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return replace(article, source=source, derived_title=derived, content_hash=stamp)
+    return replace(article, derived_source=source, derived_title=derived, content_hash=stamp)
 
 
 def shortened(article: Article, max_chars: int) -> Article:

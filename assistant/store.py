@@ -459,7 +459,9 @@ class ChunkStore:
                     "derived_title": article.derived_title,
                     "published_at": article.published_at,
                     "day": day_number(article.published_at),
-                    "source": article.source,
+                    # What filters and lists go by; `stated_source` is what the file or its URL said.
+                    "source": article.source or article.derived_source,
+                    "stated_source": article.source,
                     "url": article.url,
                     "authors": "; ".join(article.authors),
                     "path": article.path,

@@ -33,9 +33,11 @@ class Article:
     path: str = ""  # the file it came from
     content_hash: str = ""
     segments: tuple[Segment, ...] = ()
-    # A readable title made from the text when the article has no title of its own (see
-    # `assistant.metadata`): shown, marked as derived, but never searched or read as a headline.
+    # A readable title made from the text when the article has no title of its own, and the
+    # outlet its text names when neither metadata nor URL does (see `assistant.metadata`):
+    # shown (the title marked as derived), never searched, nor read by the model.
     derived_title: str = ""
+    derived_source: str = ""
 
     def to_source_offset(self, clean_offset: int) -> int:
         """Map an offset in `text` to the same character in the source text."""
@@ -85,6 +87,7 @@ class Passage:
     score: float = 0.0
     segments: tuple[Segment, ...] = ()  # verbatim runs, in cleaned-article coordinates
     derived_title: str = ""  # made from the text when `title` is empty (shown, not searched)
+    derived_source: str = ""  # the outlet the text names when `source` is empty (shown and filtered by, not read)
 
     def source_span(self, start_in_passage: int, end_in_passage: int) -> tuple[int, int]:
         """Offsets, in the source text, of `text[start_in_passage:end_in_passage]`."""

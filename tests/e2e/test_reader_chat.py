@@ -42,7 +42,7 @@ def test_the_quoted_answer_shows_first_then_the_read_answer_replaces_it(tmp_path
         first = final.split(" [1")[0]  # up to its first marker: "[1]", or "[1a]" when its article has several quotes
         assert first.count(" ") < 25 and "Biden" in first, final  # a short answer comes first
         page.locator("#chat a.cite").first.click()
-        card = page.locator(".src-turn.shown .src-card.active mark")
+        card = page.locator(".src-turn.shown .src-card.active .src-quote.active mark")  # the quote its marker names
         expect(card).to_contain_text("Biden")
         # A follow-up is rewritten by the model before it is searched: the answer says how it was read.
         page.get_by_label("Question").fill("What did Russia say about them?")

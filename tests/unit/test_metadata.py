@@ -42,17 +42,20 @@ def test_no_outlet_where_the_text_names_none_or_several():
 
 def test_metadata_wins_over_what_is_derived():
     given_title = make_article("x", "Listen Live\nGet short URL\n\nThe story is told here in a sentence.", title="Own title", source="Own outlet")
-    assert (given_title.title, given_title.derived_title, given_title.source) == ("Own title", "", "Own outlet")
+    assert (given_title.title, given_title.derived_title, given_title.source, given_title.derived_source) == ("Own title", "", "Own outlet", "")
     from_url = make_article("y", "Listen Live\nGet short URL\n\nThe story is told here in a sentence.", url="https://www.example.org/a")
-    assert from_url.source == "example.org" and from_url.derived_title == "The story is told here in a sentence."
+    assert (from_url.source, from_url.derived_source) == ("example.org", "")
+    assert from_url.derived_title == "The story is told here in a sentence."
 
 
 def test_the_bundled_corpus_gets_readable_titles_and_the_outlets_its_pages_name():
     articles = {a.doc_id: a for a in load_articles([CORPUS])[0]}
-    assert articles["001_5618d79fe3bfd785"].source == "Sputnik" and articles["004_105bb92411439867"].source == "Sputnik"
-    assert articles["003_5a970465ad1a316b"].source == "VICE News"
+    assert articles["001_5618d79fe3bfd785"].derived_source == "Sputnik" and articles["004_105bb92411439867"].derived_source == "Sputnik"
+    assert articles["003_5a970465ad1a316b"].derived_source == "VICE News"
     # Two articles name no outlet of their own: unknown, not guessed.
-    assert articles["000_42dd889af19354b1"].source == "" and articles["002_c7242acd748ee215"].source == ""
+    assert articles["000_42dd889af19354b1"].derived_source == "" and articles["002_c7242acd748ee215"].derived_source == ""
+    # What the reading model is shown is what the files said: nothing.
+    assert all(not a.source for a in articles.values())
     assert articles["000_42dd889af19354b1"].derived_title.startswith("On Thursday night, the Pentagon confirmed reports")
     assert articles["003_5a970465ad1a316b"].title and not articles["003_5a970465ad1a316b"].derived_title
     # The derived title is shown, never searched: the text and the real title are as before.
