@@ -4,10 +4,12 @@ used by the extractive answer, the reading model's answer and the refusals."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+from dataclasses import replace
 from urllib.parse import urlparse
 
 from assistant.templates import Templates
-from assistant.types import Citation, Passage
+from assistant.types import Answer, ArticleSource, Citation, Passage
 
 
 def cite(number: int, passage: Passage, start: int, end: int, score: float) -> Citation:
@@ -16,8 +18,9 @@ def cite(number: int, passage: Passage, start: int, end: int, score: float) -> C
     return Citation(
         number=number,
         doc_id=passage.doc_id,
-        title=passage.title,
-        source=passage.source,
+        title=passage.title or passage.derived_title,
+        title_derived=not passage.title and bool(passage.derived_title),
+        source=passage.source or passage.derived_source,
         url=passage.url,
         published_at=passage.published_at,
         quote=passage.text[start:end],
@@ -90,3 +93,104 @@ def closest_coverage(spans: list[tuple[Passage, int, int, float]], limit: int) -
         if len(out) >= limit:
             break
     return out
+
+
+# --- numbering by article ----------------------------------------------------------------
+
+_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def _letter(k: int) -> str:
+    """0 -> "a", 25 -> "z", 26 -> "aa": the quote's place under its article."""
+    out = ""
+    k += 1
+    while k:
+        k, r = divmod(k - 1, 26)
+        out = chr(ord("a") + r) + out
+    return out
+
+
+def article_numbers(citations: list[Citation]) -> dict[int, tuple[int, str]]:
+    """Quote number -> (article number, label): articles numbered in the order first cited,
+    an article's quotes lettered in their order ("2a", "2b") when it has several."""
+    articles: dict[str, list[Citation]] = {}
+    for c in sorted(citations, key=lambda c: c.number):
+        articles.setdefault(c.doc_id, []).append(c)
+    out: dict[int, tuple[int, str]] = {}
+    for n, quotes in enumerate(articles.values(), 1):
+        for k, c in enumerate(quotes):
+            out[c.number] = (n, f"{n}{_letter(k)}" if len(quotes) > 1 else str(n))
+    return out
+
+
+def _relabel(text: str, numbers: dict[int, tuple[int, str]], quotes_of: dict[int, int]) -> str:
+    """Rewrite the `[n]` / `[n, m]` markers of `text` with article labels. A marker naming
+    every quote of an article names the article ("[1, 2]" of article 1's two quotes -> "[1]")."""
+
+    def one(m: re.Match) -> str:
+        cited = [int(x) for x in m.group(1).split(",")]
+        if any(n not in numbers for n in cited):
+            return m.group(0)  # not one of this answer's citations: left as written
+        per_article: dict[int, list[str]] = {}
+        for n in cited:
+            article, label = numbers[n]
+            per_article.setdefault(article, [])
+            if label not in per_article[article]:
+                per_article[article].append(label)
+        labels = []
+        for article, group in per_article.items():
+            labels += [str(article)] if len(group) == quotes_of[article] else group
+        return f"[{', '.join(labels)}]"
+
+    return _MARKER.sub(one, text)
+
+
+def by_article(answer: Answer) -> Answer:
+    """`answer` with its sources numbered by article: each citation's `number` is its
+    article's and its `label` names the quote, and the text's markers say the same
+    ("[1b]", "[2]"). Quotes, offsets and order are unchanged. Closest coverage is one
+    quote per article already: it gets labels. Applying it twice changes nothing."""
+    if answer.citations and all(c.label for c in answer.citations):
+        return answer
+    numbers = article_numbers(answer.citations)
+    quotes_of: dict[int, int] = {}
+    for article, _ in numbers.values():
+        quotes_of[article] = quotes_of.get(article, 0) + 1
+
+    def renumber(c: Citation | None) -> Citation | None:
+        if c is None or c.number not in numbers or c.label:
+            return c
+        article, label = numbers[c.number]
+        return replace(c, number=article, label=label)
+
+    changes = [replace(pair, changes=[replace(ch, old=renumber(ch.old), new=renumber(ch.new)) for ch in pair.changes]) for pair in answer.changes]
+    return replace(
+        answer,
+        text=_relabel(answer.text, numbers, quotes_of),
+        citations=[renumber(c) for c in answer.citations],
+        closest=[c if c.label else replace(c, label=str(c.number)) for c in answer.closest],
+        extractive=by_article(answer.extractive) if answer.extractive is not None else None,
+        changes=changes,
+        timeline=[replace(e, citation=renumber(e.citation)) for e in answer.timeline],
+        disagreements=[replace(d, first=renumber(d.first), second=renumber(d.second)) for d in answer.disagreements],
+    )
+
+
+def sources_of(citations: list[Citation]) -> list[ArticleSource]:
+    """Citations numbered by article (`by_article`), grouped: each article once, with its
+    quotes under it in order."""
+    out: dict[int, ArticleSource] = {}
+    for c in citations:
+        if c.number not in out:
+            out[c.number] = ArticleSource(
+                number=c.number,
+                doc_id=c.doc_id,
+                title=c.title,
+                title_derived=c.title_derived,
+                outlet=outlet(c.source, c.url),
+                published_at=c.published_at,
+                url=c.url,
+                quotes=[],
+            )
+        out[c.number].quotes.append(c)
+    return list(out.values())

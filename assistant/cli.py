@@ -100,11 +100,12 @@ def ask(
     ctx: click.Context, question: str, as_json: bool, as_of: str | None, since: str | None, until: str | None, k: int | None, history: tuple[str, ...]
 ) -> None:
     """Answer QUESTION from the index."""
+    from assistant.citations import by_article
     from assistant.web.render import to_terminal
 
     bot = _assistant(ctx)
     answer = bot.answer(question, history=list(history), as_of=as_of, since=since, until=until, k=k)
-    click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False) if as_json else to_terminal(answer, bot.templates))
+    click.echo(json.dumps(by_article(answer).to_dict(), indent=2, ensure_ascii=False) if as_json else to_terminal(answer, bot.templates))
 
 
 @cli.command()

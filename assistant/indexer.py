@@ -21,6 +21,7 @@ from assistant.errors import CorpusError, IndexBusy
 from assistant.ingest import Limits, Skip, load_articles
 from assistant.injection import Guard
 from assistant.lexical import rebuild_saved, update_saved
+from assistant.metadata import shortened
 from assistant.settings import Settings
 from assistant.store import ChunkStore
 from assistant.types import Article, IngestReport
@@ -81,6 +82,7 @@ class Indexer:
     ) -> tuple[IngestReport, bool]:
         started = time.perf_counter()
         articles, skips = load_articles(paths, root, limits=Limits.of(self.settings))
+        articles = [shortened(a, self.settings.derived_title_chars) for a in articles]
         report = IngestReport(skipped=[(s.where, s.reason) for s in skips])
         if not articles and not (prune and self.store.exists()):
             reasons = "; ".join(f"{w}: {r}" for w, r in report.skipped[:5]) or "no files found"

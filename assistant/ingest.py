@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from assistant.cleaning import clean
 from assistant.dates import normalize_date
+from assistant.metadata import describe
 from assistant.types import Article
 
 log = logging.getLogger(__name__)
@@ -438,7 +439,7 @@ def make_article(
     title = (title or cleaned.title or "").strip()
     published = normalize_date(published_at) or cleaned.published_at
     meta = json.dumps([title, published, source, url, list(author_tuple)])
-    return Article(
+    article = Article(
         doc_id=doc_id,
         text=cleaned.text,
         title=title,
@@ -450,6 +451,7 @@ def make_article(
         content_hash=_hash(source_text, meta),
         segments=cleaned.segments,
     )
+    return describe(article, source_text)
 
 
 # --- plain text and Markdown ----------------------------------------------------------

@@ -203,6 +203,8 @@ class Assistant:
             "newest": max((r.published_at for r in records.values() if r.published_at), default=""),
             "oldest": min((r.published_at for r in records.values() if r.published_at), default=""),
             "sources": dict(sorted(Counter(r.source for r in records.values() if r.source).items())),
+            # Indexed before titles and outlets were derived (`assistant.metadata`): the next ingest adds them.
+            "undescribed_articles": sum(1 for r in records.values() if not r.described),
         }
 
 

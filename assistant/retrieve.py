@@ -268,12 +268,14 @@ def to_passage(chunk: StoredChunk, score: float) -> Passage:
         end=int(m["end"]),
         title=m.get("title", ""),
         published_at=m.get("published_at", ""),
-        source=m.get("source", ""),
+        source=m.get("stated_source", m.get("source", "")),
         url=m.get("url", ""),
         story_id=m.get("story_id", m["doc_id"]),
         preferred=bool(m.get("preferred", True)),
         score=score,
         segments=chunk.segments,
+        derived_title=m.get("derived_title", ""),
+        derived_source="" if m.get("stated_source", m.get("source", "")) else m.get("source", ""),
     )
 
 

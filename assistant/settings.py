@@ -390,6 +390,13 @@ class Settings(BaseSettings):
         default=256, ge=0, description="Conversations whose last prompt's excerpts are remembered, so that their follow-ups can start with them (0: none)."
     )
 
+    # Sources people can read (issue 35): the title made for an article without one.
+    derived_title_chars: int = Field(
+        default=90,
+        gt=10,
+        description="Longest title made from an article's text when it has none (its headline line or first sentence, cut at a word boundary); applied at ingest.",
+    )
+
     @model_validator(mode="after")
     def _check_sizes(self) -> Settings:
         if self.chunk_overlap >= self.chunk_tokens:

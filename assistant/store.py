@@ -68,12 +68,15 @@ class ArticleRecord:
     preferred: bool
     source: str = ""
     url: str = ""
+    derived_title: str = ""
+    described: bool = True  # stored with derived metadata (False: indexed before it existed)
 
     def info(self) -> ArticleInfo:
         """The record as the public API shows it."""
         return ArticleInfo(
             doc_id=self.doc_id,
-            title=self.title,
+            title=self.title or self.derived_title,
+            title_derived=not self.title and bool(self.derived_title),
             published_at=self.published_at,
             source=self.source,
             url=self.url,
@@ -486,9 +489,12 @@ class ChunkStore:
                     "start": chunk.start,
                     "end": chunk.end,
                     "title": article.title,
+                    "derived_title": article.derived_title,
                     "published_at": article.published_at,
                     "day": day_number(article.published_at),
-                    "source": article.source,
+                    # What filters and lists go by; `stated_source` is what the file or its URL said.
+                    "source": article.source or article.derived_source,
+                    "stated_source": article.source,
                     "url": article.url,
                     "authors": "; ".join(article.authors),
                     "path": article.path,
@@ -546,6 +552,8 @@ def _record(doc: str, m: dict[str, Any], stored: int) -> ArticleRecord:
         preferred=bool(m.get("preferred", True)),
         source=m.get("source", ""),
         url=m.get("url", ""),
+        derived_title=m.get("derived_title", ""),
+        described="derived_title" in m or not m,
     )
 
 

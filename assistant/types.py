@@ -33,6 +33,11 @@ class Article:
     path: str = ""  # the file it came from
     content_hash: str = ""
     segments: tuple[Segment, ...] = ()
+    # A readable title made from the text when the article has no title of its own, and the
+    # outlet its text names when neither metadata nor URL does (see `assistant.metadata`):
+    # shown (the title marked as derived), never searched, nor read by the model.
+    derived_title: str = ""
+    derived_source: str = ""
 
     def to_source_offset(self, clean_offset: int) -> int:
         """Map an offset in `text` to the same character in the source text."""
@@ -81,6 +86,8 @@ class Passage:
     preferred: bool = True  # the newest / most complete version of its story
     score: float = 0.0
     segments: tuple[Segment, ...] = ()  # verbatim runs, in cleaned-article coordinates
+    derived_title: str = ""  # made from the text when `title` is empty (shown, not searched)
+    derived_source: str = ""  # the outlet the text names when `source` is empty (shown and filtered by, not read)
 
     def source_span(self, start_in_passage: int, end_in_passage: int) -> tuple[int, int]:
         """Offsets, in the source text, of `text[start_in_passage:end_in_passage]`."""
@@ -90,7 +97,11 @@ class Passage:
 
 @dataclass(frozen=True)
 class Citation:
-    """A verbatim quote backing one claim: `quote == source_text[start:end]`."""
+    """A verbatim quote backing one claim: `quote == source_text[start:end]`.
+
+    As the assistant makes them, `number` counts quotes. The faces number sources by
+    article (`citations.by_article`): `number` is then the article's, and `label` names
+    the quote ("2" for an article's only quote, "2a", "2b" for several)."""
 
     number: int
     doc_id: str
@@ -105,11 +116,28 @@ class Citation:
     # The articles of its story that carry this passage too (versions, reprints by other
     # outlets), the first report first; empty when only the cited article does.
     reports: list[Report] = field(default_factory=list)
+    title_derived: bool = False  # `title` was made from the article's text: it has no title of its own
+    label: str = ""  # set when numbered by article: "2", or "2a", "2b" for an article's several quotes
 
     @property
     def outlets(self) -> list[str]:
         """The outlets carrying the passage, in the order they reported it."""
         return list(dict.fromkeys(r.outlet for r in self.reports if r.outlet))
+
+
+@dataclass(frozen=True)
+class ArticleSource:
+    """One cited article with its quotes under it, numbered by article (`citations.sources_of`):
+    what every face lists as a source."""
+
+    number: int
+    doc_id: str
+    title: str  # its own title, else one made from its text (`title_derived`), else ""
+    title_derived: bool
+    outlet: str  # "" when unknown
+    published_at: str
+    url: str
+    quotes: list[Citation] = field(default_factory=list)  # each with its label, quote and offsets
 
 
 @dataclass(frozen=True)
@@ -179,6 +207,7 @@ class ArticleInfo:
     story_id: str  # the articles of one story (versions, reprints) share it
     latest: bool  # the newest, most complete version of its story: the one answers prefer
     chunks: int
+    title_derived: bool = False  # `title` was made from the article's text: it has no title of its own
 
 
 @dataclass(frozen=True)

@@ -43,22 +43,23 @@ def build_ui(assistant: Assistant, slots: threading.BoundedSemaphore | None = No
     page = ChatPage(assistant, slots or answer_slots(assistant.settings))
     summary, outlets = corpus_summary(assistant)
     with gr.Blocks(title="News assistant") as demo:
-        gr.Markdown("## News assistant\nAnswers only from the indexed news articles; every sentence is cited to a verbatim passage.")
+        gr.Markdown("## News assistant\nAnswers only from the indexed news articles; every sentence is cited to a verbatim passage.", elem_id="masthead")
         corpus = gr.Markdown(summary, elem_id="corpus")
-        with gr.Row(equal_height=False):
-            with gr.Column(scale=3, min_width=320):
+        with gr.Row(equal_height=False, elem_id="main-row"):
+            with gr.Column(scale=3, min_width=320, elem_id="chat-column"):
                 chat = ChatPanel()
                 filters = FiltersPanel(outlets)
                 upload = UploadPanel(assistant.settings)
-            with gr.Column(scale=2, min_width=300):
+            with gr.Column(scale=2, min_width=300, elem_id="sources-column"):
                 sources = SourcesPanel()
         page.bind(chat, filters, sources, upload, corpus)
         private = {"api_visibility": "private"}
         # The question box is locked while an answer is made, and unlocked only once that
-        # event has finished: a question sent in between would be dropped by Gradio.
+        # event has finished: a question sent in between would be dropped by Gradio. The
+        # question shows in the chat at once (not queued), before the answer waits its turn.
         for trigger in (chat.box.submit, chat.ask.click):
             (
-                trigger(page.lock, None, chat.controls, queue=False, **private)
+                trigger(page.show_question, [chat.box, chat.chatbot], page.question_outputs, queue=False, **private)
                 .then(page.respond, page.answer_inputs, page.answer_outputs, concurrency_id="answer", **private)
                 .then(page.unlock, None, chat.controls, queue=False, **private)
                 .then(page.export_files, [chat.turns], page.export_outputs, queue=False, **private)

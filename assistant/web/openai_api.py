@@ -2,9 +2,11 @@
 
 Any OpenAI client (the `openai` package, Open WebUI, editors) can ask it questions. The
 reply's content is the answer people see in the chat, `[n]` markers and a Markdown source
-list included, so plain clients show the sources too; the citations also travel as data in
-an extra `citations` field (number, doc id, title, date, url, quote, offsets), on the
-response and on the last chunk of a stream. Earlier user messages are the conversation
+list included, so plain clients show the sources too; sources are numbered by article
+(`[1]`, or `[1a]`, `[1b]` for an article's several quotes). The citations also travel as
+data in extra `citations` (number, label, doc id, title, date, url, quote, offsets) and
+`sources` (the same, grouped by article) fields, on the response and on the last chunk of
+a stream. Earlier user messages are the conversation
 history; `as_of`, `since`, `until` and `sources` may be passed as extra body fields.
 """
 
@@ -22,6 +24,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.citations import by_article, sources_of
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
 from assistant.web.http import auth_check, documented_errors, error_content, status_for
@@ -114,8 +117,9 @@ def openai_router(assistant: Assistant, slots: threading.BoundedSemaphore) -> AP
             answer = answer_for(body)
         except OpenAIError as exc:
             return error_response(exc)
+        answer = by_article(answer)  # sources numbered by article, in the content and in the data
         content = to_markdown(answer, assistant.templates)
-        extra = {"citations": citations_data(answer), "refused": answer.refused}
+        extra = {"citations": citations_data(answer), "sources": [asdict(s) for s in sources_of(answer.citations)], "refused": answer.refused}
         if not body.stream:
             return {
                 "id": ident,

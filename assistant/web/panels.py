@@ -18,6 +18,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.citations import by_article
 from assistant.errors import AssistantError
 from assistant.ingest import SUPPORTED_SUFFIXES, Limits
 from assistant.pipeline import Assistant
@@ -33,7 +34,7 @@ from assistant.web.render import (
     sources_panel,
     versions_markdown,
 )
-from assistant.web.uploads import save_uploads, upload_dir
+from assistant.web.uploads import save_uploads
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ EXAMPLES = [
     "Who is Igor Konashenkov?",
 ]
 PANEL_PLACEHOLDER = "Sources of the answers appear here. Click a [n] marker in an answer to see its passage."
+WAITING = "Looking for your answer in the articles…"
 VERSIONS_PLACEHOLDER = "Pick a cited article to see the versions of its story and what changed from each to the next."
 
 Turn = tuple[Answer, dict[str, Context]]
@@ -97,10 +99,17 @@ def corpus_summary(assistant: Assistant) -> tuple[str, list[str]]:
     outlets = list(stats["sources"])
     dates = f", published {stats['oldest']} to {stats['newest']}" if stats["newest"] else ""
     undated = stats["articles"] - stats["dated_articles"]
+    undescribed = stats.get("undescribed_articles", 0)
     return (
         f"**Index:** {stats['articles']} articles in {stats['stories']} stories{dates}"
         + (f" ({undated} undated)" if undated else "")
         + f"; {len(outlets)} outlet{'s' if len(outlets) != 1 else ''}; {stats['chunks']} passages."
+        + (
+            f" {undescribed} article{'s were' if undescribed != 1 else ' was'} indexed before titles and outlets were derived from the text:"
+            " run `assistant ingest` on the corpus folder again to add them."
+            if undescribed
+            else ""
+        )
     ), outlets
 
 
@@ -108,23 +117,28 @@ class ChatPanel:
     """The conversation: the chat, the alert line, the question box, new chat and the downloads."""
 
     def __init__(self) -> None:
+        # The conversation fills the window's height (chat.css sizes it); the page's script
+        # follows new text unless the reader scrolled away, so Gradio's own scrolling is off.
         self.chatbot = gr.Chatbot(
             elem_id="chat",
             label="Chat",
-            height="62vh",
+            height="100%",
+            autoscroll=False,
             buttons=["copy"],
             placeholder="Ask a question about the articles in the index.",
         )
         self.alert = gr.Markdown(visible=False, elem_id="alert")
         with gr.Row(equal_height=True):
-            self.box = gr.Textbox(label="Question", placeholder="Ask about the news…", lines=1, max_lines=4, scale=5, autofocus=True)
-            self.ask = gr.Button("Ask", variant="primary", scale=1, min_width=80)
+            self.box = gr.Textbox(label="Question", placeholder="Ask about the news…", lines=1, max_lines=4, scale=5, autofocus=True, elem_id="question")
+            self.ask = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="ask")
         with gr.Row():
             self.clear = gr.Button("New chat", size="sm")
             self.export_md = gr.DownloadButton("Download chat (Markdown)", size="sm", visible=False, elem_id="export-md")
             self.export_json = gr.DownloadButton("Download chat (JSON)", size="sm", visible=False, elem_id="export-json")
         gr.Examples(EXAMPLES, inputs=[self.box], label="Examples (bundled corpus)")
         self.turns = gr.State([])  # the answers behind the sources panel, one per assistant message
+        # The question being answered: {"question", "shown"} ("shown": already in the chat).
+        self.pending = gr.State({})
 
     @property
     def controls(self) -> list[gr.components.Component]:
@@ -151,15 +165,15 @@ class UploadPanel:
     """Files added to the index from the browser."""
 
     def __init__(self, settings) -> None:
-        accepted = sorted({s.split(".")[-1] for s in SUPPORTED_SUFFIXES})
         with gr.Accordion("Add articles", open=False):
-            self.files = gr.File(
-                label=f"Upload articles ({', '.join(accepted)}; up to {settings.max_upload_mb:g} MB each)",
-                file_count="multiple",
-                file_types=sorted(set(SUPPORTED_SUFFIXES)),
-                type="filepath",
+            # No `file_types`: every file reaches the server, so one it cannot read gets its
+            # reason in the summary below instead of only a passing toast.
+            self.files = gr.File(label="Upload articles", file_count="multiple", type="filepath", elem_id="upload-files")
+            gr.Markdown(
+                f"Accepted: {', '.join(SUPPORTED_SUFFIXES)} (up to {settings.max_upload_mb:g} MB each). "
+                "Uploaded files are kept with the corpus (in its `uploads/` folder) and added to the index.",
+                elem_id="upload-help",
             )
-            gr.Markdown(f"Uploaded files are saved in `{upload_dir(settings.corpus_dir)}` and added to the index.")
             self.summary = gr.Markdown(elem_id="upload-summary")
 
 
@@ -190,12 +204,13 @@ class ChatPage:
         self.chat, self.filters, self.sources, self.upload, self.corpus = chat, filters, sources, upload, corpus
 
     def _contexts_for(self, answer: Answer) -> dict[str, Context]:
+        """The paragraph around each quote of `answer` (numbered by article), by its label."""
         texts: dict[str, str] = {}
         out = {}
         for c in answer.citations or answer.closest:
             if c.doc_id not in texts:
                 texts[c.doc_id] = self.assistant.article_text(c.doc_id)
-            out[str(c.number)] = context_around(texts[c.doc_id], c.quote, self.settings.context_chars)
+            out[c.label or str(c.number)] = context_around(texts[c.doc_id], c.quote, self.settings.context_chars)
         return out
 
     def _panel(self, turns: list[Turn]) -> str:
@@ -208,11 +223,36 @@ class ChatPage:
 
     @property
     def answer_inputs(self) -> list[gr.components.Component]:
-        return [self.chat.box, self.chat.chatbot, self.chat.turns, *self.filters.inputs]
+        return [self.chat.pending, self.chat.chatbot, self.chat.turns, *self.filters.inputs]
 
-    def respond(self, message: str, history: list[Any], turns: list[Turn], as_of: str, since: str, until: str, outlets: list[str] | None):
+    @property
+    def question_outputs(self) -> list[gr.components.Component]:
+        return [self.chat.chatbot, self.chat.pending, self.chat.box, self.chat.ask, self.chat.alert]
+
+    def show_question(self, message: str, history: list[Any]) -> dict:
+        """Lock the question box and put the question in the chat at once, before it waits
+        for a free answer slot and the search (a follow-up is rewritten first, which can
+        take seconds). A blank one is left to `respond`, which says what is wrong."""
+        chat = self.chat
+        locked = {chat.box: gr.update(interactive=False), chat.ask: gr.update(interactive=False)}
+        if not (message or "").strip():
+            return {**locked, chat.pending: {"question": message or "", "shown": False}}
+        shown = list(history or []) + [{"role": "user", "content": message}, {"role": "assistant", "content": _status(WAITING)}]
+        return {
+            **locked,
+            chat.chatbot: shown,
+            chat.pending: {"question": message, "shown": True},
+            chat.box: gr.update(value="", interactive=False),
+            chat.alert: _no_alert(),
+        }
+
+    def respond(self, pending: dict, history: list[Any], turns: list[Turn], as_of: str, since: str, until: str, outlets: list[str] | None):
+        message = str((pending or {}).get("question", ""))
+        history = list(history or [])
+        if (pending or {}).get("shown"):
+            history = history[:-2]  # the question and its waiting line, shown by `show_question`
         with self.slots:  # shared with the APIs: one answer per core, whichever face asked
-            yield from self._answer_turn(message, list(history or []), list(turns or []), as_of, since, until, outlets)
+            yield from self._answer_turn(message, history, list(turns or []), as_of, since, until, outlets)
 
     def _answer_turn(self, message: str, history: list[Any], turns: list[Turn], as_of: str, since: str, until: str, outlets: list[str] | None):
         chat, panel = self.chat, self.sources.html
@@ -227,11 +267,12 @@ class ChatPage:
             )
             first = next(events)  # bad input raises here, before the chat changes
         except AssistantError as exc:
-            yield {chat.alert: _alert(str(exc))}
+            # The question leaves the chat and goes back into the box, with the reason.
+            yield {chat.alert: _alert(str(exc)), chat.chatbot: history, chat.box: message}
             return
         except Exception as exc:  # shown as one line; the trace goes to the log
             log.exception("answer failed")
-            yield {chat.alert: _alert(f"Something went wrong while answering: {exc}")}
+            yield {chat.alert: _alert(f"Something went wrong while answering: {exc}"), chat.chatbot: history, chat.box: message}
             return
         pending = history + [{"role": "user", "content": message}, {"role": "assistant", "content": _status(first.message)}]
         yield {chat.chatbot: pending, chat.alert: _no_alert(), chat.box: ""}
@@ -239,13 +280,15 @@ class ChatPage:
             for event in events:
                 if isinstance(event, Progress) and event.answer is not None:
                     # The quoted answer, shown while the model reads; its sources are clickable already.
-                    draft = turns + [(event.answer, self._contexts_for(event.answer))]
-                    pending[-1] = {"role": "assistant", "content": chat_markdown(event.answer, self.assistant.templates) + "\n\n" + _status(event.message)}
+                    quoted = by_article(event.answer)
+                    draft = turns + [(quoted, self._contexts_for(quoted))]
+                    pending[-1] = {"role": "assistant", "content": chat_markdown(quoted, self.assistant.templates) + "\n\n" + _status(event.message)}
                     yield {chat.chatbot: pending, panel: self._panel(draft)}
                 elif isinstance(event, Progress):
                     pending[-1] = {"role": "assistant", "content": _status(event.message)}
                     yield {chat.chatbot: pending}
                 else:
+                    event = by_article(event)  # sources numbered by article, as every face shows them
                     turns.append((event, self._contexts_for(event)))
                     pending[-1] = {"role": "assistant", "content": chat_markdown(event, self.assistant.templates)}
                     yield {chat.chatbot: pending, chat.turns: turns, panel: self._panel(turns)}
@@ -289,9 +332,6 @@ class ChatPage:
     def new_chat(self) -> dict:
         chat = self.chat
         return {chat.chatbot: [], chat.turns: [], self.sources.html: self._panel([]), chat.alert: _no_alert(), chat.box: ""}
-
-    def lock(self) -> dict:
-        return {control: gr.update(interactive=False) for control in self.chat.controls}
 
     def unlock(self) -> dict:
         return {control: gr.update(interactive=True) for control in self.chat.controls}
@@ -380,7 +420,7 @@ class ChatPage:
                 )
         except AssistantError as exc:
             raise gr.Error(str(exc)) from exc
-        return answer.to_dict()
+        return by_article(answer).to_dict()
 
 
 def _remove_older(root: Path, seconds: float) -> None:

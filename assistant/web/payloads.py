@@ -8,10 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.citations import by_article, sources_of
 from assistant.errors import InvalidQuestion
 from assistant.settings import Settings
 from assistant.templates import Templates
-from assistant.types import Answer, Passage
+from assistant.types import Answer, ArticleSource, Passage
 from assistant.web.render import to_markdown
 
 
@@ -36,8 +37,15 @@ class QuestionBody(BaseModel):
 
 
 class AnswerOut(BaseModel):
-    answer: Answer = Field(description="The answer as `Answer.to_dict()`: text with [n] markers, citations with quotes and offsets.")
-    markdown: str = Field(description="The answer followed by its numbered sources, as the chat shows it.")
+    answer: Answer = Field(
+        description="The answer as `Answer.to_dict()`, sources numbered by article: text with [n] / [na] markers, each citation "
+        'with its article\'s `number`, its quote\'s `label` ("1", or "1a", "1b" for an article\'s several quotes), the verbatim quote and its offsets.'
+    )
+    markdown: str = Field(description="The answer followed by its sources, one per article with its quotes under it, as the chat shows it.")
+    sources: list[ArticleSource] = Field(
+        default_factory=list,
+        description="The cited articles, numbered as in the text: title (`title_derived` when made from its text), outlet, date, url, and its quotes.",
+    )
 
 
 class PassagesOut(BaseModel):
@@ -45,7 +53,8 @@ class PassagesOut(BaseModel):
 
 
 def answer_out(answer: Answer, templates: Templates) -> AnswerOut:
-    return AnswerOut(answer=answer, markdown=to_markdown(answer, templates))
+    grouped = by_article(answer)
+    return AnswerOut(answer=grouped, markdown=to_markdown(grouped, templates), sources=sources_of(grouped.citations))
 
 
 def _valid_text(value: Any, field: str, limit: int | None) -> str:

@@ -6,56 +6,84 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
-from assistant.citations import dated, reach
+from assistant.citations import by_article, dated, human_date, outlet, reach, sources_of
 from assistant.templates import Templates
-from assistant.text import CITATION_MARKER
-from assistant.types import Answer, ArticleInfo, Citation, VersionChanges
+from assistant.types import Answer, ArticleInfo, ArticleSource, Citation, VersionChanges
+
+UNKNOWN_OUTLET = "outlet unknown"
+DERIVED_NOTE = "untitled: title from its text"
+# A marker as the faces write it, numbered by article: "[2]", "[1b]", "[1, 2b]".
+ARTICLE_MARKER = re.compile(r"\[(\d+[a-z]*(?:\s*,\s*\d+[a-z]*)*)\]")
 
 
-def _date(c: Citation) -> str:
-    return c.published_at or "date unknown"
+def _date(c: Citation | ArticleSource) -> str:
+    return human_date(c.published_at) if c.published_at else "date unknown"
 
 
-def citation_line(c: Citation, templates: Templates) -> str:
-    """One citation: number, headline (or document id), date, source and the verbatim quote."""
-    return templates.citation.substitute(
+def _outlet(c: Citation | ArticleSource) -> str:
+    name = c.outlet if isinstance(c, ArticleSource) else outlet(c.source, c.url)
+    return name or UNKNOWN_OUTLET
+
+
+def _title(c: Citation | ArticleSource) -> str:
+    return c.title or c.doc_id
+
+
+def citation_line(c: Citation | ArticleSource, templates: Templates) -> str:
+    """One source, numbered by article: number, title (marked when made from its text),
+    date, outlet and how widely its first quote was reported."""
+    first = c.quotes[0] if isinstance(c, ArticleSource) else c
+    return templates.chat_source.substitute(
         number=c.number,
-        title=c.title or c.doc_id,
+        title=_title(c),
         date=_date(c),
-        source=f" — {c.source}" if c.source else "",
-        reach=f" — {reach(c)}" if reach(c) else "",
-        quote=c.quote.replace("\n", " "),
+        source=f" — {_outlet(c)}",
+        reach="".join(f" — {x}" for x in ([reach(first)] if reach(first) else []) + ([DERIVED_NOTE] if c.title_derived else [])),
     )
+
+
+def quote_line(c: Citation, several: bool) -> str:
+    """One quote under its article: its label when the article has several, the quote verbatim."""
+    label = f"**{c.label or c.number}** " if several else ""
+    return f"{label}“{c.quote.replace(chr(10), ' ')}”"
 
 
 def closest_line(c: Citation) -> str:
     """A passage offered as the nearest coverage of a question the articles do not answer."""
-    return f"{c.title or c.doc_id} ({_date(c)}{', ' + c.source if c.source else ''}): “{c.quote}”"
+    return f"[{c.label or c.number}] {_title(c)} ({_date(c)}, {_outlet(c)}): “{c.quote}”"
 
 
 def to_markdown(answer: Answer, templates: Templates) -> str:
-    """The answer followed by its numbered sources, quotes included."""
+    """The answer, what was read into it, and its sources by article, each quote under its
+    article (REST, MCP and the OpenAI-compatible replies)."""
+    answer = by_article(answer)
+    notes = [f"*{n}*" for n in _note_lines(answer, templates)]
     if answer.refused or not answer.citations:
-        return answer.text
-    lines = [answer.text, "", "**Sources**", ""]
-    lines += [f"- {citation_line(c, templates)}" for c in answer.citations]
+        closest = [f"- {closest_line(c)}" for c in answer.closest]
+        return "\n\n".join([answer.text, *notes, *(["**Closest coverage**\n\n" + "\n".join(closest)] if closest else [])])
+    lines = [answer.text, *(["", *notes] if notes else []), "", "**Sources**", ""]
+    for src in sources_of(answer.citations):
+        lines.append(f"- {citation_line(src, templates)}")
+        lines += [f"  - {quote_line(c, len(src.quotes) > 1)}" for c in src.quotes]
     return "\n".join(lines)
 
 
 def to_terminal(answer: Answer, templates: Templates) -> str:
-    """The answer and its sources as plain text (Markdown emphasis removed)."""
-    reworded = _reworded(answer, templates)
-    notes = [n for n in (answer.notice, reworded) if n]
+    """The answer and its sources by article as plain text (Markdown emphasis removed)."""
+    answer = by_article(answer)
+    notes = _note_lines(answer, templates)
     notes += [f"left out (not backed by its source): {u}" for u in answer.unsupported]
     if answer.refused or not answer.citations:
         closest = [f"  - {closest_line(c)}" for c in answer.closest]
         return "\n".join([answer.text, *notes, *(["Closest coverage:", *closest] if closest else [])])
     lines = [answer.text, *notes, ""]
-    for c in answer.citations:
-        lines.append(citation_line(c, templates).replace("**", "").replace("*", ""))
-        lines.append(f"    {c.doc_id} characters {c.start}-{c.end}" + (f"  {c.url}" if c.url else ""))
+    for src in sources_of(answer.citations):
+        lines.append(citation_line(src, templates).replace("**", "").replace("*", "") + (f"  {src.url}" if src.url else ""))
+        for c in src.quotes:
+            lines.append("    " + quote_line(c, len(src.quotes) > 1).replace("**", ""))
+            lines.append(f"      {c.doc_id} characters {c.start}-{c.end}")
     return "\n".join(lines)
 
 
@@ -70,40 +98,50 @@ def escape_markdown(text: str) -> str:
     return escaped.replace("[", r"\[").replace("]", r"\]")
 
 
-def chat_markdown(answer: Answer, templates: Templates) -> str:
-    """An answer for the chat window: its text with `[n]` markers, then a short list of sources.
+def _source_item(c: Citation | ArticleSource, templates: Templates) -> str:
+    """A source in the chat's list: "[1] *Title* — 19 April 2021 — Sputnik", escaped."""
+    first = c.quotes[0] if isinstance(c, ArticleSource) else c
+    extra = [reach(first)] if reach(first) else []
+    extra += [DERIVED_NOTE] if c.title_derived else []
+    return templates.chat_source.substitute(
+        number=c.label or c.number if isinstance(c, Citation) else c.number,
+        title=escape_markdown(_title(c)),
+        date=_date(c),
+        source=f" — {escape_markdown(_outlet(c))}",
+        reach="".join(f" — {escape_markdown(x)}" for x in extra),
+    )
 
-    A refusal is a block quote, so it never looks like an answer. The quotes themselves
-    go to the sources panel (`sources_panel`).
+
+def chat_markdown(answer: Answer, templates: Templates) -> str:
+    """An answer for the chat window: its text with markers numbered by article ("[1]",
+    "[1b]"), what was read into it ("Read as: …", the as-of date), then its sources, one
+    line an article.
+
+    A refusal is a block quote, so it never looks like an answer; its closest coverage is
+    listed with markers too, which open those articles in the sources panel. The quotes
+    themselves go to the sources panel (`sources_panel`).
     """
+    answer = by_article(answer)
     notes = _notes(answer, templates)
     if answer.refused or not answer.citations:
         text = escape_markdown(answer.text)
         quoted = "\n".join("> " + line if line else ">" for line in text.split("\n"))
+        if notes:
+            quoted += "\n\n" + notes
         if answer.closest:
-            quoted += "\n\n**Closest coverage:**\n" + "\n".join(
-                f"- *{escape_markdown(c.title or c.doc_id)}* — {_date(c)}" + (f" — {escape_markdown(c.source)}" if c.source else "") for c in answer.closest
-            )
-        return quoted + ("\n\n" + notes if notes else "")
-    # The `[n]` markers stay plain text (so the copy button copies readable text); the
-    # page's script turns them into links to the sources panel. Everything else is escaped.
+            quoted += "\n\n**Closest coverage:**\n" + "\n".join(f"- {_source_item(c, templates)}" for c in answer.closest)
+        return quoted
+    # The markers stay plain text (so the copy button copies readable text); the page's
+    # script turns them into links to the sources panel. Everything else is escaped.
     pieces, cursor = [], 0
-    for m in CITATION_MARKER.finditer(answer.text):
+    for m in ARTICLE_MARKER.finditer(answer.text):
         pieces.append(escape_markdown(answer.text[cursor : m.start()]) + m.group(0))
         cursor = m.end()
     text = "".join(pieces) + escape_markdown(answer.text[cursor:])
     lines = [text, ""]
-    for c in answer.citations:
-        line = templates.chat_source.substitute(
-            number=c.number,
-            title=escape_markdown(c.title or c.doc_id),
-            date=_date(c),
-            source=f" — {escape_markdown(c.source)}" if c.source else "",
-            reach=f" — {escape_markdown(reach(c))}" if reach(c) else "",
-        )
-        lines.append(line + "  ")  # two spaces: a Markdown line break
     if notes:
-        lines += ["", notes]
+        lines += [notes, ""]
+    lines += [_source_item(src, templates) + "  " for src in sources_of(answer.citations)]  # two spaces: a Markdown line break
     return "\n".join(lines).rstrip()
 
 
@@ -143,20 +181,34 @@ def _reworded(answer: Answer, templates: Templates) -> str:
     return templates.reworded.substitute(question=answer.reworded_question) if answer.reworded_question and not answer.refused else ""
 
 
-def _notes(answer: Answer, templates: Templates) -> str:
-    """What the reader should know about how the answer was made, in italics."""
-    notes = []
-    if answer.notice:
-        notes.append(answer.notice)
-    reworded = _reworded(answer, templates)
-    if reworded:
-        notes.append(reworded)
+def _read_as(answer: Answer) -> str:
+    """ "Read as: …" when the question was rewritten before it was searched (a follow-up
+    made standalone); "" when it was read as asked."""
+    standalone = " ".join(answer.standalone_question.split())
+    return f"Read as: {standalone}" if standalone and standalone != " ".join(answer.question.split()) else ""
+
+
+def _as_of(answer: Answer) -> str:
+    """The as-of date an answer (or refusal) was made under, said in words."""
+    if not answer.as_of:
+        return ""
+    return f"As of {human_date(answer.as_of)}: only articles published up to that day were used."
+
+
+def _note_lines(answer: Answer, templates: Templates) -> list[str]:
+    """What the reader should know about how the answer was made, one plain line each."""
+    notes = [n for n in (_read_as(answer), _reworded(answer, templates), _as_of(answer), answer.notice) if n]
     if answer.unsupported and not answer.refused:
         n = len(answer.unsupported)
         notes.append(
             f"The reading model's answer was left out: not backed by the {'sentences' if n != 1 else 'sentence'} it cited. These quotes answer instead."
         )
-    return " ".join(f"*{escape_markdown(x)}*" for x in notes)
+    return notes
+
+
+def _notes(answer: Answer, templates: Templates) -> str:
+    """The notes in italics, one line each (Markdown line breaks), with a class the page styles."""
+    return "  \n".join(f"*{escape_markdown(x)}*" for x in _note_lines(answer, templates))
 
 
 @dataclass(frozen=True)
@@ -206,17 +258,47 @@ def _reports_html(c: Citation) -> str:
     return f'<details class="src-reports"><summary>{html.escape(reach(c))}</summary><ul>{items}</ul></details>'
 
 
+def _card_head(c: Citation | ArticleSource, turn: int) -> str:
+    """An article card's opening: its number, title, outlet, date and url."""
+    derived = f' <span class="src-derived">({html.escape(DERIVED_NOTE)})</span>' if c.title_derived else ""
+    meta = " · ".join(html.escape(x) for x in (_outlet(c), _date(c)))
+    link = (
+        f'<a class="src-url" href="{html.escape(c.url, quote=True)}" target="_blank" rel="noopener noreferrer">{html.escape(c.url)}</a>'
+        if c.url.startswith(("http://", "https://"))
+        else ""
+    )
+    return (
+        f'<article class="src-card" id="src-{turn}-{c.number}">'
+        f'<div class="src-head"><span class="src-num">[{c.number}]</span> <span class="src-title">{html.escape(_title(c))}</span>{derived}</div>'
+        f'<div class="src-meta">{meta}</div>{link}'
+    )
+
+
+def _quote_html(c: Citation, turn: int, ctx: Context, several: bool) -> str:
+    """One quote of a card, highlighted in its paragraph; id `src-<turn>-<label>-quote`."""
+    label = c.label or str(c.number)
+    badge = f'<span class="src-label">{html.escape(label)}</span> ' if several else ""
+    return (
+        f'<div class="src-quote" id="src-{turn}-{html.escape(label)}-quote">{_reports_html(c)}'
+        f'<p class="src-context">{badge}{html.escape(ctx.before)}<mark>{html.escape(ctx.quote)}</mark>{html.escape(ctx.after)}</p>'
+        f'<div class="src-offsets">{html.escape(c.doc_id)}, characters {c.start}–{c.end}</div></div>'
+    )
+
+
 def sources_panel(turns: list[tuple[Answer, dict[str, Context]]], placeholder: str) -> str:
     """HTML for the sources panel: every answer of the conversation, the newest shown.
 
-    Each citation is a card with id `src-<turn>-<n>` (turns count from 1), holding the
-    article's title, outlet, date and url and the quote highlighted in its paragraph;
-    the page's script shows the card of a clicked `[n]`.
+    Sources are numbered by article (`by_article`). Each article is a card with id
+    `src-<turn>-<n>` (turns count from 1) holding its title, outlet, date and url, and under
+    it each of its quotes (`src-<turn>-<label>-quote`, label "1" or "1a", "1b") highlighted in
+    its paragraph; `contexts` are keyed by label. The page's script shows the card and
+    the quote of a clicked marker. A refusal's closest coverage gets cards the same way.
     """
     if not turns:
         return f'<div class="src-panel"><p class="src-empty">{html.escape(placeholder)}</p></div>'
     parts = ['<div class="src-panel">']
     for turn, (answer, contexts) in enumerate(turns, start=1):
+        answer = by_article(answer)
         shown = " shown" if turn == len(turns) else ""
         parts.append(f'<section class="src-turn{shown}" id="src-turn-{turn}">')
         parts.append(f'<h3 class="src-question">Sources for: {html.escape(answer.question)}</h3>')
@@ -225,22 +307,12 @@ def sources_panel(turns: list[tuple[Answer, dict[str, Context]]], placeholder: s
             parts.append(f'<p class="src-empty">No sources: {html.escape(why)}</p>')
             if answer.closest:
                 parts.append('<h4 class="src-closest">Closest coverage</h4>')
-        for c in answer.citations or answer.closest:
-            ctx = contexts.get(f"{c.number}", Context("", c.quote, ""))
-            meta = " · ".join(html.escape(x) for x in (c.source, c.published_at or "date unknown") if x)
-            link = (
-                f'<a class="src-url" href="{html.escape(c.url, quote=True)}" target="_blank" rel="noopener noreferrer">{html.escape(c.url)}</a>'
-                if c.url.startswith(("http://", "https://"))
-                else ""
-            )
-            parts.append(
-                f'<article class="src-card" id="src-{turn}-{c.number}">'
-                f'<div class="src-head"><span class="src-num">[{c.number}]</span> <span class="src-title">{html.escape(c.title or c.doc_id)}</span></div>'
-                f'<div class="src-meta">{meta}</div>{link}{_reports_html(c)}'
-                f'<p class="src-context">{html.escape(ctx.before)}<mark>{html.escape(ctx.quote)}</mark>{html.escape(ctx.after)}</p>'
-                f'<div class="src-offsets">{html.escape(c.doc_id)}, characters {c.start}–{c.end}</div>'
-                "</article>"
-            )
+        for src in sources_of(answer.citations or answer.closest):
+            parts.append(_card_head(src, turn))
+            for c in src.quotes:
+                label = c.label or str(c.number)
+                parts.append(_quote_html(c, turn, contexts.get(label, Context("", c.quote, "")), len(src.quotes) > 1))
+            parts.append("</article>")
         parts.append("</section>")
     parts.append("</div>")
     return "".join(parts)
@@ -251,23 +323,18 @@ def sources_panel(turns: list[tuple[Answer, dict[str, Context]]], placeholder: s
 
 def conversation_markdown(answers: list[Answer], templates: Templates, exported_at: str) -> str:
     """A conversation as one Markdown document: each question, its answer and its sources
-    (quotes, articles, dates and offsets), in the order asked."""
+    by article (each quote under its article, with its offsets), in the order asked."""
     lines = ["# News assistant conversation", "", f"Exported {exported_at}.", ""]
     for i, answer in enumerate(answers, 1):
-        lines += [f"## {i}. {answer.question}", ""]
-        if answer.standalone_question and answer.standalone_question != answer.question:
-            lines += [f"*Read as: {answer.standalone_question}*", ""]
-        reworded = _reworded(answer, templates)
-        if reworded:
-            lines += [f"*{reworded}*", ""]
-        lines += [answer.text, ""]
-        if answer.notice:
-            lines += [f"*{answer.notice}*", ""]
+        answer = by_article(answer)
+        lines += [f"## {i}. {answer.question}", "", answer.text, ""]
+        lines += [line for note in _note_lines(answer, templates) for line in (f"*{note}*", "")]
         if answer.citations:
             lines += ["**Sources**", ""]
-            for c in answer.citations:
-                lines.append(f"- {citation_line(c, templates)}")
-                lines.append(f"  `{c.doc_id}`, characters {c.start}–{c.end}" + (f", <{c.url}>" if c.url else ""))
+            for src in sources_of(answer.citations):
+                lines.append(f"- {citation_line(src, templates)}" + (f", <{src.url}>" if src.url else ""))
+                for c in src.quotes:
+                    lines.append(f"  - {quote_line(c, len(src.quotes) > 1)} `{c.doc_id}`, characters {c.start}–{c.end}")
             lines.append("")
         elif answer.closest:
             lines += ["**Closest coverage**", ""]
@@ -277,5 +344,10 @@ def conversation_markdown(answers: list[Answer], templates: Templates, exported_
 
 
 def conversation_json(answers: list[Answer], exported_at: str) -> str:
-    """A conversation as JSON: `{"exported_at", "turns": [Answer.to_dict(), ...]}`."""
-    return json.dumps({"exported_at": exported_at, "turns": [a.to_dict() for a in answers]}, ensure_ascii=False, indent=2)
+    """A conversation as JSON: `{"exported_at", "turns": [...]}`, each turn the answer's
+    `to_dict()` numbered by article (`by_article`) with its `sources` grouped by article."""
+    turns = []
+    for answer in answers:
+        grouped = by_article(answer)
+        turns.append({**grouped.to_dict(), "sources": [asdict(s) for s in sources_of(grouped.citations)]})
+    return json.dumps({"exported_at": exported_at, "turns": turns}, ensure_ascii=False, indent=2)

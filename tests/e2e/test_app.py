@@ -98,7 +98,7 @@ def test_chat_in_headless_chromium(app, browser):
     assert quote and quote in (corpus / "001_5618d79fe3bfd785.txt").read_text() + (corpus / "000_42dd889af19354b1.txt").read_text()
     context = active.locator(".src-context").inner_text()
     assert len(context) > len(quote)  # the paragraph around the quote is there too
-    expect(active).to_contain_text("2021-")
+    expect(active).to_contain_text("2021")
     shot(page, "2-citation-clicked")
 
     # A follow-up that only makes sense with the conversation so far.
@@ -118,7 +118,7 @@ def test_chat_in_headless_chromium(app, browser):
     # A refusal looks like a refusal, not an answer.
     ask(page, "Who won the 2022 FIFA World Cup?")
     expect(bots.nth(3).locator("blockquote")).to_contain_text("do not cover", timeout=90_000)
-    expect(bots.nth(3).locator("a.cite")).to_have_count(0)
+    expect(bots.nth(3).locator("blockquote a.cite")).to_have_count(0)  # only its closest coverage links to sources
     shot(page, "4-refusal")
 
     # Errors are messages in the page, and the chat goes on afterwards.

@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from mcp import Client, StdioServerParameters
 
+from assistant.citations import by_article
 from tests.paths import CORPUS
 
 pytestmark = pytest.mark.e2e
@@ -47,11 +48,15 @@ def test_tools_answer_search_and_read_with_citations(built_assistant):
 
     assert not answered.is_error
     answer = answered.structured_content["answer"]
-    expected = built_assistant.answer(QUESTION)
+    expected = by_article(built_assistant.answer(QUESTION))  # sources numbered by article, as every face shows them
     assert answer["text"] == expected.text and "Biden" in answer["text"]
     for c in answer["citations"]:
         source = (CORPUS / f"{c['doc_id']}.txt").read_text(encoding="utf-8")
         assert source[c["start"] : c["end"]] == c["quote"]
+        assert f"[{c['label']}]" in answer["text"]
+    sources = answered.structured_content["sources"]
+    assert [s["number"] for s in sources] == list(range(1, len(sources) + 1)) and len({s["doc_id"] for s in sources}) == len(sources)
+    assert {s["outlet"] for s in sources} <= {"Sputnik", ""} and all(s["title"] and s["title_derived"] for s in sources)
     assert "**Sources**" in answered.structured_content["markdown"]
     assert "Biden" in answered.content[0].text  # clients that read only text see it too
 

@@ -26,7 +26,11 @@ def test_models_and_a_cited_answer(app):
     for c_ in citations:
         source = (CORPUS / f"{c_['doc_id']}.txt").read_text(encoding="utf-8")
         assert source[c_["start"] : c_["end"]] == c_["quote"]  # verbatim, at its offsets
-        assert f"[{c_['number']}]" in content
+        assert f"[{c_['number']}]" in content and f"[{c_['label']}]" in content  # its article in the list, its quote in the text
+    # Numbered by article: one source an article, each quote under it.
+    sources = reply.model_extra["sources"]
+    assert [s["number"] for s in sources] == list(range(1, len(sources) + 1)) and len({s["doc_id"] for s in sources}) == len(sources)
+    assert content.count("- [1] ") == 1 and all(f"- [{s['number']}] *{s['title']}*" in content for s in sources)
 
 
 def test_streaming_gives_the_same_answer_and_its_citations_last(app):

@@ -39,10 +39,20 @@ def test_the_quoted_answer_shows_first_then_the_read_answer_replaces_it(tmp_path
         final = bot.inner_text()
         shot(page, "11-reader-answer")
         assert "Reading the articles" not in final and "Sources published" in final
-        assert final.split("[1]")[0].count(" ") < 25 and "Biden" in final.split("[1]")[0], final  # a short answer comes first
+        first = final.split(" [1")[0]  # up to its first marker: "[1]", or "[1a]" when its article has several quotes
+        assert first.count(" ") < 25 and "Biden" in first, final  # a short answer comes first
         page.locator("#chat a.cite").first.click()
-        card = page.locator(".src-turn.shown .src-card.active mark")
+        card = page.locator(".src-turn.shown .src-card.active .src-quote.active mark")  # the quote its marker names
         expect(card).to_contain_text("Biden")
+        # A follow-up is rewritten by the model before it is searched: the answer says how it was read.
+        page.get_by_label("Question").fill("What did Russia say about them?")
+        page.get_by_role("button", name="Ask", exact=True).click()
+        follow = page.locator("#chat [data-testid='bot']").nth(1)
+        expect(follow.locator("em", has_text="Read as: ")).to_be_visible(timeout=240_000)
+        read_as = follow.locator("em", has_text="Read as: ").inner_text()
+        assert "them" not in read_as.split() and "strikes" in read_as.lower(), read_as
+        expect(page.get_by_label("Question")).to_be_editable(timeout=240_000)
+        shot(page, "11-reader-read-as")
         # A question worded unlike the article (in a new chat: a follow-up would be rewritten
         # as such) is reworded by the model and searched again; the answer says how it was found.
         page.get_by_role("button", name="New chat").click()

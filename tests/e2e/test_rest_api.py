@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from assistant.citations import by_article
 from assistant.store import ChunkStore
 from tests import processes
 from tests.e2e.helpers import start_app
@@ -59,12 +60,17 @@ def test_answer_is_the_python_api_answer_with_verbatim_citations(api, built_assi
     reply = client.post("/answer", json={"question": QUESTION})
     assert reply.status_code == 200
     answer = reply.json()["answer"]
-    expected = built_assistant.answer(QUESTION)
+    expected = by_article(built_assistant.answer(QUESTION))  # sources numbered by article, as every face shows them
     assert answer["text"] == expected.text and "Biden" in answer["text"]
     assert [c["quote"] for c in answer["citations"]] == [c.quote for c in expected.citations]
     for c in answer["citations"]:
         source = (CORPUS / f"{c['doc_id']}.txt").read_text(encoding="utf-8")
         assert source[c["start"] : c["end"]] == c["quote"]
+        assert f"[{c['label']}]" in answer["text"] and c["label"].startswith(str(c["number"]))
+    # One source an article, its quotes under it; titles and outlets readable.
+    sources = reply.json()["sources"]
+    assert [s["number"] for s in sources] == list(range(1, len(sources) + 1)) and len({s["doc_id"] for s in sources}) == len(sources)
+    assert sum(len(s["quotes"]) for s in sources) == len(answer["citations"]) and all(s["title"] for s in sources)
     assert "**Sources**" in reply.json()["markdown"] and "[1]" in reply.json()["markdown"]
     # A follow-up, and a date filter.
     follow = client.post("/answer", json={"question": "What did he threaten to do?", "history": ["Who is Igor Konashenkov?"]}).json()

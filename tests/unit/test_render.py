@@ -1,3 +1,4 @@
+from assistant.citations import by_article
 from assistant.templates import load_templates
 from assistant.types import Answer, Citation
 from assistant.web.render import chat_markdown, context_around, escape_markdown, sources_panel
@@ -27,7 +28,7 @@ def test_chat_markdown_keeps_markers_and_escapes_article_text():
     assert "[1]" in md and "[2]" in md and r"\[1\]" not in md
     assert r"\*fell\*" in md and "&lt;b&gt;" in md and "<b>" not in md
     assert "&lt;script&gt;" in md and r"A\_b" in md
-    assert "Wire" in md and "2024-01-02" in md
+    assert "Wire" in md and "2 January 2024" in md
 
 
 def test_refusal_is_a_block_quote():
@@ -82,7 +83,9 @@ def test_exported_conversation_lists_each_question_answer_and_source():
     assert "**Closest coverage**" in md and "A cup final was played." in md
     data = json.loads(conversation_json([first, follow, refused], "2026-12-03 10:00:00 UTC"))
     assert data["exported_at"] == "2026-12-03 10:00:00 UTC"
-    assert data["turns"] == [first.to_dict(), follow.to_dict(), refused.to_dict()]
+    # Each turn is the answer numbered by article, with its sources grouped by article.
+    assert [{k: v for k, v in t.items() if k != "sources"} for t in data["turns"]] == [by_article(a).to_dict() for a in (first, follow, refused)]
+    assert data["turns"][0]["sources"][0]["quotes"][0]["quote"] == "Biden ordered the strikes." and data["turns"][2]["sources"] == []
 
 
 def test_an_answer_found_by_the_reworded_question_says_so_everywhere():
@@ -95,3 +98,53 @@ def test_an_answer_found_by_the_reworded_question_says_so_everywhere():
         assert "searching again" in shown and "Who revealed the warning?" in shown
     refused = Answer("Who disclosed the notice?", "The indexed articles do not cover this.", True, reworded_question="Who revealed the warning?")
     assert "searching again" not in chat_markdown(refused, TEMPLATES)
+
+
+def test_sources_are_listed_by_article_with_each_quote_under_it():
+    from assistant.web.render import to_markdown, to_terminal
+
+    answer = Answer(
+        "q",
+        "One [1]. Two [2]. Three [3].",
+        False,
+        [citation(1, "first quote", doc_id="a"), citation(2, "second quote", doc_id="b", source="", url=""), citation(3, "third quote", doc_id="a")],
+    )
+    md = chat_markdown(answer, TEMPLATES)
+    assert md.startswith("One [1a]. Two [2]. Three [1b].")
+    assert md.count("[1] *Title 1*") == 1 and "[2] *Title 2* — 2 January 2024 — outlet unknown" in md
+    rest = to_markdown(answer, TEMPLATES)
+    assert "- [1] *Title 1* — 2 January 2024 — Wire\n  - **1a** “first quote”\n  - **1b** “third quote”" in rest
+    assert "  - “second quote”" in rest
+    assert "1b “third quote”" in to_terminal(answer, TEMPLATES)
+    panel = sources_panel([(answer, {"1b": context_around("before third quote after", "third quote", 100)})], "")
+    assert panel.count('class="src-card"') == 2 and 'id="src-1-1"' in panel and 'id="src-1-1b-quote"' in panel and 'id="src-1-2-quote"' in panel
+    assert "before <mark>third quote</mark> after" in panel and "outlet unknown" in panel
+
+
+def test_a_derived_title_is_marked_as_such():
+    answer = Answer("q", "x [1]", False, [citation(1, "x", title="On Thursday night, the Pentagon…", title_derived=True)])
+    assert "untitled: title from its text" in chat_markdown(answer, TEMPLATES)
+    assert 'class="src-derived"' in sources_panel([(answer, {})], "")
+    plain = Answer("q", "x [1]", False, [citation(1, "x")])
+    assert "untitled" not in chat_markdown(plain, TEMPLATES) and "src-derived" not in sources_panel([(plain, {})], "")
+
+
+def test_read_as_and_as_of_are_said_under_the_answer_and_the_refusal():
+    from assistant.web.render import to_markdown
+
+    follow = Answer("What did he threaten?", "He threatened it [1].", False, [citation(1, "x")], standalone_question="What did Igor Konashenkov threaten?")
+    md = chat_markdown(follow, TEMPLATES)
+    assert "*Read as: What did Igor Konashenkov threaten?*" in md and md.index("Read as") < md.index("*Title 1*")
+    assert "Read as" not in chat_markdown(Answer("q", "x [1]", False, [citation(1, "x")], standalone_question="q"), TEMPLATES)
+    dated = Answer("q", "x [1]", False, [citation(1, "x")], as_of="2021-03-01")
+    refused = Answer("q", "The articles do not cover this.", True, as_of="2021-03-01")
+    for shown in (chat_markdown(dated, TEMPLATES), chat_markdown(refused, TEMPLATES), to_markdown(dated, TEMPLATES), to_markdown(refused, TEMPLATES)):
+        assert "As of 1 March 2021" in shown
+
+
+def test_closest_coverage_of_a_refusal_has_markers_into_the_sources_panel():
+    refused = Answer("q", "The articles do not cover this.", True, closest=[citation(1, "near", doc_id="a"), citation(2, "nearer", doc_id="b")])
+    md = chat_markdown(refused, TEMPLATES)
+    assert "**Closest coverage:**\n- [1] *Title 1*" in md and "- [2] *Title 2*" in md
+    panel = sources_panel([(refused, {})], "")
+    assert 'id="src-1-1"' in panel and 'id="src-1-2-quote"' in panel and "Closest coverage" in panel
