@@ -230,6 +230,13 @@ class Answerer:
         req = self.request(question, history, as_of, since, until, sources)
         k = self._check_k(k)
         retriever = self._retriever()
+        # --- follow: "what's new (since ...)" is answered from the new articles (assistant/follow/whatsnew.py) ---
+        from assistant.follow.whatsnew import answer_whats_new
+
+        if (new := answer_whats_new(req.question, retriever, self.settings, self.templates)) is not None:
+            yield new
+            return
+        # --- end follow ---
         if asks_for_changes(req.standalone):
             changes = yield from self._changes(req, retriever, k, started)
             if changes is not None:

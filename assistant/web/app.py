@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
+from assistant.web.follow_panel import follow_panel, follow_router
 from assistant.web.http import ApiFallback, BodyLimit, error_content, status_for
 from assistant.web.openai_api import MODEL_ID, openai_router
 from assistant.web.panels import ChatPage, ChatPanel, FiltersPanel, SourcesPanel, UploadPanel, corpus_summary
@@ -52,6 +53,7 @@ def build_ui(assistant: Assistant, slots: threading.BoundedSemaphore | None = No
                 chat = ChatPanel()
                 filters = FiltersPanel(outlets)
                 upload = UploadPanel(assistant.settings)
+                follow_panel(assistant)  # assistant/web/follow_panel.py: followed sources
             with gr.Column(scale=2, min_width=300):
                 sources = SourcesPanel()
         page.bind(chat, filters, sources, upload, corpus)
@@ -155,6 +157,10 @@ def serve(assistant: Assistant) -> None:
 
         FolderWatcher(assistant, assistant.settings.watch_dir).start()
         print(f"Keeping the index in step with {assistant.settings.watch_dir}", flush=True)
+    if assistant.settings.follow:  # `serve --follow`: fetch the followed sources in the background (assistant/follow)
+        from assistant.follow.schedule import start_following
+
+        start_following(assistant)
     slots = answer_slots(assistant.settings)
     demo = build_ui(assistant, slots).queue(default_concurrency_limit=assistant.settings.chat_concurrency)
     options = launch_options(assistant)
@@ -182,6 +188,7 @@ def web_app(assistant: Assistant, demo: gr.Blocks | None, options: dict[str, Any
     )
     app.include_router(rest_router(assistant, slots))
     app.include_router(openai_router(assistant, slots))
+    app.include_router(follow_router(assistant, slots))  # GET /api/new (assistant/web/follow_panel.py)
 
     @app.exception_handler(AssistantError)
     async def assistant_error(request, exc: AssistantError):
