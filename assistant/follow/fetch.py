@@ -66,7 +66,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -164,7 +164,10 @@ class Fetcher:
                     raise FetchError(f"{url}: more than {self.settings.follow_max_redirects} redirects (ASSISTANT_FOLLOW_MAX_REDIRECTS)")
                 current = response.url
                 continue
-            if response.status == 304 or 200 <= response.status < 300:
+            if response.status == 304:
+                self.counters.not_modified += 1
+                return response
+            if 200 <= response.status < 300:
                 return response
             raise FetchError(f"{current}: the server answered HTTP {response.status}")
 
@@ -233,7 +236,7 @@ class Fetcher:
             if status != 200:
                 return Fetched(url, status, etag=response.headers.get("ETag", ""), last_modified=response.headers.get("Last-Modified", "")), None
             declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > self.limit:
+            if declared.isascii() and declared.isdigit() and int(declared) > self.limit:
                 raise FetchError(f"{url}: {int(declared) / 1e6:.1f} MB is over the {self.limit / 1e6:g} MB limit (ASSISTANT_FOLLOW_MAX_PAGE_MB)")
             body = bytearray()
             for block in response.iter_bytes(_READ_BLOCK):

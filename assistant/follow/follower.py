@@ -179,7 +179,7 @@ class Follower:
         """Fetch every followed source (or those in `urls`) once and ingest what is new."""
         with self.run_lock:
             fetcher = self.fetcher()
-            before = (fetcher.counters.requests, fetcher.counters.bytes, fetcher.counters.seconds)
+            before = (fetcher.counters.requests, fetcher.counters.bytes, fetcher.counters.seconds, fetcher.counters.not_modified)
             report = RunReport()
             with self.state.lock:
                 self.state.load()  # sources added or removed by another process meanwhile
@@ -189,7 +189,7 @@ class Follower:
                 report.sources.append(self._run_source(source, report))
             c = fetcher.counters
             report.requests, report.bytes = c.requests - before[0], c.bytes - before[1]
-            report.seconds_fetch = c.seconds - before[2]
+            report.seconds_fetch, report.not_modified = c.seconds - before[2], c.not_modified - before[3]
             return report
 
     def add_article(self, url: str) -> SourceReport:
@@ -217,7 +217,7 @@ class Follower:
         with self.state.lock:
             current = self.state.sources.get(source.url)
             if current is not None:  # not removed meanwhile
-                current.etag, current.last_modified = source.etag, source.last_modified
+                current.etag, current.last_modified, current.items = source.etag, source.last_modified, source.items
                 current.last_fetch = now_iso()
                 current.last_new = len(result.new) + len(result.revised)
                 current.last_errors = result.errors[: self.settings.follow_max_items]
@@ -225,12 +225,13 @@ class Follower:
                 self.state.save()
         return result
 
-    def _listed(self, source: Source, report: RunReport) -> list[Item] | None:
-        """The source's items, newest first; None when it is unchanged since the last fetch (304)."""
+    def _listed(self, source: Source, report: RunReport) -> list[Item]:
+        """The source's items, newest first (its last listing's when it answers 304)."""
         fetched = self.fetcher().get(source.feed_url or source.url, source.etag, source.last_modified)
         if fetched.not_modified:
-            report.not_modified += 1
-            return None
+            # The list is unchanged, but a listed page may have been edited: each is asked again,
+            # conditionally (a 304, or the same bytes, costs no ingest).
+            return [Item(url) for url in source.items]
         source.etag, source.last_modified = fetched.etag, fetched.last_modified
         kind = sniff(fetched.content, fetched.content_type)
         if kind == "html":
@@ -249,7 +250,9 @@ class Follower:
                 items += sub.items
                 pending += sub.sitemaps
         items.sort(key=lambda i: i.updated_at or i.published_at, reverse=True)
-        return list({i.url: i for i in reversed(items)}.values())[::-1]
+        items = list({i.url: i for i in reversed(items)}.values())[::-1][: self.settings.follow_max_items]
+        source.items = [i.url for i in items]
+        return items
 
     @staticmethod
     def _parse(kind: str, fetched: Fetched) -> Listing:

@@ -25,7 +25,7 @@ _VERSION = 1
 
 
 def now_iso() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 def follow_dir(settings: Settings) -> Path:
@@ -48,6 +48,7 @@ class Source:
     last_new: int = 0  # articles added or revised by the last fetch
     last_errors: list[str] = field(default_factory=list)
     articles: int = 0  # articles ever added from it
+    items: list[str] = field(default_factory=list)  # the URLs it listed last, newest first (checked again while it answers 304)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Source:
@@ -149,7 +150,7 @@ def record_visit(settings: Settings, when: dt.datetime | None = None) -> dt.date
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".visit-", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write((when or dt.datetime.now(dt.UTC)).isoformat(timespec="seconds"))
+            out.write((when or dt.datetime.now(dt.UTC)).isoformat(timespec="microseconds"))
         os.replace(tmp, folder / VISIT_FILE)
         return previous
 

@@ -131,7 +131,10 @@ def new_articles(retriever: Retriever, settings: Settings, since: dt.datetime, t
     for a in FollowState(settings).arrived_since(since):
         arrivals.setdefault(a.doc_id, a)  # newest first: the latest arrival of each article
     records = retriever.store.articles()
-    day = since.date().isoformat()
+    # Publication dates are days: a day counts whole when `since` is its midnight, else from the next day on
+    # (what arrived later on the day of the last visit is in the arrivals, to the second).
+    first_day = since.date() if since.timetz().replace(tzinfo=None) == dt.time() else since.date() + dt.timedelta(days=1)
+    day = first_day.isoformat()
     wanted = {d for d in arrivals if d in records} | {d for d, r in records.items() if r.published_at and r.published_at >= day}
     terms = _weighted_terms(topic, retriever) if topic else {}
     out = []
