@@ -38,7 +38,9 @@ def sources_table(assistant: Assistant) -> str:
     rows = ["| " + " | ".join(_HEADERS) + " |", "|" + "---|" * len(_HEADERS)]
     for s in sources:
         errors = f"{len(s.last_errors)}: {s.last_errors[0]}" if s.last_errors else "—"
-        rows.append(f"| {_cell(s.url)} | {_cell(s.kind)} | {_cell(s.last_fetch or 'not yet')} | {s.last_new} | {s.articles} | {_cell(errors[:300])} |")
+        rows.append(
+            f"| {_cell(s.url)} | {_cell(s.kind)} | {_cell(_when(parse_time(s.last_fetch)) if s.last_fetch else 'not yet')} | {s.last_new} | {s.articles} | {_cell(errors[:300])} |"
+        )
     return "\n".join(rows)
 
 

@@ -11,6 +11,7 @@ import pytest
 from assistant import Assistant
 from assistant.follow.follower import Follower
 from assistant.follow.state import FollowState
+from assistant.types import Progress
 from tests.follow_site import Site, article_html, atom, news_sitemap, rss, sitemap_index
 
 DAM = [
@@ -157,6 +158,8 @@ def test_the_second_fetch_of_unchanged_sources_is_conditional_and_embeds_only_th
 
 def test_whats_new_answers_with_cited_key_facts_grouped_by_story(followed):
     bot = followed["bot"]
+    # Streamed as every answer is: progress first (the chat shows it), then the answer.
+    assert isinstance(next(bot.stream("What's new since my last visit?")), Progress)
     answer = bot.answer("What's new since my last visit?")
     assert not answer.refused and answer.citations
     assert "Dam gates opened after heavy rain" in answer.text and "Port Elsworth approves harbour tramway" in answer.text
