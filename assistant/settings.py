@@ -332,6 +332,10 @@ class Settings(BaseSettings):
         default="news-assistant/0.1 (follows news feeds for offline reading)",
         description="User-Agent of every request; robots.txt rules for it (or for `*`) are obeyed.",
     )
+    follow_robots_hours: float = Field(default=24.0, gt=0, description="Hours a site's robots.txt is trusted before it is read again (RFC 9309 allows 24).")
+    follow_keep_arrivals: int = Field(
+        default=10_000, gt=0, description='Arrivals (articles brought in, with when) the state keeps for "what\'s new"; the oldest go first.'
+    )
     follow_new_days: float = Field(
         default=7.0, gt=0, description='Days "what\'s new" looks back when the question names no time and there is no earlier visit.'
     )

@@ -111,7 +111,7 @@ class Fetcher:
         origin = f"{parts.scheme}://{parts.netloc}"
         with self._lock:
             known = self._robots.get(origin)
-        if known is not None:
+        if known is not None and time.time() - known.mtime() < self.settings.follow_robots_hours * 3600:
             return known
         robots = RobotFileParser(origin + "/robots.txt")
         try:
@@ -129,6 +129,7 @@ class Fetcher:
                 robots.disallow_all = True
             else:
                 robots.parse(response.content.decode("utf-8", "replace").splitlines())
+        robots.modified()  # when it was read, for `follow_robots_hours`
         with self._lock:
             self._robots[origin] = robots
         return robots

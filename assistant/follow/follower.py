@@ -206,7 +206,7 @@ class Follower:
     def _run_source(self, source: Source, report: RunReport) -> SourceReport:
         result = SourceReport(source.url)
         try:
-            items = self._listed(source, report)
+            items = self._listed(source, result.errors)
         except AssistantError as exc:
             result.errors.append(str(exc))
             items = None
@@ -217,7 +217,7 @@ class Follower:
         with self.state.lock:
             current = self.state.sources.get(source.url)
             if current is not None:  # not removed meanwhile
-                current.etag, current.last_modified, current.items = source.etag, source.last_modified, source.items
+                current.etag, current.last_modified, current.items, current.children = source.etag, source.last_modified, source.items, source.children
                 current.last_fetch = now_iso()
                 current.last_new = len(result.new) + len(result.revised)
                 current.last_errors = result.errors[: self.settings.follow_max_items]
@@ -225,33 +225,53 @@ class Follower:
                 self.state.save()
         return result
 
-    def _listed(self, source: Source, report: RunReport) -> list[Item]:
-        """The source's items, newest first (its last listing's when it answers 304)."""
+    def _listed(self, source: Source, errors: list[str]) -> list[Item]:
+        """The source's items, newest first. A feed or sitemap that answers 304 gives its last
+        listing again: listed pages may have been edited since, so each is asked again,
+        conditionally (a 304, or the same bytes, costs no ingest). A sitemap index's sitemaps
+        are asked each time, conditionally, whether or not the index changed."""
         fetched = self.fetcher().get(source.feed_url or source.url, source.etag, source.last_modified)
-        if fetched.not_modified:
-            # The list is unchanged, but a listed page may have been edited: each is asked again,
-            # conditionally (a 304, or the same bytes, costs no ingest).
+        listing = None
+        if not fetched.not_modified:
+            source.etag, source.last_modified = fetched.etag, fetched.last_modified
+            kind = sniff(fetched.content, fetched.content_type)
+            if kind == "html":
+                raise ParseError(f"{source.feed_url or source.url} is now a web page, not a feed or sitemap")
+            listing = self._parse(kind, fetched)
+        if listing is None and not source.children:
             return [Item(url) for url in source.items]
-        source.etag, source.last_modified = fetched.etag, fetched.last_modified
-        kind = sniff(fetched.content, fetched.content_type)
-        if kind == "html":
-            raise ParseError(f"{source.feed_url or source.url} is now a web page, not a feed or sitemap")
-        listing = self._parse(kind, fetched)
-        items = list(listing.items)
-        pending, depth = list(listing.sitemaps), 0
-        while pending and depth < _MAX_SITEMAP_DEPTH:
-            depth += 1
-            children, pending = pending, []
-            for child in children:
-                try:
-                    sub = self._parse("sitemap", self.fetcher().get(child))
-                except AssistantError as exc:
-                    raise ParseError(f"sitemap {child} of {source.url}: {exc}") from exc
-                items += sub.items
-                pending += sub.sitemaps
+        items = list(listing.items) if listing is not None else []
+        items += self._sitemaps(source, listing.sitemaps if listing is not None else list(source.children), errors)
         items.sort(key=lambda i: i.updated_at or i.published_at, reverse=True)
         items = list({i.url: i for i in reversed(items)}.values())[::-1][: self.settings.follow_max_items]
         source.items = [i.url for i in items]
+        return items
+
+    def _sitemaps(self, source: Source, urls: list[str], errors: list[str]) -> list[Item]:
+        """The items of a sitemap index's sitemaps (and theirs, `_MAX_SITEMAP_DEPTH` down), each
+        fetched conditionally; one that fails is an error of its own and keeps its last items."""
+        remembered, source.children = source.children, {}
+        items: list[Item] = []
+        pending, depth = list(urls), 0
+        while pending and depth < _MAX_SITEMAP_DEPTH:
+            depth += 1
+            current, pending = pending, []
+            for child in dict.fromkeys(current):
+                known = remembered.get(child) or {}
+                try:
+                    fetched = self.fetcher().get(child, known.get("etag", ""), known.get("last_modified", ""))
+                    if fetched.not_modified:
+                        listing = Listing("sitemap", [Item(u, published_at=d) for u, d in known.get("items", [])], known.get("sitemaps", []))
+                    else:
+                        listing = self._parse("sitemap", fetched)
+                        known = {"etag": fetched.etag, "last_modified": fetched.last_modified}
+                except AssistantError as exc:
+                    errors.append(f"sitemap {child} of {source.url}: {exc}")
+                    listing = Listing("sitemap", [Item(u, published_at=d) for u, d in known.get("items", [])], known.get("sitemaps", []))
+                known = {**known, "items": [[i.url, i.updated_at or i.published_at] for i in listing.items], "sitemaps": listing.sitemaps}
+                source.children[child] = known
+                items += listing.items
+                pending += listing.sitemaps
         return items
 
     @staticmethod
@@ -347,7 +367,7 @@ class Follower:
                     (result.revised if revision else result.new).append(doc_id)
                     arrivals.append(Arrival(doc_id, item.url, source_url, now_iso(), revision))
                 self.state.items[item.url] = known
-            self.state.arrivals += arrivals
+            self.state.arrivals = (self.state.arrivals + arrivals)[-self.settings.follow_keep_arrivals :]
             self.state.save()
 
 

@@ -49,6 +49,8 @@ class Source:
     last_errors: list[str] = field(default_factory=list)
     articles: int = 0  # articles ever added from it
     items: list[str] = field(default_factory=list)  # the URLs it listed last, newest first (checked again while it answers 304)
+    # A sitemap index's sitemaps: url -> {"etag", "last_modified", "items": [[url, date]], "sitemaps": [...]}.
+    children: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Source:

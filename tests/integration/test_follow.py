@@ -37,6 +37,11 @@ FLOOD = [
     "The county fire service rescued three drivers whose cars were stranded in the water near the Keelby roundabout.",
     "Forecasters expect the water to recede by Wednesday once the spring tides have passed, the county council said.",
 ]
+REOPENED = [
+    "The coastal road between Ardmore and Keelby reopened on Wednesday morning after the floodwater receded, the county council said.",
+    "Council crews cleared mud and debris from the carriageway overnight, and the rail service resumed its normal timetable.",
+    "Drivers were asked to take care near the Keelby roundabout, where one lane stays closed for repairs to the verge.",
+]
 NOT_AN_ARTICLE = "<!DOCTYPE html><html><head><title>Video</title></head><body><noscript>Enable JavaScript to watch this video.</noscript></body></html>"
 
 
@@ -67,7 +72,8 @@ def followed(tmp_path_factory):
         )
         site.route("/atom.xml", atom([("Dam gates opened after heavy rain", site.url("/news/dam.html"), "2026-03-02T08:00:00Z")]), etag='"atom-1"')
         site.route("/sitemap.xml", sitemap_index(["/news-sitemap.xml"]), content_type="application/xml", last_modified="Mon, 02 Mar 2026 09:00:00 GMT")
-        site.route("/news-sitemap.xml", news_sitemap([(site.url("/news/flood.html"), "Coastal road closed by floodwater", "2026-03-02T09:00:00Z")]))
+        flood_listed = [(site.url("/news/flood.html"), "Coastal road closed by floodwater", "2026-03-02T09:00:00Z")]
+        site.route("/news-sitemap.xml", news_sitemap(flood_listed), etag='"news-1"')
         site.route("/news/flood.html", article_html("Coastal road closed by floodwater", FLOOD, outlet="Valley Post"))
         site.route("/home.html", article_html("Harbour Times", ["The front page of the Harbour Times, with the latest local news every day."]))
 
@@ -83,6 +89,12 @@ def followed(tmp_path_factory):
         site.route("/news/dam.html", article_html("Dam gates opened after heavy rain", DAM_REVISED, url=site.url("/news/dam.html")), etag='"dam-2"')
         second = follower.run()
         requests = {p: site.counts.get(p, 0) - hits_before.get(p, 0) for p in site.counts}
+
+        # A new item in the news sitemap; the sitemap index itself does not change.
+        site.route("/news/reopened.html", article_html("Coastal road reopens", REOPENED, date="2026-03-04", outlet="Valley Post"))
+        flood_listed.insert(0, (site.url("/news/reopened.html"), "Coastal road reopens", "2026-03-04T09:00:00Z"))
+        site.route("/news-sitemap.xml", news_sitemap(flood_listed), etag='"news-2"')
+        third = follower.run()
         yield {
             "bot": bot,
             "follower": follower,
@@ -90,6 +102,7 @@ def followed(tmp_path_factory):
             "added": added,
             "first": first,
             "second": second,
+            "third": third,
             "requests": requests,
             "first_bytes": bytes_before,
             "corpus": corpus,
@@ -122,7 +135,7 @@ def test_the_first_run_ingests_every_article_and_reports_each_failure(followed):
 def test_fetched_pages_are_kept_as_files_and_indexed_with_their_url_and_outlet(followed):
     bot, corpus = followed["bot"], followed["corpus"]
     pages = sorted((corpus / "feeds").rglob("*.html"))
-    assert len(pages) == 4  # dam (two versions), tram, flood; the video page is not kept
+    assert len(pages) == 5  # dam (two versions), tram, flood, reopened; the video page is not kept
     articles = {a.doc_id: a for a in bot.articles()}
     assert set(articles) == {Path(p).relative_to(corpus).as_posix().removesuffix(".html") for p in pages}
     flood = next(a for a in articles.values() if "flood" in a.doc_id)
@@ -146,10 +159,11 @@ def test_a_changed_page_becomes_a_new_version_of_its_story(followed):
 
 def test_the_second_fetch_of_unchanged_sources_is_conditional_and_embeds_only_the_change(followed):
     second, requests = followed["second"], followed["requests"]
-    # Feeds: 304 (ETag); the sitemap index: 304 (Last-Modified); pages with an ETag: 304 (tram; the dam's
-    # new version asked again through the Atom feed); the flood page (no validators): same bytes, not ingested.
-    assert second.not_modified == 5
-    assert requests.get("/rss.xml") == 1 and requests.get("/news-sitemap.xml", 0) == 0
+    # Feeds: 304 (ETag); the sitemap index: 304 (Last-Modified) and its news sitemap: 304 (ETag); pages with
+    # an ETag: 304 (tram; the dam's new version asked again through the Atom feed); the flood page (no
+    # validators): same bytes, not ingested.
+    assert second.not_modified == 6
+    assert requests.get("/rss.xml") == 1 and requests.get("/news-sitemap.xml") == 1
     assert requests.get("/robots.txt", 0) == 0  # remembered for the fetcher's lifetime
     embedded = second.chunks_embedded
     assert 0 < embedded <= 3  # only the revised page's new passages
@@ -180,3 +194,11 @@ def test_whats_new_about_a_topic_keeps_only_its_stories(followed):
     assert "tramway" in answer.text and "Dam gates" not in answer.text and "floodwater" not in answer.text.lower()
     arrivals = FollowState(bot.settings).arrivals
     assert {a.revision for a in arrivals} == {False, True}
+
+
+def test_a_new_item_in_a_news_sitemap_is_found_when_the_index_is_unchanged(followed):
+    third, site = followed["third"], followed["site"]
+    by_url = {s.url: s for s in third.sources}
+    sitemap = by_url[site.url("/sitemap.xml")]
+    assert len(sitemap.new) == 1 and "reopened" in sitemap.new[0] and not sitemap.errors
+    assert sum(len(s.new) + len(s.revised) for s in third.sources) == 1
