@@ -303,7 +303,7 @@ class Follower:
                 path = self._save(item, fetched, known.file if revision else "")
                 saved.append((path, item, revision))
                 self._remember(known, fetched, "", "")  # file and doc id once it is ingested
-            except AssistantError as exc:
+            except (AssistantError, OSError) as exc:  # OSError: the page could not be saved (disk full, permissions)
                 result.errors.append(str(exc))
                 with self.state.lock:
                     known.error = str(exc)
@@ -341,12 +341,14 @@ class Follower:
         try:
             ingested = self.assistant.ingest([p for p, _, _ in files], progress=False, root=self.root)
         except AssistantError as exc:
-            # Nothing readable in any of them (CorpusError): each file's reason is in the message.
-            ingested = None
-            result.errors.append(f"{source_url}: nothing could be ingested: {exc}")
+            # Nothing readable in any of them (CorpusError, whose message gives each file's reason),
+            # or the index could not be written: every file of this batch fails with that message.
+            ingested, failure = None, str(exc)
         report.seconds_ingest += time.perf_counter() - started
         if ingested is not None:
             report.chunks_embedded += ingested.chunks_embedded
+        else:
+            failure = "not ingested"
         skipped = {str(Path(where).resolve()): why for where, why in (ingested.skipped if ingested else [])}
         stored = set(ingested.added + ingested.updated + ingested.unchanged) if ingested else set()
         arrivals = []
@@ -355,7 +357,7 @@ class Follower:
                 doc_id = self._doc_id(path)
                 known = self.state.items.get(item.url) or ItemState(item.url)
                 if doc_id not in stored:
-                    why = skipped.get(str(path.resolve()), "not ingested")
+                    why = skipped.get(str(path.resolve()), failure)
                     # Not an article (an index page, a video page): not kept, so the corpus stays articles.
                     path.unlink(missing_ok=True)
                     sidecar(path).unlink(missing_ok=True)

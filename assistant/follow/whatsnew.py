@@ -12,6 +12,7 @@ articles holding enough of its key terms (IDF-weighted, the answer's own `min_te
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import time
 from dataclasses import dataclass, replace
@@ -26,6 +27,8 @@ from assistant.settings import Settings
 from assistant.templates import Templates, packaged_prompts
 from assistant.text import MONTH, content_terms, split_sentences, tokens
 from assistant.types import Answer, Citation, Passage
+
+log = logging.getLogger(__name__)
 
 # --- recognising the question (kept in one small function so answer routing can call it) ---
 
@@ -252,5 +255,8 @@ def answer_whats_new(question: str, retriever: Retriever, settings: Settings, te
         return None
     since, since_text = new_since(question, settings, now)
     answer = whats_new(retriever, settings, templates, since, since_text, new_topic(question), question)
-    record_visit(settings, now)
+    try:
+        record_visit(settings, now)
+    except OSError as exc:  # a read-only corpus folder: answered all the same, the visit is not remembered
+        log.warning("cannot remember this visit in %s: %s", settings.follow_dir or settings.corpus_dir, exc)
     return answer
