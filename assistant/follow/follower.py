@@ -338,6 +338,7 @@ class Follower:
         if not files:
             return
         started = time.perf_counter()
+        failure = "not ingested"
         try:
             ingested = self.assistant.ingest([p for p, _, _ in files], progress=False, root=self.root)
         except AssistantError as exc:
@@ -347,8 +348,6 @@ class Follower:
         report.seconds_ingest += time.perf_counter() - started
         if ingested is not None:
             report.chunks_embedded += ingested.chunks_embedded
-        else:
-            failure = "not ingested"
         skipped = {str(Path(where).resolve()): why for where, why in (ingested.skipped if ingested else [])}
         stored = set(ingested.added + ingested.updated + ingested.unchanged) if ingested else set()
         arrivals = []
