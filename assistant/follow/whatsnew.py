@@ -73,9 +73,9 @@ def new_since(question: str, settings: Settings, now: dt.datetime | None = None)
     visit = last_visit(settings)
     if _LAST_VISIT.search(question):
         if visit is not None:
-            return visit, f"your last visit ({_when(visit)})"
+            return visit, f"your last visit ({moment_text(visit)})"
         since = now - dt.timedelta(days=settings.follow_new_days)
-        return since, f"{_when(since)} (this is your first visit)"
+        return since, f"{moment_text(since)} (this is your first visit)"
     day: dt.date | None = None
     m = _SINCE_WEEKDAY.search(question)
     if m:
@@ -92,12 +92,12 @@ def new_since(question: str, settings: Settings, now: dt.datetime | None = None)
     if day is not None:
         return dt.datetime.combine(day, dt.time(), dt.UTC), human_date(day.isoformat())
     if visit is not None:
-        return visit, f"your last visit ({_when(visit)})"
+        return visit, f"your last visit ({moment_text(visit)})"
     since = now - dt.timedelta(days=settings.follow_new_days)
-    return since, _when(since)
+    return since, moment_text(since)
 
 
-def _when(moment: dt.datetime) -> str:
+def moment_text(moment: dt.datetime) -> str:
     return f"{human_date(moment.date().isoformat())}, {moment.strftime('%H:%M')} UTC"
 
 
@@ -233,7 +233,7 @@ def _count(articles: int, stories: int) -> str:
 def _arrival(article: NewArticle) -> str:
     published = dated(article.published_at, article.source)
     if article.arrived_at:
-        return f"{published}; fetched {_when(parse_time(article.arrived_at))}"
+        return f"{published}; fetched {moment_text(parse_time(article.arrived_at))}"
     return published
 
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from assistant.errors import AssistantError, InvalidQuestion
 from assistant.follow.follower import follower_for
 from assistant.follow.state import last_visit, parse_time
-from assistant.follow.whatsnew import _when, new_articles, whats_new
+from assistant.follow.whatsnew import moment_text, new_articles, whats_new
 from assistant.pipeline import Assistant
 from assistant.web.http import auth_check, documented_errors
 from assistant.web.payloads import AnswerOut, answer_out
@@ -39,7 +39,7 @@ def sources_table(assistant: Assistant) -> str:
     for s in sources:
         errors = f"{len(s.last_errors)}: {s.last_errors[0]}" if s.last_errors else "—"
         rows.append(
-            f"| {_cell(s.url)} | {_cell(s.kind)} | {_cell(_when(parse_time(s.last_fetch)) if s.last_fetch else 'not yet')} | {s.last_new} | {s.articles} | {_cell(errors[:300])} |"
+            f"| {_cell(s.url)} | {_cell(s.kind)} | {_cell(moment_text(parse_time(s.last_fetch)) if s.last_fetch else 'not yet')} | {s.last_new} | {s.articles} | {_cell(errors[:300])} |"
         )
     return "\n".join(rows)
 
@@ -154,12 +154,12 @@ def _since(value: str | None, assistant: Assistant) -> tuple[dt.datetime, str]:
             moment = parse_time(value.strip())
         except ValueError as exc:
             raise InvalidQuestion(f"Could not read since {value!r}: give a date or date-time like 2026-03-01 or 2026-03-01T08:00:00Z.") from exc
-        return moment, _when(moment)
+        return moment, moment_text(moment)
     visit = last_visit(settings)
     if visit is not None:
-        return visit, f"the last visit ({_when(visit)})"
+        return visit, f"the last visit ({moment_text(visit)})"
     moment = dt.datetime.now(dt.UTC) - dt.timedelta(days=settings.follow_new_days)
-    return moment, _when(moment)
+    return moment, moment_text(moment)
 
 
 def new_since(assistant: Assistant, since: str | None = None, topic: str | None = None) -> NewOut:

@@ -195,3 +195,25 @@ def test_whats_new_questions_are_recognised(question, asks, topic):
 def test_retry_after_reads_any_header_without_raising(value):
     seconds = retry_after_seconds(value)
     assert seconds is None or seconds >= 0
+
+
+def test_the_window_of_a_whats_new_question(tmp_path):
+    import datetime as dt
+
+    from assistant.follow.state import record_visit
+    from assistant.follow.whatsnew import new_since
+
+    s = settings(tmp_path, follow_new_days=7)
+    wednesday = dt.datetime(2026, 3, 4, 15, 30, tzinfo=dt.UTC)
+    assert new_since("What's new about the strikes since Monday?", s, wednesday)[0] == dt.datetime(2026, 3, 2, tzinfo=dt.UTC)
+    assert new_since("What's new since 2026-02-20?", s, wednesday)[0] == dt.datetime(2026, 2, 20, tzinfo=dt.UTC)
+    assert new_since("Anything new today?", s, wednesday)[0] == dt.datetime(2026, 3, 4, tzinfo=dt.UTC)
+    assert new_since("What's new since yesterday?", s, wednesday)[0] == dt.datetime(2026, 3, 3, tzinfo=dt.UTC)
+    # No visit yet: follow_new_days back, and said so.
+    since, said = new_since("What's new since my last visit?", s, wednesday)
+    assert since == wednesday - dt.timedelta(days=7) and "first visit" in said
+    visit = dt.datetime(2026, 3, 4, 9, 0, tzinfo=dt.UTC)
+    assert record_visit(s, visit) is None
+    assert new_since("What's new since my last visit?", s, wednesday)[0] == visit
+    assert new_since("What's new?", s, wednesday)[0] == visit  # no time named: since the last visit
+    assert record_visit(s, wednesday) == visit
