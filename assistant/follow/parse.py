@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 
 from assistant.errors import AssistantError
 
-FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/rdf+xml")
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")  # not JSON Feed: feedparser reads XML feeds
 _SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 _NEWS_NS = "http://www.google.com/schemas/sitemap-news/0.9"
 
