@@ -94,6 +94,7 @@ def parse_feed(content: bytes, base_url: str) -> Listing:
                 updated_at=_iso(entry.get("updated_parsed")),
             )
         )
+    items = [i for i in items if _web(i.url)]
     items.sort(key=lambda i: i.updated_at or i.published_at, reverse=True)
     return Listing("feed", items, [], (parsed.feed.get("title") or "").strip())
 
@@ -114,7 +115,7 @@ def parse_sitemap(content: bytes, base_url: str) -> Listing:
     sm, news = f"{{{_SITEMAP_NS}}}", f"{{{_NEWS_NS}}}"
     if tag == "sitemapindex":
         locs = [(e.findtext(f"{sm}loc") or e.findtext("loc") or "").strip() for e in root]
-        return Listing("sitemap", [], [urljoin(base_url, loc) for loc in locs if loc])
+        return Listing("sitemap", [], [u for u in (urljoin(base_url, loc) for loc in locs if loc) if _web(u)])
     if tag != "urlset":
         raise ParseError(f"an XML document of <{tag}>, not a sitemap (<urlset> or <sitemapindex>)")
     items = []
@@ -129,8 +130,14 @@ def parse_sitemap(content: bytes, base_url: str) -> Listing:
             title = (story.findtext(f"{news}title") or "").strip()
             published = (story.findtext(f"{news}publication_date") or "").strip()
         items.append(Item(urljoin(base_url, loc), title, published or lastmod, lastmod))
+    items = [i for i in items if _web(i.url)]
     items.sort(key=lambda i: i.updated_at or i.published_at, reverse=True)
     return Listing("sitemap", items, [])
+
+
+def _web(url: str) -> bool:
+    """Only http(s) links are fetched (not mailto:, javascript:, file:)."""
+    return url.lower().startswith(("http://", "https://"))
 
 
 def discover_feeds(html: bytes, base_url: str) -> list[str]:
@@ -147,4 +154,4 @@ def discover_feeds(html: bytes, base_url: str) -> list[str]:
         kind = (link.get("type") or "").lower().strip()
         if "alternate" in rel and kind in FEED_TYPES:
             found.append(urljoin(base_url, link.get("href").strip()))
-    return list(dict.fromkeys(found))
+    return [u for u in dict.fromkeys(found) if _web(u)]

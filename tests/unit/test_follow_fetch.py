@@ -217,3 +217,22 @@ def test_the_window_of_a_whats_new_question(tmp_path):
     assert new_since("What's new since my last visit?", s, wednesday)[0] == visit
     assert new_since("What's new?", s, wednesday)[0] == visit  # no time named: since the last visit
     assert record_visit(s, wednesday) == visit
+
+
+@given(st.binary(max_size=400) | st.text(max_size=400).map(lambda t: ("<?xml version='1.0'?><urlset>" + t).encode("utf-8", "surrogatepass")))
+@hsettings(max_examples=200, deadline=None)
+def test_readers_take_any_bytes_and_fail_only_with_a_parse_error(data):
+    for read in (parse_feed, parse_sitemap):
+        try:
+            listing = read(data, "http://x/source.xml")
+        except ParseError:
+            continue
+        assert all(item.url.startswith("http") for item in listing.items)
+    assert sniff(data) in ("feed", "sitemap", "html")
+    assert isinstance(discover_feeds(data, "http://x/"), list)
+
+
+def test_only_web_links_are_listed():
+    feed = rss([("Mail", "mailto:desk@example.org", "Mon, 02 Mar 2026 08:00:00 GMT"), ("Web", "http://h/a", "Mon, 02 Mar 2026 08:00:00 GMT")])
+    assert [i.url for i in parse_feed(feed.encode(), "http://h/rss.xml").items] == ["http://h/a"]
+    assert parse_sitemap(news_sitemap([("javascript:alert(1)", "x", "2026-03-02")]).encode(), "http://h/s.xml").items == []
