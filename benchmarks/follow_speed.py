@@ -278,6 +278,7 @@ def main() -> None:
     result = {
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
+        "load_average_1min_at_end": round(os.getloadavg()[0], 1),  # other work on the machine slows every figure
         "date": dt.date.today().isoformat(),
         "articles": args.articles,
         "saved_files": old,
@@ -294,7 +295,7 @@ def main() -> None:
 def report(r: dict) -> str:
     old, new, again = r["saved_files"], r["followed"], r["second_run"]
     lines = [
-        f"# Following sources: speed ({r['date']}, {r['cpu']}, {r['cores']} cores)",
+        f"# Following sources: speed ({r['date']}, {r['cpu']}, {r['cores']} cores, load average {r.get('load_average_1min_at_end', '?')} at the end)",
         "",
         f"{r['articles']} RealTimeQA 2023-Q1 articles as news pages on a local mirror, listed by news sitemaps under a sitemap index.",
         "",
