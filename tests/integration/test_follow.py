@@ -202,3 +202,28 @@ def test_a_new_item_in_a_news_sitemap_is_found_when_the_index_is_unchanged(follo
     sitemap = by_url[site.url("/sitemap.xml")]
     assert len(sitemap.new) == 1 and "reopened" in sitemap.new[0] and not sitemap.errors
     assert sum(len(s.new) + len(s.revised) for s in third.sources) == 1
+
+
+def test_the_follow_commands(tmp_path):
+    from tests.processes import run_cli
+
+    env = {"ASSISTANT_CORPUS_DIR": str(tmp_path / "corpus"), "ASSISTANT_FOLLOW_HOST_DELAY_SECONDS": "0", "ASSISTANT_LLM": "extractive"}
+    index = tmp_path / "index"
+    with Site() as site:
+        site.route("/robots.txt", status=404)
+        site.route("/news/tram.html", article_html("Port Elsworth approves harbour tramway", TRAM))
+        site.route("/rss.xml", rss([("Tram", site.url("/news/tram.html"), "Mon, 02 Mar 2026 07:00:00 GMT")]), content_type="application/rss+xml")
+        added = run_cli("follow", "add", site.url("/rss.xml"), index=index, env_extra=env)
+        assert added.returncode == 0 and "Following" in added.stdout, added.stderr
+        ran = run_cli("follow", "run", index=index, env_extra=env)
+        assert ran.returncode == 0 and "1 new articles" in ran.stdout, ran.stderr
+        listed = run_cli("follow", "list", index=index, env_extra=env)
+        assert site.url("/rss.xml") in listed.stdout and "1 articles in all" in listed.stdout
+        asked = run_cli("ask", "What's new since 1 March 2026?", index=index, env_extra=env)
+        assert "Port Elsworth approves harbour tramway" in asked.stdout
+        bad = run_cli("follow", "add", "ftp://nowhere", index=index, env_extra=env)
+        assert bad.returncode == 1 and bad.stderr.startswith("error:") and "Traceback" not in bad.stderr
+        gone = run_cli("follow", "remove", site.url("/rss.xml"), index=index, env_extra=env)
+        assert gone.returncode == 0 and "No longer following" in gone.stdout
+        again = run_cli("follow", "remove", site.url("/rss.xml"), index=index, env_extra=env)
+        assert again.returncode == 1 and "is not followed" in again.stderr
