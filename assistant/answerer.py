@@ -252,6 +252,14 @@ class Answerer:
         self.load_llm_in_background()
         k = self._check_k(k)
         retriever = self._retriever()
+        # --- follow: "what's new (since ...)" is answered from the new articles (assistant/follow/whatsnew.py) ---
+        from assistant.follow.whatsnew import answer_whats_new, asks_whats_new
+
+        if asks_whats_new(req.question):
+            yield Progress("searching", self.templates.progress_searching.substitute(question=req.question))
+            yield answer_whats_new(req.question, retriever, self.settings, self.templates)
+            return
+        # --- end follow ---
         if asks_for_changes(req.standalone):
             changes = yield from self._changes(req, retriever, k, started)
             if changes is not None:

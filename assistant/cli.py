@@ -144,8 +144,19 @@ def chat(ctx: click.Context, as_of: str | None) -> None:
 @click.option("--share", is_flag=True, default=None, help="Also publish a public Gradio share link (off by default).")
 @click.option("--max-upload-mb", type=click.FloatRange(min=0.001), help="Largest article file the page accepts (default 20 MB).")
 @click.option("--watch", "watch_dir", type=click.Path(file_okay=False, exists=True), help="Also keep the index in step with this folder.")
+@click.option("--follow", "follow_sources", is_flag=True, default=None, help="Keep fetching the followed sources (`assistant follow`) while serving.")
+@click.option("--every", "every", type=click.FloatRange(min=0.01), help="Minutes between fetches with --follow (default 15).")
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None, share: bool | None, max_upload_mb: float | None, watch_dir: str | None) -> None:
+def serve(
+    ctx: click.Context,
+    host: str | None,
+    port: int | None,
+    share: bool | None,
+    max_upload_mb: float | None,
+    watch_dir: str | None,
+    follow_sources: bool | None,
+    every: float | None,
+) -> None:
     """Start the chat, the REST API (/api) and the OpenAI-compatible API (/v1) in one server
     (builds the index from the bundled corpus if there is none).
 
@@ -153,7 +164,18 @@ def serve(ctx: click.Context, host: str | None, port: int | None, share: bool | 
     """
     from assistant.web.app import main as serve_chat
 
-    serve_chat(_assistant(ctx, host=host, port=port, share=share, max_upload_mb=max_upload_mb, watch_dir=Path(watch_dir) if watch_dir else None))
+    serve_chat(
+        _assistant(
+            ctx,
+            host=host,
+            port=port,
+            share=share,
+            max_upload_mb=max_upload_mb,
+            watch_dir=Path(watch_dir) if watch_dir else None,
+            follow=follow_sources,  # assistant/follow
+            follow_every_minutes=every,
+        )
+    )
 
 
 @cli.command()
@@ -167,6 +189,15 @@ def watch(ctx: click.Context, folder: str) -> None:
     watcher = FolderWatcher(_assistant(ctx), folder, on_report=lambda report: click.echo(report.summary(), err=True))
     click.echo(f"Watching {watcher.folder} (Ctrl-C stops).", err=True)
     watcher.run()
+
+
+def _follow_commands() -> None:
+    from assistant.follow.cli import follow
+
+    cli.add_command(follow)  # `assistant follow ...` (assistant/follow/cli.py)
+
+
+_follow_commands()
 
 
 @cli.command("mcp")

@@ -498,18 +498,34 @@ def _read_html(path: Path, doc_id: str, limit: int | None, name: Path) -> Iterat
     _decode(data)  # refuses binaries with the same reasons as every other format
     # The bytes, not our decoding: trafilatura honours the page's own <meta charset>.
     page = read_page(data)
+    # A page fetched from a followed source (assistant/follow) has a hidden note beside it:
+    # where it was fetched from and what its feed said, for what the page itself does not say.
+    fetched = _fetch_note(path)
+    published = page.published_at or fetched.get("published_at", "")
+    if fetched.get("revision_of"):  # a changed page: this version is as new as the day it was fetched
+        published = max(normalize_date(published), normalize_date(fetched.get("fetched_at", "")))
     article = make_article(
         doc_id,
         page.text,
-        title=page.title,
-        published_at=page.published_at,
+        title=page.title or fetched.get("title", ""),
+        published_at=published,
         source=page.source,
-        url=page.url,
+        url=page.url or fetched.get("url", ""),
         authors=page.authors,
         path=str(name),
         structured=True,
     )
     yield article if article else Skip(str(name), "no article text found in the HTML")
+
+
+def _fetch_note(path: Path) -> dict[str, str]:
+    """The note `assistant.follow` keeps beside a fetched page (`.<name>.json`), or {}."""
+    note = path.with_name(f".{path.name}.json")
+    try:
+        data = json.loads(note.read_text(encoding="utf-8")) if note.is_file() else {}
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
 
 
 # --- JSON and JSON Lines -----------------------------------------------------------------

@@ -397,6 +397,43 @@ class Settings(BaseSettings):
         description="Longest title made from an article's text when it has none (its headline line or first sentence, cut at a word boundary); applied at ingest.",
     )
 
+    # --- Following sources (feeds, sitemaps, pages): assistant/follow, `assistant follow`, `serve --follow` ---
+    follow_dir: Path | None = Field(
+        default=None,
+        description="Where fetched pages are kept, one folder per site, and the followed sources' state (`.follow.json`); default: the corpus folder's feeds/.",
+    )
+    follow: bool = Field(default=False, description="Keep fetching the followed sources while the chat server runs (`serve --follow`).")
+    follow_every_minutes: float = Field(
+        default=15.0, gt=0, description="Minutes between fetches of the followed sources while the chat server runs (`serve --every`)."
+    )
+    follow_host_delay_seconds: float = Field(
+        default=1.0, ge=0, description="Least time between two requests to one host (a site's robots.txt Crawl-delay, when longer, wins)."
+    )
+    follow_timeout_seconds: float = Field(default=20.0, gt=0, description="Seconds to connect, and to wait for each read, before a request fails.")
+    follow_max_redirects: int = Field(default=5, ge=0, description="Redirects followed for one request; more (or a loop) is an error for that item.")
+    follow_retries: int = Field(default=2, ge=0, description="Retries of a request that timed out, failed to connect or got 429/5xx, with exponential backoff.")
+    follow_backoff_seconds: float = Field(default=2.0, ge=0, description="Wait before the first retry; each further retry waits twice as long.")
+    follow_max_retry_after_seconds: float = Field(
+        default=120.0, ge=0, description="Longest `Retry-After` honoured; a server asking for longer makes the item fail for this run (tried again next run)."
+    )
+    follow_max_page_mb: float = Field(default=5.0, gt=0, description="Largest page, feed or sitemap fetched, in MB; a longer one is stopped while streaming.")
+    follow_max_items: int = Field(default=200, gt=0, description="Newest items of one feed or sitemap fetched per run.")
+    follow_user_agent: str = Field(
+        default="news-assistant/0.1 (follows news feeds for offline reading)",
+        description="User-Agent of every request; robots.txt rules for it (or for `*`) are obeyed.",
+    )
+    follow_robots_hours: float = Field(default=24.0, gt=0, description="Hours a site's robots.txt is trusted before it is read again (RFC 9309 allows 24).")
+    follow_keep_arrivals: int = Field(
+        default=10_000, gt=0, description='Arrivals (articles brought in, with when) the state keeps for "what\'s new"; the oldest go first.'
+    )
+    follow_new_days: float = Field(
+        default=7.0, gt=0, description='Days "what\'s new" looks back when the question names no time and there is no earlier visit.'
+    )
+    follow_new_stories: int = Field(default=8, gt=0, description='Stories a "what\'s new" answer lists, newest first.')
+    follow_new_facts: int = Field(default=2, gt=0, description='Key sentences (the lead of the newest article) cited for each story of a "what\'s new" answer.')
+    follow_panel_refresh_seconds: float = Field(default=10.0, gt=0, description="How often the chat's followed-sources panel shows the latest fetches.")
+    follow_new_changes: int = Field(default=3, ge=0, description='Changes shown for each story that got a new version, in a "what\'s new" answer.')
+
     @model_validator(mode="after")
     def _check_sizes(self) -> Settings:
         if self.chunk_overlap >= self.chunk_tokens:

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.errors import AssistantError
 from assistant.pipeline import Assistant
+from assistant.web.follow_panel import follow_panel, follow_router
 from assistant.web.http import ApiFallback, BodyLimit, LoginThrottle, error_content, failed_logins, protect_docs, status_for
 from assistant.web.malloc import limit_malloc_arenas, trim_malloc_every
 from assistant.web.openai_api import MODEL_ID, openai_router
@@ -50,6 +51,7 @@ def build_ui(assistant: Assistant, slots: threading.BoundedSemaphore | None = No
                 chat = ChatPanel()
                 filters = FiltersPanel(outlets)
                 upload = UploadPanel(assistant.settings)
+                follow_panel(assistant)  # assistant/web/follow_panel.py: followed sources
             with gr.Column(scale=2, min_width=300, elem_id="sources-column"):
                 sources = SourcesPanel()
         page.bind(chat, filters, sources, upload, corpus)
@@ -118,6 +120,10 @@ def serve(assistant: Assistant) -> None:
 
         FolderWatcher(assistant, assistant.settings.watch_dir).start()
         print(f"Keeping the index in step with {assistant.settings.watch_dir}", flush=True)
+    if assistant.settings.follow:  # `serve --follow`: fetch the followed sources in the background (assistant/follow)
+        from assistant.follow.schedule import start_following
+
+        start_following(assistant)
     slots = answer_slots(assistant.settings)
     demo = build_ui(assistant, slots).queue(default_concurrency_limit=assistant.settings.chat_concurrency)
     options = launch_options(assistant)
@@ -149,6 +155,7 @@ def web_app(assistant: Assistant, demo: gr.Blocks | None, options: dict[str, Any
     protect_docs(app, assistant.settings)  # the API's description needs the login too
     app.include_router(rest_router(assistant, slots))
     app.include_router(openai_router(assistant, slots))
+    app.include_router(follow_router(assistant, slots))  # GET /api/new (assistant/web/follow_panel.py)
 
     @app.exception_handler(AssistantError)
     async def assistant_error(request, exc: AssistantError):

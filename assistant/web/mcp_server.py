@@ -98,6 +98,9 @@ def build_server(assistant: Assistant) -> MCPServer:
         """What changed between the versions of an article's story: sentences added, removed, changed (a number, day or name replaced) and reworded, each side cited to its version with offsets."""
         return ChangesOut(changes=_run(lambda: assistant.changes(doc_id, against=against, since=since)))
 
+    from assistant.web.follow_panel import register_mcp
+
+    register_mcp(server, assistant)  # the `whats_new` tool (assistant/web/follow_panel.py)
     return server
 
 

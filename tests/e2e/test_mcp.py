@@ -44,7 +44,7 @@ def test_tools_answer_search_and_read_with_citations(built_assistant):
         ("get_article", {"doc_id": "001_5618d79fe3bfd785"}),
         ("story_changes", {"doc_id": "001_5618d79fe3bfd785"}),
     )
-    assert names == ["search_articles", "answer_question", "get_article", "story_changes"]
+    assert names == ["search_articles", "answer_question", "get_article", "story_changes", "whats_new"]
 
     assert not answered.is_error
     answer = answered.structured_content["answer"]
