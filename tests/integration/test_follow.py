@@ -14,6 +14,8 @@ from assistant.follow.state import FollowState
 from assistant.types import Progress
 from tests.follow_site import Site, article_html, atom, news_sitemap, rss, sitemap_index
 
+pytestmark = pytest.mark.integration
+
 DAM = [
     "Engineers at the Harbour Valley dam opened two spillway gates on Monday after heavy rain raised the reservoir to its highest level in a decade.",
     "The regional water authority said 12 workers were monitoring the structure around the clock and that the dam was safe.",
