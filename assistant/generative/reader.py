@@ -24,8 +24,8 @@ import time
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
-from assistant.answer import asked_role, expected_type, has_type
 from assistant.citations import cite, closest_coverage, refusal_text, sources_line
+from assistant.intent import asked_role, expected_type, has_type
 from assistant.settings import Settings
 from assistant.support import answer_items, check_short_answer, has_role, name_runs, numbers_in, titled_names
 from assistant.templates import Templates
@@ -294,20 +294,34 @@ class Reader:
         return Answer(text=text, refused=False, citations=citations, reading="answered", **base)
 
 
-def condense_with_llm(llm, templates: Templates, question: str, history: list[str], limit: int, lock: threading.Lock | None = None) -> str | None:
-    """A standalone version of a follow-up, written by the model; None if it gives nothing usable."""
+def rewrite_with_llm(llm, prompt: str, original: str, limit: int, lock: threading.Lock | None = None, prefix: str = "") -> str | None:
+    """The one question the model writes for `prompt` (the first line of its reply, without
+    quotes or a leading `prefix` label such as "Rewritten question:"), or None when the model
+    fails, writes nothing usable, something longer than `limit` or only `original` again."""
     from llama_index.core.llms import ChatMessage, MessageRole
 
-    prompt = templates.llm_condense.substitute(history="\n".join(f"- {h}" for h in history), question=question)
     try:
         with lock or nullcontext():
             reply = llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)]).message.content or ""
     except Exception as exc:
-        log.warning("language model failed to condense the question: %s", exc)
+        log.warning("language model failed to rewrite the question: %s", exc)
         return None
-    lines = [line.strip().strip('"“”') for line in reply.strip().splitlines() if line.strip()]
-    rewritten = lines[0] if lines else ""
+    lines = [line.strip().strip('"“”').strip() for line in reply.strip().splitlines() if line.strip()]
+    rewritten = re.sub(rf"^(?:{prefix})\s*:\s*", "", lines[0], flags=re.IGNORECASE) if lines and prefix else (lines[0] if lines else "")
     if not rewritten or len(rewritten) > limit or not any(ch.isalpha() for ch in rewritten):
+        return None
+    if _plain(rewritten) == _plain(original):
+        return None
+    return rewritten
+
+
+def condense_with_llm(llm, templates: Templates, question: str, history: list[str], limit: int, lock: threading.Lock | None = None) -> str | None:
+    """A standalone version of a follow-up, written by the model; None if it gives nothing
+    usable or names someone or some number that neither the question nor `history` (the
+    conversation's earlier questions and what their answers named) does."""
+    prompt = templates.llm_condense.substitute(history="\n".join(f"- {h}" for h in history), question=question)
+    rewritten = rewrite_with_llm(llm, prompt, question, limit, lock, prefix="rewritten question|question")
+    if rewritten is None or adds_facts(rewritten, " ".join([question, *history])):
         return None
     return rewritten
 
@@ -337,20 +351,9 @@ def reword_with_llm(llm, templates: Templates, question: str, missing: list[str]
     "ordered the airstrikes"), written by the model, which is told the question's `missing`
     words (those the articles found lack); None if it gives nothing usable, only repeats
     the question or adds a name or number of its own."""
-    from llama_index.core.llms import ChatMessage, MessageRole
-
     prompt = templates.llm_reword.substitute(question=question, missing=", ".join(f"“{m}”" for m in missing))
-    try:
-        with lock or nullcontext():
-            reply = llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)]).message.content or ""
-    except Exception as exc:
-        log.warning("language model failed to reword the question: %s", exc)
-        return None
-    lines = [line.strip().strip('"“”').strip() for line in reply.strip().splitlines() if line.strip()]
-    rewritten = re.sub(r"^(?:rewritten question|question)\s*:\s*", "", lines[0], flags=re.IGNORECASE) if lines else ""
-    if not rewritten or len(rewritten) > limit or not any(ch.isalpha() for ch in rewritten):
-        return None
-    if _plain(rewritten) == _plain(question) or adds_facts(rewritten, question):
+    rewritten = rewrite_with_llm(llm, prompt, question, limit, lock, prefix="rewritten question|question")
+    if rewritten is None or adds_facts(rewritten, question):
         log.debug("rewording %r of %r not used", rewritten, question)
         return None
     return rewritten

@@ -4,7 +4,7 @@ tests/integration/test_reader.py runs the real one)."""
 import datetime as dt
 from dataclasses import replace
 
-from assistant.answer import _Sentence
+from assistant.answer import RankedSentence
 from assistant.generative.reader import INSTRUCTION, Reader, is_model_refusal, select_excerpts, written_sentences
 from assistant.settings import Settings
 from assistant.templates import load_templates
@@ -43,11 +43,11 @@ def settings() -> Settings:
     return Settings(llm="local")
 
 
-def ranked(*pairs: tuple[Passage, str]) -> list[_Sentence]:
+def ranked(*pairs: tuple[Passage, str]) -> list[RankedSentence]:
     out = []
     for score, (p, sentence) in zip(range(len(pairs), 0, -1), pairs):
         start = p.text.index(sentence)
-        out.append(_Sentence(p, sentence, start, start + len(sentence), set(), score=float(score)))
+        out.append(RankedSentence(p, sentence, start, start + len(sentence), set(), score=float(score)))
     return out
 
 
@@ -308,7 +308,7 @@ def test_the_answer_to_which_spokeswoman_is_the_one_the_articles_call_spokeswoma
 
 
 def test_titles_are_read_before_and_after_a_name():
-    from assistant.answer import asked_role
+    from assistant.intent import asked_role
     from assistant.support import titled_names
 
     text = (
