@@ -35,7 +35,7 @@ from assistant.conversation import Reading, extend, names_in, resolve, turn_of
 from assistant.dates import day_number, parse_user_date, question_time, since_day
 from assistant.disagreements import with_disagreements
 from assistant.errors import InvalidQuestion
-from assistant.intent import Intent, intent_reader, read_intent
+from assistant.intent import Intent, intent_reader, read_intent, topic_words
 from assistant.retrieve import Retriever, Scope, TimePreference
 from assistant.settings import Settings
 from assistant.templates import Templates
@@ -573,7 +573,9 @@ class Answerer:
         """ "Timeline of X": the dated events of the coverage of X, oldest first, nothing
         after `as_of`. Returns None (after its progress) when the coverage names no event,
         so the question is answered as any other."""
-        topic = timeline_topic(req.standalone)
+        # A timeline asked in the fixed phrasings names its topic after them; one asked in any
+        # other words is about what is left when the words that ask for a timeline are gone.
+        topic = timeline_topic(req.standalone) if req.intent.judged_by == "rules" else topic_words(req.standalone, "timeline")
         yield Progress("searching", self.templates.progress_searching.substitute(question=topic))
         reading = replace(req.reading, standalone=topic)
         passages = self._search_passages(reading, req.scope, self.settings.timeline_passages, self._preference(topic, req.as_of, req.reference), retriever)
@@ -581,7 +583,7 @@ class Answerer:
         events = timeline_events(topic, passages, self.settings, retriever.idf, since=since_day(req.standalone, req.reference), until=req.as_of)
         if not events:
             return None
-        text, citations = timeline_text(timeline_title(req.standalone), events, self.templates)
+        text, citations = timeline_text(timeline_title(req.standalone) if req.intent.judged_by == "rules" else topic, events, self.templates)
         text += "\n\n" + sources_line(citations, self.templates)
         as_of = req.as_of.isoformat() if req.as_of else ""
         seconds = {"retrieve": round(time.perf_counter() - started, 3)}

@@ -7,7 +7,8 @@ the earlier questions' words:
 
 - "What did he say?" after "Who ordered the strikes?" (answered: Joe Biden) is about Joe
   Biden, the person the answer named, not a name of the question;
-- "What did Russia say about them?", "What happened after that attack?" keep the story
+- "What did Russia say about them?", "What happened after that attack?", "How did Iran
+  respond to it?", a question without a subject of its own, keep the story
   in focus: its topic is added to the question and retrieval prefers its articles;
 - "And in 2024?", "What about last month?" ask the last question again for another time;
 - "What about Turkey?" asks it again of another subject;
@@ -90,8 +91,14 @@ def topic(text: str) -> str:
     text = re.sub(r"\s*\(.*?\)\s*", " ", text)  # an earlier resolution's added topic
     text = TIME_PHRASE.sub(" ", text)
     words = text.strip(" ?!.").split()
+    # "Who ordered the strikes…": the word after a subject's "who" is its verb, not the topic.
+    verb_follows = bool(words) and words[0].lower() in ("who", "what") and len(words) > 2 and words[1].lower() not in STOPWORDS
     while words and (_ASKING_START.match(words[0]) or words[0].lower() in STOPWORDS):
         words = words[1:]
+    if verb_follows and len(words) > 2:
+        words = words[1:]
+        while words and words[0].lower() in STOPWORDS:
+            words = words[1:]
     return " ".join(words)
 
 
@@ -119,7 +126,7 @@ def _pointing_back(words: list[str]) -> tuple[int, str] | None:
 
 
 def _with_topic(question: str, turn: ConversationTurn) -> str:
-    about = topic(turn.read_as) or (turn.titles[0] if turn.titles else "")
+    about = turn.topic or topic(turn.read_as) or (turn.titles[0] if turn.titles else "")
     if not about or set(content_terms(about)) <= set(content_terms(question)):
         return question
     return f"{question.rstrip()} ({about})"
@@ -178,11 +185,6 @@ def resolve(question: str, conversation: Conversation | None) -> Reading:
                 trail = word[len(word.rstrip(",.?!;:")) :]
                 words[at] = who + _HE[bare] + trail
                 return Reading(question, " ".join(words), focus, "person")
-        if kind == "thing" and focus.names and not focus.titles:
-            word = words[at]
-            bare = word.strip(",.?!;:").lower()
-            words[at] = focus.names[0] + ("'s" if bare == "its" else "") + word[len(word.rstrip(",.?!;:")) :]
-            return Reading(question, " ".join(words), focus, "thing")
         return Reading(question, _with_topic(question, focus), focus, "topic")
 
     own = names_in(question)
@@ -193,9 +195,11 @@ def resolve(question: str, conversation: Conversation | None) -> Reading:
     if not own and len(terms - shared) <= 2:
         # Few words of its own and no subject: it asks more about the story in focus ("Why?", "What changed since?").
         return Reading(question, _with_topic(question, focus), focus, "topic")
-    if shared:
-        return Reading(question, question, focus, "")
-    return Reading(question, question, None, "new topic") if own or len(terms) > 3 else Reading(question, _with_topic(question, focus), focus, "topic")
+    if shared or not own:
+        # Without a subject of its own it is about the story in focus ("Which province are
+        # the rival proxies fighting over?"): the topic goes with it.
+        return Reading(question, question if own else _with_topic(question, focus), focus, "" if own else "topic")
+    return Reading(question, question, None, "new topic")
 
 
 def turn_of(
@@ -211,7 +215,9 @@ def turn_of(
     # A question asking for a person is answered by one: the people of its answer first.
     if expected_type(reading.standalone) == "person":
         people = [p for p in people if p in added] + [p for p in people if p not in added]
+    inherited = reading.focus.topic if reading.focus is not None and reading.how != "new topic" else ""
     return ConversationTurn(
+        topic=inherited or topic(reading.standalone),
         question=reading.question,
         read_as=reading.standalone,
         kind=kind,

@@ -20,7 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from assistant.text import MONTH, STOPWORDS, split_sentences, tokens
+from assistant.text import MONTH, STOPWORDS, content_terms, split_sentences, stem, tokens
 
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion)s?\b", re.I)
 _DATEISH = re.compile(
@@ -306,3 +306,11 @@ def read_intent(question: str, reader: IntentReader | None = None) -> Intent:
 def intent_reader(embed: Callable[[list[str]], np.ndarray], min_similarity: float, margin: float) -> IntentReader:
     """One `IntentReader` per embedder and thresholds (the examples are embedded once)."""
     return IntentReader(embed, min_similarity, margin)
+
+
+def topic_words(question: str, kind: str) -> str:
+    """The question without the words that ask for `kind` (those of its example questions,
+    "walk me through … unfolded, in order"): what a timeline or a comparison is about."""
+    asking = {t for example in EXAMPLES.get(kind, ()) for t in content_terms(example)}
+    kept = [w for w in tokens(question) if w.lower() not in STOPWORDS and stem(w) not in asking]
+    return " ".join(kept) or question

@@ -327,14 +327,18 @@ class Settings(BaseSettings):
         description="Judge what a question asks for (timeline, what changed, a fact...) by embedding similarity to example questions, not only by fixed phrasings.",
     )
     intent_min_similarity: float = Field(
-        default=0.6, ge=-1, le=1, description="Least similarity to an example question of a kind (timeline, changes...) for a question to be read as that kind."
+        default=0.46, ge=-1, le=1, description="Least similarity to an example question of a kind (timeline, changes...) for a question to be read as that kind."
     )
-    intent_margin: float = Field(default=0.05, ge=0, le=2, description="How far that kind's similarity must lead the plain-fact examples' similarity.")
+    intent_margin: float = Field(default=0.08, ge=0, le=2, description="How far that kind's similarity must lead the plain-fact examples' similarity.")
     question_time_bounds: bool = Field(
         default=True, description="Time words of a question (this week, recently, last month, in 2024) bound the articles an answer may draw on."
     )
     question_time_slack_days: int = Field(default=3, ge=0, description="Days added before a question's time window (news of an event follows it).")
     recent_days: int = Field(default=30, ge=1, description="Days before the reference day that `recently` reaches back.")
+    reader_decline_refuses: bool = Field(
+        default=False,
+        description="When the reading model finds no answer in the excerpts that the word-coverage rule passed, refuse (offering the closest coverage) instead of quoting the ranked sentences.",
+    )
     conversation_model_rewrite: bool = Field(
         default=False,
         description="Have the reading model rewrite a follow-up that the rules could only tie to the topic in focus (checked: no name or number the conversation did not give).",

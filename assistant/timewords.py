@@ -7,8 +7,8 @@ newest article's) and gives the publication days an answer may draw on:
 
 - "today", "tonight", "yesterday", "this week", "past week", "last week", "this weekend",
   "last weekend", "this month", "last month", "this year", "recently", "lately";
-- a day, a month or a year the question names ("on 20 February", "in March 2021", "in
-  2024"), through `dates.question_time`, as retrieval's time preference reads them.
+- a day, a month or a year the question names with its year ("on 20 February 2021", "in
+  March 2021", "in 2024"), read by `dates.question_time`: reports from then on.
 
 Every window ends at the reference day, and is widened by `slack_days` before its start:
 news of an event is often published a day or two after it, and "this week" is read
@@ -35,6 +35,7 @@ _RELATIVE = (
 _RECENTLY = re.compile(r"\b(?:recently|lately|these days|nowadays)\b", re.I)
 _LAST_MONTH = re.compile(r"\blast month\b", re.I)
 _THIS_YEAR = re.compile(r"\bthis year\b", re.I)
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 
 
 def evidence_window(question: str, reference: dt.date | None, slack_days: int, recent_days: int) -> tuple[dt.date, dt.date] | None:
@@ -54,9 +55,12 @@ def evidence_window(question: str, reference: dt.date | None, slack_days: int, r
         return reference.replace(month=1, day=1) - slack, reference
     if _RECENTLY.search(question):
         return reference - dt.timedelta(days=recent_days) - slack, reference
-    said = question_time(question, reference)
-    if said.since is not None or said.until is not None:
-        since = (said.since or dt.date.min + slack) - slack
-        until = min(said.until or reference, reference)
-        return (since, until) if since <= until else (until, until)
+    # A day or month with its year says when the event was: reports of it come from then on
+    # (a later article may look back on it). Without a year ("on April 14") it is unsure
+    # which year is meant, so it only steers retrieval (`dates.question_time`).
+    if _YEAR.search(question):
+        said = question_time(question, reference)
+        if said.since is not None:
+            since = said.since - slack
+            return (since, reference) if since <= reference else (reference, reference)
     return None

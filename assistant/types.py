@@ -302,6 +302,9 @@ class ConversationTurn:
     doc_ids: tuple[str, ...] = ()
     story_ids: tuple[str, ...] = ()
     titles: tuple[str, ...] = ()
+    # What the thread of questions this turn belongs to is about: the words of the question
+    # that opened it ("strikes on militia facilities in eastern Syria"), kept by its follow-ups.
+    topic: str = ""
 
 
 @dataclass(frozen=True)
@@ -327,7 +330,7 @@ class Conversation:
         for t in data.get("turns", ()):
             if not isinstance(t, dict) or not isinstance(t.get("question"), str) or not isinstance(t.get("read_as"), str):
                 raise ValueError("each turn needs `question` and `read_as` text")
-            fields = {k: t[k] for k in ("kind",) if isinstance(t.get(k), str)}
+            fields = {k: t[k] for k in ("kind", "topic") if isinstance(t.get(k), str)}
             for k in ("names", "people", "doc_ids", "story_ids", "titles"):
                 values = t.get(k, [])
                 if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):

@@ -216,11 +216,12 @@ class Reader:
         )
         spans = [(s.passage, s.start, s.end, s.score) for s in ranked] if ranked else [(e.passage, e.start, e.end, e.score) for e in excerpts]
         if is_model_refusal(reply, self.templates):
-            if not extractive.refused:
+            if not extractive.refused and not self.settings.reader_decline_refuses:
                 # A small model says "not covered" too readily: where the ranker found sentences
                 # that pass the refusal rule, they answer, and the user is told the model found no short answer.
                 return replace(extractive, extractive=extractive, reading="declined", notice=self.templates.reader_declined.substitute())
-            # The model did as told and the ranker agrees: a plain refusal, not a failed check.
+            # The model did as told and the ranker agrees (or, with `reader_decline_refuses`, the
+            # model's reading of the excerpts' meaning decides): a refusal offering the closest coverage.
             return Answer(
                 text=refusal_text(self.templates, as_of),
                 refused=True,
