@@ -16,8 +16,8 @@ passes), as a person would chat:
 
     python benchmarks/conversations.py --old ../h34a-old --dev-index runs/bench/index
 
-Each side runs in its own process (`PYTHONPATH` at the old worktree, then at this one) on
-the same indexes; prints the table and writes `benchmarks/results/conversations.md` and
+Each side runs in its own process (`PYTHONPATH` at the old worktree, and at this one), both
+at once on the same indexes; prints the table and writes `benchmarks/results/conversations.md` and
 the turns to `runs/conversations-<side>.jsonl`.
 """
 
@@ -167,6 +167,7 @@ def main() -> None:
         return
     sides = ([("old", args.old)] if args.old else []) + [("new", ROOT)]
     results = {}
+    running = []
     for side, tree in sides:
         out = ROOT / "runs" / f"conversations-{side}-{args.llm}.jsonl"
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -175,7 +176,11 @@ def main() -> None:
         command += ["--bundled-index", str(args.bundled_index.resolve().with_name(args.bundled_index.name + f"-{side}"))]
         if args.dev_index:
             command += ["--dev-index", str(args.dev_index.resolve())]
-        subprocess.run(command, check=True, env={**os.environ, "PYTHONPATH": str(Path(tree).resolve())}, cwd=str(Path(tree).resolve()))
+        # Both sides at once: they share the machine's load.
+        running.append((side, out, subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(Path(tree).resolve())}, cwd=str(Path(tree).resolve()))))
+    for side, out, process in running:
+        if process.wait() != 0:
+            raise SystemExit(f"the {side} side failed")
         results[side] = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
     lines = [
         "# Multi-turn conversations, old beside new",

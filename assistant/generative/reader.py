@@ -258,7 +258,11 @@ class Reader:
         dropped = f"{sentence} ({why})"
         if extractive.refused:
             return Answer(text=extractive.text, refused=True, closest=extractive.closest, unsupported=[dropped], reading="dropped", **base)
-        return replace(extractive, extractive=extractive, reading="dropped", unsupported=[dropped])
+        # An answer that is not the kind of thing asked (no amount for "how much"): the user is
+        # told the model found no short answer, and the quotes say what the articles do say.
+        wrong_kind = why.startswith(("it gives no", "it names no"))
+        notice = self.templates.reader_declined.substitute() if wrong_kind else extractive.notice
+        return replace(extractive, extractive=extractive, reading="dropped", unsupported=[dropped], notice=notice)
 
     @staticmethod
     def _quote(answer: str, question: str, excerpt: Excerpt) -> tuple[int, int] | None:

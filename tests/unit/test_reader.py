@@ -338,3 +338,16 @@ def test_a_rewordings_find_stands_only_when_the_model_answers_from_it():
     answered = replace(quotes, reading="answered")
     failed = replace(quotes, reading="failed", notice="The language model could not answer")
     assert confirmed_by_reader(refusal, answered) is answered and confirmed_by_reader(refusal, failed) is failed
+
+
+def test_an_answer_that_is_not_the_kind_asked_is_dropped_and_the_quotes_say_what_the_articles_do():
+    question = "How many militia facilities did the strikes hit?"
+    answer = read("President Joe Biden ordered the strikes [1].", question=question)
+    assert answer.reading == "dropped" and "gives no amount" in answer.unsupported[0]
+    assert answer.text == EXTRACTIVE.text and answer.notice == TEMPLATES.reader_declined.substitute()
+
+
+def test_with_reader_decline_refuses_a_declined_read_refuses_with_the_closest_coverage():
+    reader = Reader(Settings(llm="local", reader_decline_refuses=True), TEMPLATES, llm=None, backend="local")
+    answer = reader.check(TEMPLATES.llm_refusal.substitute(), QUESTION, QUESTION, select_excerpts(RANKED, settings()), AS_OF, EXTRACTIVE, RANKED)
+    assert answer.refused and answer.reading == "declined" and answer.closest
