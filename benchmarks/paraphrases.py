@@ -38,6 +38,8 @@ def worker(args: argparse.Namespace) -> None:
     rows = [json.loads(line) for line in args.questions.read_text().splitlines() if line.strip()]
     with args.out.open("w") as out:
         for label, overrides in SETUPS.items():
+            if args.setup and label not in args.setup:
+                continue
             bot = Assistant(index_dir=args.index, **overrides)
             if not bot.store.exists():
                 bot.ingest([ROOT / "corpus"])
@@ -72,6 +74,8 @@ def table(results: dict[str, list[dict]]) -> str:
     for side, records in results.items():
         for setup in SETUPS:
             rs = [r for r in records if r["setup"] == setup]
+            if not rs:
+                continue
             answerable = [r for r in rs if r["kind"] != "unanswerable"]
             uncovered = [r for r in rs if r["kind"] == "unanswerable"]
             kinds = Counter(r["kind"] for r in answerable)
@@ -97,6 +101,7 @@ def main() -> None:
     parser.add_argument("--index", type=Path, default=ROOT / "runs" / "paraphrases" / "index")
     parser.add_argument("--questions", type=Path, default=ROOT / "benchmarks" / "data" / "paraphrases.jsonl")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "paraphrases.md")
+    parser.add_argument("--setup", action="append", default=[], choices=list(SETUPS), help="only this setup (repeatable; default: all)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
