@@ -576,6 +576,10 @@ class Answerer:
         # A timeline asked in the fixed phrasings names its topic after them; one asked in any
         # other words is about what is left when the words that ask for a timeline are gone.
         topic = timeline_topic(req.standalone) if req.intent.judged_by == "rules" else topic_words(req.standalone, "timeline")
+        focus = req.reading.focus
+        if focus is not None and req.reading.how == "topic":
+            # "Give me a timeline of it": of what the thread is about, by its names when it has them.
+            topic = " ".join(names_in(focus.topic)) or focus.topic or topic
         yield Progress("searching", self.templates.progress_searching.substitute(question=topic))
         reading = replace(req.reading, standalone=topic)
         passages = self._search_passages(reading, req.scope, self.settings.timeline_passages, self._preference(topic, req.as_of, req.reference), retriever)

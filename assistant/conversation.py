@@ -28,12 +28,12 @@ import re
 from dataclasses import dataclass, replace
 
 from assistant.intent import expected_type
-from assistant.text import STOPWORDS, content_terms, tokens
+from assistant.text import STOPWORDS, content_terms, split_sentences, tokens
 from assistant.types import Conversation, ConversationTurn
 
 _HE = {"he": "", "she": "", "him": "", "her": "", "his": "'s", "hers": "'s"}
 _GROUP = {"they", "them", "their", "theirs"}
-_THING = {"it", "its"}
+_THING = {"it"}
 _POINTING = {"this", "that", "these", "those"}
 _NAME = re.compile(r"\b(?:[A-Z][\w'’.-]*|al-[A-Z][\w'’-]*)(?:\s+(?:(?:of|the|de|al|bin|von|van|la|du|el)\s+)?(?:[A-Z][\w'’.-]*|al-[A-Z][\w'’-]*))*")
 _ASKING_START = re.compile(
@@ -89,6 +89,9 @@ def topic(text: str) -> str:
     """A question's words without its asking words, time phrases and trailing punctuation:
     what the question is about ("strikes on militia facilities in eastern Syria")."""
     text = re.sub(r"\s*\(.*?\)\s*", " ", text)  # an earlier resolution's added topic
+    spans = split_sentences(text)
+    if len(spans) > 1:
+        text = text[spans[0][0] : spans[0][1]]  # a premise and a question: the premise is the topic
     text = TIME_PHRASE.sub(" ", text)
     words = text.strip(" ?!.").split()
     # "Who ordered the strikes…": the word after a subject's "who" is its verb, not the topic.
@@ -108,9 +111,13 @@ def _subject_terms(turn: ConversationTurn) -> set[str]:
 
 def _pointing_back(words: list[str]) -> tuple[int, str] | None:
     """(position, kind) of the first word that points back to the conversation: "person"
-    (he, she), "group" (they, them), "thing" (it, its) or "pointing" (this, that attack)."""
+    (he, she), "group" (they, them), "thing" (it) or "pointing" (this, that attack). A word
+    after a sentence of the question's own points inside it ("Damar Hamlin collapsed this
+    week. He plays for which team?"), as "its" does ("Which company is sued over its offices?")."""
     for i, word in enumerate(words):
         bare = word.strip(',.?!;:"“”').lower()
+        if bare == "its" or any(w.rstrip('"”)').endswith((".", "?", "!")) for w in words[:i]):
+            continue
         if bare in _HE:
             return i, "person"
         if bare in _GROUP:

@@ -102,6 +102,7 @@ def main() -> None:
     parser.add_argument("--questions", type=Path, default=ROOT / "benchmarks" / "data" / "paraphrases.jsonl")
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "paraphrases.md")
     parser.add_argument("--setup", action="append", default=[], choices=list(SETUPS), help="only this setup (repeatable; default: all)")
+    parser.add_argument("--summarise-only", action="store_true", help="only summarise the records an earlier run left in runs/")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -123,7 +124,10 @@ def main() -> None:
             str(index),
             "--questions",
             str(args.questions.resolve()),
-        ]
+        ] + [f"--setup={label}" for label in args.setup]
+        if args.summarise_only:
+            results[side] = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
+            continue
         subprocess.run(command, check=True, env={**os.environ, "PYTHONPATH": str(Path(tree).resolve())}, cwd=str(Path(tree).resolve()))
         results[side] = [json.loads(line) for line in out.read_text().splitlines() if line.strip()]
     text = "# Paraphrases and uncovered questions, old beside new\n\n`python benchmarks/paraphrases.py --old <old worktree>`\n\n" + table(results) + "\n"

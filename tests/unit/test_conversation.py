@@ -122,3 +122,11 @@ def test_any_text_is_read_without_error(question, names):
     turn = ConversationTurn(question="q", read_as="Who ordered it?", names=tuple(n for n in names if n.strip()))
     reading = resolve(question, state(turn))
     assert isinstance(reading.standalone, str)
+
+
+def test_a_pronoun_after_the_questions_own_premise_points_inside_it():
+    question = "NFL player Damar Hamlin suffered an on-field medical emergency this week. He is a valued member of which team?"
+    reading = resolve(question, state(STRIKES))
+    assert "Joe Biden" not in reading.standalone and reading.how == "new topic"
+    assert "(" not in resolve("Which company is being sued over unpaid rent at its offices in San Francisco?", state(STRIKES)).standalone
+    assert topic(question) == "NFL player Damar Hamlin suffered an on-field medical emergency"
