@@ -159,6 +159,7 @@ def main() -> None:
     parser.add_argument("--dev-count", type=int, default=20)
     parser.add_argument("--llm", default="local", choices=["local", "openai", "extractive"])
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "conversations.md")
+    parser.add_argument("--tag", default="", help="added to the names of the record files in runs/")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -169,7 +170,7 @@ def main() -> None:
     results = {}
     running = []
     for side, tree in sides:
-        out = ROOT / "runs" / f"conversations-{side}-{args.llm}.jsonl"
+        out = ROOT / "runs" / f"conversations-{side}-{args.llm}{args.tag}.jsonl"
         out.parent.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, str(Path(__file__).resolve()), "--worker", "--out", str(out), "--llm", args.llm, "--dev-count", str(args.dev_count)]
         command += ["--conversations", str(args.conversations), "--questions", str(args.questions), "--labels", str(args.labels)]
