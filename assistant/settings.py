@@ -327,7 +327,10 @@ class Settings(BaseSettings):
         description="Judge what a question asks for (timeline, what changed, a fact...) by embedding similarity to example questions, not only by fixed phrasings.",
     )
     intent_min_similarity: float = Field(
-        default=0.46, ge=-1, le=1, description="Least similarity to an example question of a kind (timeline, changes...) for a question to be read as that kind."
+        default=0.46,
+        ge=-1,
+        le=1,
+        description="Least similarity to an example question of a kind (timeline, changes...) for a question to be read as that kind.",
     )
     intent_margin: float = Field(default=0.08, ge=0, le=2, description="How far that kind's similarity must lead the plain-fact examples' similarity.")
     question_time_bounds: bool = Field(
