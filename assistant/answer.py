@@ -24,32 +24,22 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from assistant.citations import cite, closest_coverage, refusal_text, sources_line
+from assistant.intent import TYPE_LABELS, expected_type, focus_clause, has_type
 from assistant.settings import Settings
 from assistant.templates import Templates
-from assistant.text import DATE_WORD as _DATEISH
 from assistant.text import MONTH, QUESTION_WORDS, STOPWORDS, content_terms, jaccard, normalize_answer, split_sentences, stem, tokens
-from assistant.text import QUANTITY as _NUMBER
 from assistant.types import Answer, Passage
 
 log = logging.getLogger(__name__)
 
-_NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+(?:al-|bin\s+|de\s+|van\s+)?[A-Z][a-zA-Z'’-]+)*")
-
-
-_PERSON_NOUNS = (
-    r"person|man|woman|leader|official|president|minister|spokes\w+|"
-    r"player|actor|actress|singer|ceo|politician|senator|governor|judge|chief|secretary|general|commander|author|"
-    r"rapper|star|coach|founder|journalist|lawmaker|mayor|prince|princess|king|queen|pope|candidate|celebrity|celebrities|"
-    r"athlete|quarterback|musician|artist|comedian|host|astronaut|billionaire|influencer|director|producer|activist|"
-    r"golfer|driver|pitcher|entrepreneur|executive|chancellor|ambassador|heir|rival|nominee"
-)
-_PERSON_NOUN = re.compile(r"\b(?:which|what)(?:\s+[\w-]+){0,3}?\s+(" + _PERSON_NOUNS + r")s?\b")
-# Words for anyone at all: they describe no one in particular.
-_ANYONE = frozenset("person man woman star celebrity celebrities".split())
+# The topic a resolved follow-up carries at its end, in parentheses (`conversation.resolve`).
+FOLLOW_UP_CONTEXT = re.compile(r"\s*\([^()]*\)\s*$")
 
 
 @dataclass
-class _Sentence:
+class RankedSentence:
+    """A sentence of a retrieved passage and its score as an answer (higher is better)."""
+
     passage: Passage
     text: str
     start: int  # offsets in passage.text
@@ -59,83 +49,18 @@ class _Sentence:
     previous: set[str] = field(default_factory=set)  # terms of the sentence just before it
 
 
-_WHICH = r"\b(?:which|what)\s+(?:[\w'’-]+\s+){0,3}?"
-_ORG_NOUN = re.compile(
-    _WHICH + r"(?:team|company|companies|airline|firm|agency|network|brand|organi[sz]ation|party|group|club|band|"
-    r"university|college|school|bank|retailer|chain|automaker|carrier|league|newspaper|studio|startup|manufacturer|"
-    r"union|channel|platform|outlet|magazine|service|restaurant|store|corporation|giant|maker|franchise)s?\b"
-)
-_PLACE_NOUN = re.compile(
-    _WHICH + r"(?:country|countries|city|cities|state|town|region|province|nation|island|continent|county|capital|place|"
-    r"location|village|neighbo[u]?rhood|port|territory|border|airport|stadium|venue)s?\b"
-)
-_WORK_NOUN = re.compile(
-    _WHICH + r"(?:film|movie|show|series|song|album|book|novel|memoir|play|musical|remake|sequel|documentary|video game|"
-    r"game|title|app|drama|sitcom|single|painting|opera)s?\b"
-)
-# A question word left in place at the end ("The rocket launched from where?", "She has
-# served since when?"): the grammar of an echo question, whatever came before it.
-_IN_SITU = re.compile(r"\b(who|whom|when|where)\s*[?.!]*\s*$")
-_MONTH_ASK = re.compile(r"\b(?:which|what|in which|in what)\s+month\b")
-_DATE_NOUN = re.compile(_WHICH + r"(?:day|date|year|month|time|season|decade|century|weekday)s?\b")
-_NUMBER_ASK = re.compile(
-    r"\bhow (?:many|much|long|old|far|often|tall|big|large)\b|\bwhat (?:number|percentage|percent|share|amount|price|age|cost|rate|score)\b"
-)
-# spaCy entity labels that can answer each kind of question.
-TYPE_LABELS = {
-    "person": {"PERSON", "ORG", "NORP"},
-    "org": {"ORG", "PERSON", "PRODUCT", "WORK_OF_ART", "FAC"},
-    "place": {"GPE", "LOC", "FAC", "NORP"},
-    "date": {"DATE", "TIME", "EVENT"},
-    "month": {"DATE"},
-    "work": {"WORK_OF_ART", "PRODUCT", "ORG", "EVENT"},
-    "number": {"CARDINAL", "QUANTITY", "MONEY", "PERCENT", "ORDINAL", "DATE", "TIME"},
-}
+@dataclass(frozen=True)
+class Ranking:
+    """The passages' sentences, best answer first, with the refusal rule's evidence: the
+    question's best key-term coverage by a passage and its best similarity to a sentence."""
 
+    sentences: list[RankedSentence] = field(default_factory=list)
+    term_coverage: float = 0.0
+    similarity: float = 0.0
 
-def expected_type(question: str) -> str:
-    """The kind of answer the question asks for: person, org, work (a film, a book), number,
-    month, date, place or other."""
-    q = question.lower().strip()
-    if _NUMBER_ASK.search(q):
-        return "number"
-    in_situ = _IN_SITU.search(q)
-    if in_situ:
-        return {"who": "person", "whom": "person", "when": "date", "where": "place"}[in_situ.group(1)]
-    if (
-        re.match(r"^(?:who|whom|whose)\b", q)
-        or re.search(r"\b(?:who|whom|whose)\s+(?:is|was|were|are|did|does|has|had|will|won|led)\b", q)
-        or re.search(_PERSON_NOUN, q)
-    ):
-        return "person"
-    if re.search(_ORG_NOUN, q):
-        return "org"
-    if re.search(_WORK_NOUN, q):
-        return "work"
-    if _MONTH_ASK.search(q):
-        return "month"
-    if re.match(r"^when\b", q) or re.search(r"\bwhen (?:did|does|will|was|is)\b", q) or re.search(_DATE_NOUN, q):
-        return "date"
-    if re.match(r"^where\b", q) or re.search(r"\bwhere (?:did|does|will|was|is|are|were)\b", q) or re.search(_PLACE_NOUN, q):
-        return "place"
-    return "other"
-
-
-def asked_role(question: str) -> str | None:
-    """The role of the person a question asks for, as it words it ("Which Russian
-    spokeswoman said…" -> "spokeswoman"), or None."""
-    m = _PERSON_NOUN.search(question.lower())
-    if m is None or m.group(1) in _ANYONE:
-        return None
-    return m.group(1)
-
-
-def focus_clause(question: str) -> str:
-    """The sentence of a question that asks (holds the question word), without its premise."""
-    question = question.strip()
-    parts = [question[a:b] for a, b in split_sentences(question)]
-    asking = [p for p in parts if re.search(r"\b(?:who|whom|whose|what|which|when|where|why|how)\b", p, re.I)]
-    return (asking or parts or [question])[-1]
+    @property
+    def best(self) -> RankedSentence | None:
+        return self.sentences[0] if self.sentences else None
 
 
 def _fits(text: str, label: str, kind: str) -> bool:
@@ -170,30 +95,6 @@ def type_match(entities: list[tuple[str, str]], kind: str, question: str) -> flo
     return 1.0 if any(_fits(text, label, kind) for text, label in new) else 0.5
 
 
-def has_type(sentence: str, kind: str, question: str) -> bool:
-    """Whether `sentence` holds something of `kind` that the question does not already say."""
-    asked = {t.lower() for t in tokens(question)}
-    if kind == "number":
-        return any(m.group(0).lower() not in asked for m in _NUMBER.finditer(sentence))
-    if kind == "month":
-        return any(m.group(0).lower().rstrip(".") not in asked for m in MONTH.finditer(sentence))
-    if kind == "date":
-        return any(m.group(0).lower() not in asked for m in _DATEISH.finditer(sentence))
-    if kind == "work":
-        return bool(re.search(r"[\"“‘'][A-Z][^\"”’]{1,80}[\"”’']", sentence)) or has_type(sentence, "org", question)
-    if kind in ("person", "place", "org"):
-        # People are written with at least two capitalised words ("Joe Biden",
-        # "President Biden"); places often with one ("Syria").
-        least = 2 if kind == "person" else 1
-        for m in _NAME.finditer(sentence):
-            words = [w for w in m.group(0).split() if w.lower() not in STOPWORDS]
-            new = [w for w in words if w.lower() not in asked]
-            if len(words) >= least and new and (m.start() > 0 or len(words) > 1):
-                return True
-        return False
-    return True
-
-
 class Extractor:
     """Builds cited answers from passages. Pure: it is handed its models as functions."""
 
@@ -213,7 +114,7 @@ class Extractor:
 
     # --- pieces ----------------------------------------------------------------------
 
-    def _sentences(self, passages: list[Passage]) -> list[_Sentence]:
+    def _sentences(self, passages: list[Passage]) -> list[RankedSentence]:
         out = []
         for p in passages:
             before: set[str] = set()
@@ -225,19 +126,19 @@ class Extractor:
                 before, end_before = terms, b
                 if len(tokens(text)) < self.settings.min_sentence_words:
                     continue  # fragments ("Read more.") say nothing on their own
-                out.append(_Sentence(p, text, a, b, terms, previous=previous))
+                out.append(RankedSentence(p, text, a, b, terms, previous=previous))
         return out
 
-    def _collapse_versions(self, sentences: list[_Sentence]) -> list[_Sentence]:
+    def _collapse_versions(self, sentences: list[RankedSentence]) -> list[RankedSentence]:
         """Keep one copy of each sentence that several versions (or copies) of a story share."""
-        kept: list[_Sentence] = []
+        kept: list[RankedSentence] = []
         for s in sorted(sentences, key=lambda s: (not s.passage.preferred, -(s.passage.score))):
             twin = next((k for k in kept if jaccard(k.terms, s.terms) >= self.settings.duplicate_sentence_jaccard), None)
             if twin is None:
                 kept.append(s)
         return kept
 
-    def _vote(self, sentences: list[_Sentence], tagged: list[list[tuple[str, str]]], kind: str, question: str) -> None:
+    def _vote(self, sentences: list[RankedSentence], tagged: list[list[tuple[str, str]]], kind: str, question: str) -> None:
         """Favour sentences naming the candidate answer that the best sentences agree on.
 
         News repeats its facts: when several relevant sentences, often from different
@@ -273,6 +174,12 @@ class Extractor:
         focus = set(content_terms(focus_clause(question)))
         if focus and focus != set(terms):
             terms = {t: w * (self.settings.focus_clause_weight if t in focus else 1.0) for t, w in terms.items()}
+        # A follow-up's added topic ("What did Russia say about them? (the strikes in Syria)")
+        # says which story, not what is asked: its words weigh less than the question's own.
+        context = FOLLOW_UP_CONTEXT.search(question)
+        if context:
+            own = set(content_terms(question[: context.start()]))
+            terms = {t: w * (1.0 if t in own else self.settings.follow_up_context_weight) for t, w in terms.items()}
         return {t: w for t, w in terms.items() if w > 0}
 
     @staticmethod
@@ -318,18 +225,18 @@ class Extractor:
 
     # --- the answer ------------------------------------------------------------------
 
-    def rank(self, standalone: str, passages: list[Passage]) -> tuple[list[_Sentence], float, float]:
+    def rank(self, standalone: str, passages: list[Passage]) -> Ranking:
         """The passages' sentences, best answer first, with the question's best key-term
         coverage by a passage and its best similarity to a sentence (the refusal evidence)."""
         if not passages:
-            return [], 0.0, 0.0
+            return Ranking()
         key = self._key_terms(standalone)
         passage_terms = {p.chunk_id: self._passage_terms(p) for p in passages}
         best_cover = max(self._coverage(key, passage_terms[p.chunk_id]) for p in passages) if key else 1.0
 
         sentences = self._collapse_versions(self._sentences(passages))
         if not sentences:
-            return [], best_cover, 0.0
+            return Ranking([], best_cover, 0.0)
         vectors = self.embed([standalone] + [s.text for s in sentences])
         sims = vectors[1:] @ vectors[0]
         kind = expected_type(standalone)
@@ -363,17 +270,16 @@ class Extractor:
         # usually the premise's subject ("Jebb said ..."), not the answer.
         if tagged is not None and kind != "other" and self.settings.answer_vote_weight > 0:
             self._vote(sentences, tagged, kind, standalone)
-        return sorted(sentences, key=lambda s: -s.score), best_cover, float(max(sims))
+        return Ranking(sorted(sentences, key=lambda s: -s.score), best_cover, float(max(sims)))
 
-    def answer(
-        self, question: str, standalone: str, passages: list[Passage], as_of: dt.date | None = None, ranking: tuple[list[_Sentence], float, float] | None = None
-    ) -> Answer:
+    def answer(self, question: str, standalone: str, passages: list[Passage], as_of: dt.date | None = None, ranking: Ranking | None = None) -> Answer:
         """The extractive answer; `ranking` is `rank(standalone, passages)` when already made."""
-        ranked, best_cover, best_sim = ranking if ranking is not None else self.rank(standalone, passages)
+        ranking = ranking if ranking is not None else self.rank(standalone, passages)
+        ranked, best_cover, best_sim = ranking.sentences, ranking.term_coverage, ranking.similarity
         evidence = {"term_coverage": round(best_cover, 4), "similarity": round(best_sim, 4), "best_score": round(ranked[0].score, 4) if ranked else 0.0}
         return replace(self._answer(question, standalone, ranked, best_cover, best_sim, as_of), evidence=evidence)
 
-    def _answer(self, question: str, standalone: str, ranked: list[_Sentence], best_cover: float, best_sim: float, as_of: dt.date | None) -> Answer:
+    def _answer(self, question: str, standalone: str, ranked: list[RankedSentence], best_cover: float, best_sim: float, as_of: dt.date | None) -> Answer:
         refusal = self.refusal(question, standalone, ranked, as_of)
         if not ranked:
             return refusal
@@ -394,7 +300,7 @@ class Extractor:
             chosen.append(s)
         return self._compose(question, standalone, chosen, as_of)
 
-    def _compose(self, question: str, standalone: str, chosen: list[_Sentence], as_of: dt.date | None) -> Answer:
+    def _compose(self, question: str, standalone: str, chosen: list[RankedSentence], as_of: dt.date | None) -> Answer:
         citations = [cite(i, s.passage, s.start, s.end, s.score) for i, s in enumerate(chosen, start=1)]
         parts = [f"{s.text} [{i}]" for i, s in enumerate(chosen, start=1)]
         text = self.templates.answer.substitute(sentences=" ".join(parts), sources=sources_line(citations, self.templates))
@@ -402,7 +308,7 @@ class Extractor:
             question=question, text=text, refused=False, citations=citations, standalone_question=standalone, as_of=as_of.isoformat() if as_of else ""
         )
 
-    def refusal(self, question: str, standalone: str, ranked: list[_Sentence], as_of: dt.date | None) -> Answer:
+    def refusal(self, question: str, standalone: str, ranked: list[RankedSentence], as_of: dt.date | None) -> Answer:
         """The refusal, offering the nearest coverage the passages hold."""
         closest = closest_coverage([(s.passage, s.start, s.end, s.score) for s in ranked], self.settings.closest_articles)
         return Answer(

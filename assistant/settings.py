@@ -434,6 +434,46 @@ class Settings(BaseSettings):
     follow_panel_refresh_seconds: float = Field(default=10.0, gt=0, description="How often the chat's followed-sources panel shows the latest fetches.")
     follow_new_changes: int = Field(default=3, ge=0, description='Changes shown for each story that got a new version, in a "what\'s new" answer.')
 
+    # --- Understanding the question and the conversation (docs/understanding.md) ---
+    conversation_turns: int = Field(
+        default=3, ge=1, description="Turns a conversation state keeps (and earlier questions read again when a face passes only the questions)."
+    )
+    conversation_cache: int = Field(default=512, ge=1, description="Conversation states a serving process remembers, by their questions and filters.")
+    focus_weight: float = Field(
+        default=0.5, ge=0, description="How much a follow-up's search favours the story in focus: its passages' scores are multiplied by 1 + this."
+    )
+    follow_up_context_weight: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Weight, in ranking sentences, of the topic a follow-up was given from the conversation against the question's own words.",
+    )
+    focus_widen: int = Field(default=2, ge=1, description="A follow-up's search reads this many times `top_k` passages before the story in focus is put first.")
+    intent_by_meaning: bool = Field(
+        default=True,
+        description="Judge what a question asks for (timeline, what changed, a fact...) by embedding similarity to example questions, not only by fixed phrasings.",
+    )
+    intent_min_similarity: float = Field(
+        default=0.46,
+        ge=-1,
+        le=1,
+        description="Least similarity to an example question of a kind (timeline, changes...) for a question to be read as that kind.",
+    )
+    intent_margin: float = Field(default=0.08, ge=0, le=2, description="How far that kind's similarity must lead the plain-fact examples' similarity.")
+    question_time_bounds: bool = Field(
+        default=True, description="Time words of a question (this week, recently, last month, in 2024) bound the articles an answer may draw on."
+    )
+    question_time_slack_days: int = Field(default=3, ge=0, description="Days added before a question's time window (news of an event follows it).")
+    recent_days: int = Field(default=30, ge=1, description="Days before the reference day that `recently` reaches back.")
+    reader_decline_refuses: bool = Field(
+        default=False,
+        description="When the reading model finds no answer in the excerpts that the word-coverage rule passed, refuse (offering the closest coverage) instead of quoting the ranked sentences.",
+    )
+    conversation_model_rewrite: bool = Field(
+        default=False,
+        description="Have the reading model rewrite a follow-up that the rules could only tie to the topic in focus (checked: no name or number the conversation did not give).",
+    )
+
     @model_validator(mode="after")
     def _check_sizes(self) -> Settings:
         if self.chunk_overlap >= self.chunk_tokens:

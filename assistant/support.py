@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.intent import has_type
 from assistant.text import NUMBER, STOPWORDS, content_terms, is_abbreviation, is_calendar_word, stem, tokens
 
 _NUMBER = re.compile(NUMBER)
@@ -172,6 +173,23 @@ def has_role(answer: str, question: str, role: str, titled: set[str]) -> bool:
     return any(_same_one(n, t) or t in n for n in names for t in titled)
 
 
+# Amounts said without a figure ("several minutes", "a few hundred"): an answer to "how much".
+_VAGUE_AMOUNT = re.compile(r"\b(?:several|a few|few|many|dozens|scores|hundreds|thousands|millions|billions|half|a quarter|a third|a couple)\b", re.I)
+
+
+def gives_amount(answer: str, question: str) -> bool:
+    """Whether an answer states an amount the question does not ("12", "1m yen", "several minutes")."""
+    return has_type(answer, "number", question) or bool(_VAGUE_AMOUNT.search(answer))
+
+
+def gives_date(answer: str, question: str) -> bool:
+    """Whether an answer states a time the question does not (a year, a month, a weekday, "yesterday")."""
+    return has_type(answer, "date", question) or bool(numbers_in(answer) - numbers_in(question))
+
+
+_GIVES = {"number": gives_amount, "date": gives_date, "month": lambda answer, question: gives_date(answer, question)}
+_KIND_WORD = {"number": "amount or number", "date": "date or time", "month": "month"}
+
 # Kinds of question (answer.expected_type) whose answer is a name: a reply that names
 # nothing ("The actor will host the show") has not answered.
 NAMED_KINDS = frozenset({"person", "org", "place", "work"})
@@ -215,6 +233,8 @@ def check_short_answer(
         return False, "it only repeats the question", answer
     if kind in NAMED_KINDS and not [n for n in answer_items(rewritten, question)[0] if not is_calendar_word(n.lower())]:
         return False, f"it names no {kind}", answer
+    if kind in _GIVES and not _GIVES[kind](rewritten, question):
+        return False, f"it gives no {_KIND_WORD[kind]}", answer
     # The claim itself must be the article's: words taken from the question do not count,
     # or "<a name from the excerpt> + the question's words" would pass for an answer. The
     # words may come from anywhere in the passage (an article names the grant in one

@@ -179,6 +179,15 @@ class Answer:
     # When the first search found nothing to answer with: the question as the model reworded
     # it in a news report's words, which the passages were found and ranked with.
     reworded_question: str = ""
+    # The question as the assistant read it when that differs from how it was asked (a
+    # follow-up resolved against the conversation: "What did he say?" -> "What did Joe
+    # Biden say?"); "" when it was read as asked. What the chat shows as "Read as".
+    read_as: str = ""
+    # What was asked for: "factoid", "timeline", "changes", "explanation", "list" or "comparison".
+    intent: str = ""
+    # The conversation after this answer: hand it back with the next question (or the
+    # earlier questions: the state is rebuilt from them).
+    conversation: Conversation | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as plain JSON-serialisable data."""
@@ -305,3 +314,56 @@ class Disagreement:
     second: Citation
     first_values: list[str]
     second_values: list[str]
+
+
+@dataclass(frozen=True)
+class ConversationTurn:
+    """What one answered turn of a conversation was about: the question as asked and as
+    read, its reply kind, the names its answer and question named (the answer's first;
+    `people` are those of them that name a person) and the articles, stories and titles
+    it cited."""
+
+    question: str
+    read_as: str
+    kind: str = "factoid"
+    names: tuple[str, ...] = ()
+    people: tuple[str, ...] = ()
+    doc_ids: tuple[str, ...] = ()
+    story_ids: tuple[str, ...] = ()
+    titles: tuple[str, ...] = ()
+    # What the thread of questions this turn belongs to is about: the words of the question
+    # that opened it ("strikes on militia facilities in eastern Syria"), kept by its follow-ups.
+    topic: str = ""
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """The state of a conversation: its latest turns, oldest first. The newest is the
+    focus that follow-ups ("he", "them", "and in 2024?") are read against."""
+
+    turns: tuple[ConversationTurn, ...] = ()
+
+    @property
+    def focus(self) -> ConversationTurn | None:
+        return self.turns[-1] if self.turns else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Conversation:
+        """The state from `to_dict()`'s form (as JSON gives it back); raises ValueError when malformed."""
+        if not isinstance(data, dict) or not isinstance(data.get("turns", []), (list, tuple)):
+            raise ValueError('a conversation is {"turns": [...]}')
+        turns = []
+        for t in data.get("turns", ()):
+            if not isinstance(t, dict) or not isinstance(t.get("question"), str) or not isinstance(t.get("read_as"), str):
+                raise ValueError("each turn needs `question` and `read_as` text")
+            fields = {k: t[k] for k in ("kind", "topic") if isinstance(t.get(k), str)}
+            for k in ("names", "people", "doc_ids", "story_ids", "titles"):
+                values = t.get(k, [])
+                if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+                    raise ValueError(f"`{k}` of a turn must be a list of text")
+                fields[k] = tuple(values)
+            turns.append(ConversationTurn(t["question"], t["read_as"], **fields))
+        return cls(tuple(turns))

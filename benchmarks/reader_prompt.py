@@ -57,7 +57,7 @@ def main() -> None:
             req = bot.answerer.request(row["question"], None, row.get("as_of"), None, None, None)
             passages = bot.retriever.retrieve(req.standalone, req.scope, k, req.prefer)
             extractor = Extractor(bot.settings, bot.templates, bot.embedder.embed, bot.retriever.idf, tagger.entities)
-            ranked_of.append((row, req, passages, extractor.rank(req.standalone, passages)[0]))
+            ranked_of.append((row, req, passages, extractor.rank(req.standalone, passages).sentences))
         in_passages = sum(contains_answer(" ".join(p.text for p in ps), row["answers"]) for row, _, ps, _ in ranked_of) / len(rows)
         for n, chars, stretch, title in itertools.product(*(map(int, a.split(",")) for a in (args.excerpts, args.chars, args.answer_chars, args.titles))):
             settings = bot.settings.with_overrides(

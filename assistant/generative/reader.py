@@ -25,9 +25,9 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
-from assistant.answer import asked_role, expected_type, has_type
 from assistant.citations import cite, closest_coverage, refusal_text, sources_line
 from assistant.generative.reuse import ExcerptMemory, follow_up_order
+from assistant.intent import asked_role, expected_type, has_type
 from assistant.settings import Settings
 from assistant.support import answer_items, check_short_answer, has_role, name_runs, numbers_in, titled_names
 from assistant.templates import Templates
@@ -239,11 +239,12 @@ class Reader:
         )
         spans = [(s.passage, s.start, s.end, s.score) for s in ranked] if ranked else [(e.passage, e.start, e.end, e.score) for e in excerpts]
         if is_model_refusal(reply, self.templates):
-            if not extractive.refused:
+            if not extractive.refused and not self.settings.reader_decline_refuses:
                 # A small model says "not covered" too readily: where the ranker found sentences
                 # that pass the refusal rule, they answer, and the user is told the model found no short answer.
                 return replace(extractive, extractive=extractive, reading="declined", notice=self.templates.reader_declined.substitute())
-            # The model did as told and the ranker agrees: a plain refusal, not a failed check.
+            # The model did as told and the ranker agrees (or, with `reader_decline_refuses`, the
+            # model's reading of the excerpts' meaning decides): a refusal offering the closest coverage.
             return Answer(
                 text=refusal_text(self.templates, as_of),
                 refused=True,
@@ -280,7 +281,11 @@ class Reader:
         dropped = f"{sentence} ({why})"
         if extractive.refused:
             return Answer(text=extractive.text, refused=True, closest=extractive.closest, unsupported=[dropped], reading="dropped", **base)
-        return replace(extractive, extractive=extractive, reading="dropped", unsupported=[dropped])
+        # An answer that is not the kind of thing asked (no amount for "how much"): the user is
+        # told the model found no short answer, and the quotes say what the articles do say.
+        wrong_kind = why.startswith(("it gives no", "it names no"))
+        notice = self.templates.reader_declined.substitute() if wrong_kind else extractive.notice
+        return replace(extractive, extractive=extractive, reading="dropped", unsupported=[dropped], notice=notice)
 
     @staticmethod
     def _quote(answer: str, question: str, excerpt: Excerpt) -> tuple[int, int] | None:
@@ -317,20 +322,34 @@ class Reader:
         return Answer(text=text, refused=False, citations=citations, reading="answered", **base)
 
 
-def condense_with_llm(llm, templates: Templates, question: str, history: list[str], limit: int, lock: threading.Lock | None = None) -> str | None:
-    """A standalone version of a follow-up, written by the model; None if it gives nothing usable."""
+def rewrite_with_llm(llm, prompt: str, original: str, limit: int, lock: threading.Lock | None = None, prefix: str = "") -> str | None:
+    """The one question the model writes for `prompt` (the first line of its reply, without
+    quotes or a leading `prefix` label such as "Rewritten question:"), or None when the model
+    fails, writes nothing usable, something longer than `limit` or only `original` again."""
     from assistant.generative.llm import ChatMessage, MessageRole
 
-    prompt = templates.llm_condense.substitute(history="\n".join(f"- {h}" for h in history), question=question)
     try:
         with lock or nullcontext():
             reply = llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)]).message.content or ""
     except Exception as exc:
-        log.warning("language model failed to condense the question: %s", exc)
+        log.warning("language model failed to rewrite the question: %s", exc)
         return None
-    lines = [line.strip().strip('"“”') for line in reply.strip().splitlines() if line.strip()]
-    rewritten = lines[0] if lines else ""
+    lines = [line.strip().strip('"“”').strip() for line in reply.strip().splitlines() if line.strip()]
+    rewritten = re.sub(rf"^(?:{prefix})\s*:\s*", "", lines[0], flags=re.IGNORECASE) if lines and prefix else (lines[0] if lines else "")
     if not rewritten or len(rewritten) > limit or not any(ch.isalpha() for ch in rewritten):
+        return None
+    if _plain(rewritten) == _plain(original):
+        return None
+    return rewritten
+
+
+def condense_with_llm(llm, templates: Templates, question: str, history: list[str], limit: int, lock: threading.Lock | None = None) -> str | None:
+    """A standalone version of a follow-up, written by the model; None if it gives nothing
+    usable or names someone or some number that neither the question nor `history` (the
+    conversation's earlier questions and what their answers named) does."""
+    prompt = templates.llm_condense.substitute(history="\n".join(f"- {h}" for h in history), question=question)
+    rewritten = rewrite_with_llm(llm, prompt, question, limit, lock, prefix="rewritten question|question")
+    if rewritten is None or adds_facts(rewritten, " ".join([question, *history])):
         return None
     return rewritten
 
@@ -360,20 +379,9 @@ def reword_with_llm(llm, templates: Templates, question: str, missing: list[str]
     "ordered the airstrikes"), written by the model, which is told the question's `missing`
     words (those the articles found lack); None if it gives nothing usable, only repeats
     the question or adds a name or number of its own."""
-    from assistant.generative.llm import ChatMessage, MessageRole
-
     prompt = templates.llm_reword.substitute(question=question, missing=", ".join(f"“{m}”" for m in missing))
-    try:
-        with lock or nullcontext():
-            reply = llm.chat([ChatMessage(role=MessageRole.USER, content=prompt)]).message.content or ""
-    except Exception as exc:
-        log.warning("language model failed to reword the question: %s", exc)
-        return None
-    lines = [line.strip().strip('"“”').strip() for line in reply.strip().splitlines() if line.strip()]
-    rewritten = re.sub(r"^(?:rewritten question|question)\s*:\s*", "", lines[0], flags=re.IGNORECASE) if lines else ""
-    if not rewritten or len(rewritten) > limit or not any(ch.isalpha() for ch in rewritten):
-        return None
-    if _plain(rewritten) == _plain(question) or adds_facts(rewritten, question):
+    rewritten = rewrite_with_llm(llm, prompt, question, limit, lock, prefix="rewritten question|question")
+    if rewritten is None or adds_facts(rewritten, question):
         log.debug("rewording %r of %r not used", rewritten, question)
         return None
     return rewritten

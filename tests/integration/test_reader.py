@@ -94,7 +94,7 @@ def test_a_question_whose_subject_the_articles_lack_stays_refused(reader):
     assert answer.refused and answer.citations == [], (answer.reworded_question, answer.text)
 
 
-def test_a_follow_up_is_condensed_by_the_model_and_answered(reader):
+def test_a_follow_up_is_read_against_the_conversation_and_answered(reader):
     answer = reader.answer("What did he threaten to do?", history=["Who is Igor Konashenkov?"])
     assert "Konashenkov" in answer.standalone_question, answer.standalone_question
     assert not answer.refused and "suppress" in answer.text.lower(), answer.text

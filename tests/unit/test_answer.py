@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from assistant.answer import Extractor, expected_type
+from assistant.answer import Extractor
+from assistant.intent import expected_type
 from assistant.settings import Settings
 from assistant.templates import load_templates
 from assistant.text import content_terms, split_sentences
@@ -130,7 +131,7 @@ def test_without_the_model_typing_falls_back_to_heuristics():
 
 
 def test_focus_clause_drops_the_premise():
-    from assistant.answer import focus_clause
+    from assistant.intent import focus_clause
 
     assert focus_clause("Bessie Hendricks died this week in Iowa. How old was she?") == "How old was she?"
     assert focus_clause("Who ordered the strikes?") == "Who ordered the strikes?"
@@ -146,12 +147,12 @@ def test_a_sentence_that_asks_is_not_the_answer(extractor):
 
 
 def test_voting_prefers_the_name_several_sentences_agree_on():
-    from assistant.answer import Extractor, _Sentence
+    from assistant.answer import Extractor, RankedSentence
 
     settings = Settings(answer_vote_weight=0.5)
     ex = Extractor(settings, load_templates(settings.prompts_dir), BagOfWordsEmbedder(), lambda t: 1.0)
     p = _passage("a", "x")
-    sents = [_Sentence(p, t, 0, 1, set(), score) for t, score in [("A", 0.60), ("B", 0.55), ("C", 0.50)]]
+    sents = [RankedSentence(p, t, 0, 1, set(), score) for t, score in [("A", 0.60), ("B", 0.55), ("C", 0.50)]]
     tagged = [[("Kevin Smith", "PERSON")], [("Anna Lee", "PERSON")], [("Anna Lee", "PERSON")]]
     ex._vote(sents, tagged, "person", "Who won the vote?")
     assert max(sents, key=lambda s: s.score).text == "B"

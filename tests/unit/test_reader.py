@@ -4,7 +4,7 @@ tests/integration/test_reader.py runs the real one)."""
 import datetime as dt
 from dataclasses import replace
 
-from assistant.answer import _Sentence
+from assistant.answer import RankedSentence
 from assistant.generative.reader import INSTRUCTION, Reader, is_model_refusal, select_excerpts, written_sentences
 from assistant.settings import Settings
 from assistant.templates import load_templates
@@ -43,11 +43,11 @@ def settings() -> Settings:
     return Settings(llm="local")
 
 
-def ranked(*pairs: tuple[Passage, str]) -> list[_Sentence]:
+def ranked(*pairs: tuple[Passage, str]) -> list[RankedSentence]:
     out = []
     for score, (p, sentence) in zip(range(len(pairs), 0, -1), pairs):
         start = p.text.index(sentence)
-        out.append(_Sentence(p, sentence, start, start + len(sentence), set(), score=float(score)))
+        out.append(RankedSentence(p, sentence, start, start + len(sentence), set(), score=float(score)))
     return out
 
 
@@ -308,7 +308,7 @@ def test_the_answer_to_which_spokeswoman_is_the_one_the_articles_call_spokeswoma
 
 
 def test_titles_are_read_before_and_after_a_name():
-    from assistant.answer import asked_role
+    from assistant.intent import asked_role
     from assistant.support import titled_names
 
     text = (
@@ -338,3 +338,16 @@ def test_a_rewordings_find_stands_only_when_the_model_answers_from_it():
     answered = replace(quotes, reading="answered")
     failed = replace(quotes, reading="failed", notice="The language model could not answer")
     assert confirmed_by_reader(refusal, answered) is answered and confirmed_by_reader(refusal, failed) is failed
+
+
+def test_an_answer_that_is_not_the_kind_asked_is_dropped_and_the_quotes_say_what_the_articles_do():
+    question = "How many militia facilities did the strikes hit?"
+    answer = read("President Joe Biden ordered the strikes [1].", question=question)
+    assert answer.reading == "dropped" and "gives no amount" in answer.unsupported[0]
+    assert answer.text == EXTRACTIVE.text and answer.notice == TEMPLATES.reader_declined.substitute()
+
+
+def test_with_reader_decline_refuses_a_declined_read_refuses_with_the_closest_coverage():
+    reader = Reader(Settings(llm="local", reader_decline_refuses=True), TEMPLATES, llm=None, backend="local")
+    answer = reader.check(TEMPLATES.llm_refusal.substitute(), QUESTION, QUESTION, select_excerpts(RANKED, settings()), AS_OF, EXTRACTIVE, RANKED)
+    assert answer.refused and answer.reading == "declined" and answer.closest
