@@ -14,7 +14,7 @@ passes), as a person would chat:
   cites that article's story), a timeline of it (right when it is a timeline citing that
   story), and another question of the same week (a topic switch: gold answer).
 
-    python benchmarks/conversations.py --old ../h34a-old --dev-index runs/bench/index
+    python benchmarks/conversations.py --old ../old-checkout --dev-index runs/bench/index
 
 Each side runs in its own process (`PYTHONPATH` at the old worktree, and at this one), both
 at once on the same indexes; prints the table and writes `benchmarks/results/conversations.md` and
@@ -148,7 +148,7 @@ def summary(records: list[dict]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--old", type=Path, default=None, help="a worktree of the old code (git worktree add ../h34a-old e150b17)")
+    parser.add_argument("--old", type=Path, default=None, help="a worktree of the old code (git worktree add ../old-checkout e150b17)")
     parser.add_argument("--bundled-index", type=Path, default=ROOT / "runs" / "conversations" / "bundled-index")
     parser.add_argument(
         "--dev-index", type=Path, default=None, help="an index of the dev corpus (benchmarks/rtqa.py builds one); without it only the bundled set runs"

@@ -10,7 +10,7 @@ code and the new, each in its own process (PYTHONPATH at its worktree).
 Refusal precision: the share of refusals that were of uncovered questions; recall: the
 share of uncovered questions refused.
 
-    python benchmarks/paraphrases.py --old ../h34a-old       # old beside new
+    python benchmarks/paraphrases.py --old ../old-checkout       # old beside new
     python benchmarks/paraphrases.py                          # this code only
 """
 

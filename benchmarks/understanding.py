@@ -6,7 +6,7 @@ Both sides run `benchmarks/reader_losses.py` (this tree's harness) at the same t
 its own process with `PYTHONPATH` at its worktree, on copies of one index, so they share the
 machine's load:
 
-    python benchmarks/understanding.py --old ../h34a-old --index runs/bench/index --every 4
+    python benchmarks/understanding.py --old ../old-checkout --index runs/bench/index --every 4
 
 Writes `benchmarks/results/understanding-dev.md` and the per-question records to
 `runs/understanding-<side>.jsonl`. A side's records are summarised as far as it got when

@@ -37,7 +37,7 @@ from assistant.types import Answer, Citation, Passage
 log = logging.getLogger(__name__)
 
 _MARKERS_AFTER_STOP = re.compile(rf"([.!?])((?:{CITATION_MARKER.pattern})+)")
-# Text in an article that speaks to an assistant rather than to readers. [h34b] Passages reach the reader with
+# Text in an article that speaks to an assistant rather than to readers. Passages reach the reader with
 # such lines, in any wording, already blanked by the retriever's guard (assistant/injection.py); this one
 # phrase pattern stays only as a last check for passages built elsewhere.
 INSTRUCTION = re.compile(

@@ -183,8 +183,9 @@ def _reworded(answer: Answer, templates: Templates) -> str:
 
 def _read_as(answer: Answer) -> str:
     """ "Read as: …" when the question was rewritten before it was searched (a follow-up
-    made standalone); "" when it was read as asked."""
-    standalone = " ".join(answer.standalone_question.split())
+    made standalone); "" when it was read as asked. `Answer.read_as` is the answerer's own
+    word on it; answers made before it existed carry only the standalone question."""
+    standalone = " ".join((answer.read_as or answer.standalone_question).split())
     return f"Read as: {standalone}" if standalone and standalone != " ".join(answer.question.split()) else ""
 
 
