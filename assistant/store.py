@@ -379,7 +379,7 @@ class ChunkStore:
 
     def chunk_ids(self) -> list[str]:
         """The id of every stored chunk."""
-        return self._get_all(include=[])["ids"]
+        return self.rows(include=[])["ids"]
 
     def all_chunks(self) -> list[StoredChunk]:
         """Every chunk with its text and metadata (for the BM25 index)."""
