@@ -387,7 +387,9 @@ class Settings(BaseSettings):
         description="Room kept in a follow-up's prompt for its own excerpts (at least this many of its best, more when fewer of the last prompt's are carried).",
     )
     reader_conversations: int = Field(
-        default=256, ge=0, description="Conversations whose last prompt's excerpts are remembered, so that their follow-ups can start with them (0: none)."
+        default=0,
+        ge=0,
+        description="Conversations whose last prompt's excerpts are remembered, so that their follow-ups can start with them and the model reads only what is new (0: none, the default: with the carried excerpts first, the 1.5B model answered a follow-up from the earlier excerpt [1] instead of the new one, 'Who is the spokeswoman who said so?' -> Jen Psaki instead of Maria Zakharova; see docs/speed.md).",
     )
 
     # Sources people can read (issue 35): the title made for an article without one.

@@ -101,10 +101,11 @@ def test_a_follow_up_is_read_against_the_conversation_and_answered(reader):
     assert_verbatim(answer)
 
 
-def test_a_follow_up_reads_anew_only_what_its_prompt_adds(reader):
+def test_a_follow_up_reads_anew_only_what_its_prompt_adds(built_assistant):
     # Gold g01 then g04, about the same strikes: the follow-up's prompt starts with the first
     # one's excerpts, and the model's state after that prompt is found again although the
-    # model rewrote the follow-up in between.
+    # model rewrote the follow-up in between. (Carrying excerpts is off by default.)
+    reader = Assistant(index_dir=built_assistant.settings.index_dir, llm="local", reader_conversations=16)
     first, follow = "Who ordered the strikes on militia facilities in eastern Syria?", "How did the Pentagon describe the strikes?"
     reader.answer(first)
     model = reader.llm._model
