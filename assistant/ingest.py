@@ -162,14 +162,7 @@ def _decode(data: bytes) -> str:
     head = data[:4096]
     if b"\x00" in head or (head and sum(head.count(bytes([c])) for c in _CONTROL) > len(head) * 0.05):
         raise ValueError("binary data, not text (an image or another binary file with a text extension?)")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise ValueError("not valid UTF-8 or Windows-1252/Latin-1 text") from exc
+    return _decode_piece(data)
 
 
 class TooLarge(ValueError):
