@@ -186,10 +186,14 @@ def test_the_conversation_fills_the_window_shows_the_question_at_once_and_keeps_
     page.get_by_role("button", name="Ask", exact=True).click()
     expect(page.locator("#chat [data-testid='user']").nth(4)).to_be_attached(timeout=10_000)
     scroll_up(page)
+    # Where the wheel left the reader (not always the very top on a loaded machine): the
+    # answer arriving must not move them down from there.
+    placed = log_position(page)["top"]
     expect(page.get_by_label("Question")).to_be_editable(timeout=90_000)
     expect(page.locator("#chat [data-testid='bot']").nth(4)).to_contain_text("condemn", timeout=90_000)
     page.wait_for_timeout(500)
-    assert log_position(page)["top"] < 40, log_position(page)
+    kept = log_position(page)
+    assert kept["top"] <= placed + 40 and kept["end"] > 40, (placed, kept)
     # A new question, asked from up there: the conversation goes to its end, to show it and its answer.
     ask(page, QUESTION, 5)
     page.wait_for_timeout(300)
