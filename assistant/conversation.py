@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, replace
 
 from assistant.intent import expected_type
-from assistant.text import STOPWORDS, content_terms, split_sentences, tokens
+from assistant.text import MONTH_NAMES, STOPWORDS, content_terms, split_sentences, tokens
 from assistant.types import Conversation, ConversationTurn
 
 _HE = {"he": "", "she": "", "him": "", "her": "", "his": "'s", "hers": "'s"}
@@ -44,8 +44,9 @@ _ASKING_START = re.compile(
 _ELLIPSIS = re.compile(r"^(?:and|but|so)?\s*(?:what about|how about|what of)\b\s*(.*?)[?.!]*$|^(?:and|but)\s+(.*?)[?.!]*$", re.I)
 # A time phrase a follow-up asks the last question again for ("and in 2024?", "what about last month?").
 TIME_PHRASE = re.compile(
-    r"\b(?:(?:in|during|since|before|after|by)\s+(?:early\s+|late\s+|mid-?)?(?:(?:19|20)\d{2}|january|february|march|april|may|june|july|"
-    r"august|september|october|november|december)(?:\s+(?:19|20)\d{2})?|(?:this|last|past|next)\s+(?:week|month|year|weekend)|"
+    r"\b(?:(?:in|during|since|before|after|by)\s+(?:early\s+|late\s+|mid-?)?(?:(?:19|20)\d{2}|"
+    + "|".join(MONTH_NAMES)
+    + r")(?:\s+(?:19|20)\d{2})?|(?:this|last|past|next)\s+(?:week|month|year|weekend)|"
     r"(?:today|yesterday|recently|lately|now|then)|(?:before|after)\s+the\s+[\w-]+(?:\s+[\w-]+)?)\b",
     re.I,
 )
