@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from harness.paths import ROOT
@@ -89,3 +89,15 @@ def run_cli(*args: str, index: Path, env_extra: Mapping[str, str] | None = None)
     """`assistant ARGS` on `index` as a user runs it: its own process, output captured."""
     env = {**os.environ, "ASSISTANT_INDEX_DIR": str(index), **(env_extra or {})}
     return subprocess.run([sys.executable, "-m", "assistant.cli", *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def wait_for(condition: Callable[[], object], what: str, timeout: float):
+    """The first truthy value of `condition()`, polled every half second while a server works
+    in the background; AssertionError naming `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")

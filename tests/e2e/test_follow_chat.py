@@ -2,15 +2,13 @@
 in the background from a local HTTP server while the chat answers "what's new" from what
 arrived; `GET /api/new`; the MCP tool `whats_new`."""
 
-import time
-
 import httpx
 import pytest
 
 from tests.e2e.helpers import shot, start_app
 from tests.e2e.test_mcp import call
 from tests.follow_site import Site, article_html, rss
-from tests.processes import stop
+from tests.processes import stop, wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -30,14 +28,7 @@ MARKET = [
 ]
 
 
-def wait_for(condition, what: str, timeout: float = 120.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
+WAIT_SECONDS = 120.0  # what a background fetch or sync may take here
 
 
 def ask(page, question: str) -> None:
@@ -70,8 +61,8 @@ def test_follow_in_the_chat_and_ask_whats_new(tmp_path, browser):
             page.locator("#follow-add").click()
             expect(page.locator("#follow-status")).to_contain_text("Following", timeout=30_000)
             expect(page.locator("#follow-sources")).to_contain_text(site.url("/rss.xml"))
-            wait_for(lambda: site.hits("/news/bridge.html") > 0, "the background fetch")
-            answer = wait_for(lambda: _new_titles(url), "the bridge article in the index")
+            wait_for(lambda: site.hits("/news/bridge.html") > 0, "the background fetch", WAIT_SECONDS)
+            answer = wait_for(lambda: _new_titles(url), "the bridge article in the index", WAIT_SECONDS)
             assert "Harbor Street bridge reopens" in answer
 
             ask(page, "What's new since my last visit?")
@@ -84,7 +75,7 @@ def test_follow_in_the_chat_and_ask_whats_new(tmp_path, browser):
             # A new item in the feed, while the chat serves: the next "what's new" has it, and only it.
             feed.insert(0, ("Electric ferry starts service", site.url("/news/ferry.html"), "Tue, 03 Mar 2026 08:00:00 GMT"))
             site.route("/rss.xml", rss(feed, title="Springfield Ledger"), content_type="application/rss+xml")
-            wait_for(lambda: "Electric ferry starts service" in _new_titles(url), "the ferry article in the index")
+            wait_for(lambda: "Electric ferry starts service" in _new_titles(url), "the ferry article in the index", WAIT_SECONDS)
             ask(page, "What's new since my last visit?")
             expect(bots.nth(1)).to_contain_text("Electric ferry starts service", timeout=90_000)
             expect(bots.nth(1)).not_to_contain_text("Harbor Street bridge reopens")

@@ -5,7 +5,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
@@ -14,6 +13,7 @@ from assistant import Assistant
 from tests import processes
 from tests.e2e.helpers import start_app
 from tests.paths import CORPUS
+from tests.processes import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -22,14 +22,7 @@ BRIDGE = (
 )
 
 
-def wait_for(condition, what: str, timeout: float = 90.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out waiting for {what}")
+WAIT_SECONDS = 90.0  # what a background fetch or sync may take here
 
 
 def test_assistant_watch_follows_adds_changes_and_deletes(tmp_path):
@@ -49,23 +42,23 @@ def test_assistant_watch_follows_adds_changes_and_deletes(tmp_path):
             except Exception:
                 return {}
 
-        wait_for(lambda: "000_42dd889af19354b1" in ids(), "the first sync")
+        wait_for(lambda: "000_42dd889af19354b1" in ids(), "the first sync", WAIT_SECONDS)
         # Added: a new file, written the way editors and the chat's uploads do (temporary name, then rename).
         (folder / ".bridge.md.tmp").write_text(BRIDGE, encoding="utf-8")
         os.replace(folder / ".bridge.md.tmp", folder / "bridge.md")
-        wait_for(lambda: "bridge" in ids(), "the added file")
+        wait_for(lambda: "bridge" in ids(), "the added file", WAIT_SECONDS)
         assert ids()["bridge"].title == "Springfield opens its river bridge"
         # Changed.
         (folder / "bridge.md").write_text(BRIDGE.replace("Ann Lee", "Bo Chen"), encoding="utf-8")
-        wait_for(lambda: "Bo Chen" in reader.article("bridge").text if "bridge" in ids() else False, "the changed file")
+        wait_for(lambda: "Bo Chen" in reader.article("bridge").text if "bridge" in ids() else False, "the changed file", WAIT_SECONDS)
         # Deleted.
         (folder / "bridge.md").unlink()
-        wait_for(lambda: "bridge" not in ids() and ids(), "the deleted file")
+        wait_for(lambda: "bridge" not in ids() and ids(), "the deleted file", WAIT_SECONDS)
         assert set(ids()) == {"000_42dd889af19354b1"}
         # A file that is not an article is ignored, and the watch goes on.
         (folder / "notes.bin").write_bytes(b"\x00\x01")
         (folder / "again.md").write_text(BRIDGE, encoding="utf-8")
-        wait_for(lambda: "again" in ids(), "a file after an ignored one")
+        wait_for(lambda: "again" in ids(), "a file after an ignored one", WAIT_SECONDS)
         assert proc.poll() is None
     finally:
         processes.stop(proc)
@@ -87,7 +80,7 @@ def test_served_app_answers_from_a_file_dropped_into_its_watched_folder(tmp_path
             answer = httpx.post(f"{api}/answer", json=question, timeout=120).json()["answer"]
             return answer if not answer["refused"] else None
 
-        answer = wait_for(answered, "the app to answer from the new file")
+        answer = wait_for(answered, "the app to answer from the new file", WAIT_SECONDS)
         assert "Ann Lee" in answer["text"] and answer["citations"][0]["doc_id"] == "bridge"
     finally:
         processes.stop(proc)
