@@ -180,16 +180,21 @@ class Guard:
         """Whether each text is addressed to an assistant, a model or a reader of an answer: the
         gate passes it and the judge, reading its embedding, agrees. One embedding call for all."""
         texts = list(texts)
-        todo = [t for t in dict.fromkeys(texts) if t not in self._verdicts]
+        # The verdicts are read from a copy made here: the memo may be emptied below (when
+        # full) or by another thread's call, and must never lose a verdict this call needs.
+        known = {t: self._verdicts[t] for t in dict.fromkeys(texts) if t in self._verdicts}
+        todo = [t for t in dict.fromkeys(texts) if t not in known]
         if todo:
             passed = self.weights.gate.passes(todo) if self.weights.gate is not None else [True] * len(todo)
             judged = [t for t, ok in zip(todo, passed) if ok]
             found = self.weights.probability(self.embed(judged), judged) if judged else []
             flagged = {t for t, p in zip(judged, found) if p >= self.threshold}
-            if len(self._verdicts) + len(todo) > self.cache_size:
-                self._verdicts.clear()
-            self._verdicts.update((t, t in flagged) for t in todo)
-        return [self._verdicts[t] for t in texts]
+            made = {t: t in flagged for t in todo}
+            known.update(made)
+            if len(self._verdicts) + len(made) > self.cache_size:
+                self._verdicts = {}
+            self._verdicts.update(made)
+        return [known[t] for t in texts]
 
     @staticmethod
     def _texts(text: str, *fields: str) -> list[str]:
