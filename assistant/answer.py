@@ -26,6 +26,7 @@ import numpy as np
 from assistant.citations import cite, closest_coverage, refusal_text, sources_line
 from assistant.intent import TYPE_LABELS, expected_type, focus_clause, has_type
 from assistant.settings import Settings
+from assistant.support import name_runs, numbers_in
 from assistant.templates import Templates
 from assistant.text import MONTH, QUESTION_WORDS, STOPWORDS, content_terms, jaccard, normalize_answer, split_sentences, stem, tokens
 from assistant.types import Answer, Passage
@@ -34,6 +35,14 @@ log = logging.getLogger(__name__)
 
 # The topic a resolved follow-up carries at its end, in parentheses (`conversation.resolve`).
 FOLLOW_UP_CONTEXT = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def _word_forms(word: str) -> list[str]:
+    """A word lower-cased without its dots, then its hyphenated parts: "U.S.-backed" ->
+    ["us-backed", "us", "backed"]."""
+    flat = word.lower().replace(".", "")
+    parts = [p for p in flat.split("-") if p]
+    return [flat] + (parts if len(parts) > 1 else [])
 
 
 @dataclass
@@ -222,6 +231,41 @@ class Extractor:
                 phrases.append(" ".join(run))
             run = []
         return phrases
+
+    def unfound(self, standalone: str, passages: list[Passage]) -> list[str]:
+        """The names and numbers the question asks about that no passage holds.
+
+        Common words have synonyms ("took credit for" for "claimed"), names and numbers do
+        not: a question whose words the passages lack may still be answered there, one whose
+        "China" or "2023" they lack is about something else. A name counts as found when
+        each of its words is in a passage, a demonym as its country ("Russian" in a passage
+        saying "Russia"); the topic a follow-up carries came from the articles and is not asked."""
+        context = FOLLOW_UP_CONTEXT.search(standalone)
+        own = standalone[: context.start()] if context else standalone
+        texts = [p.title + " " + p.text for p in passages]
+        # "U.S.-backed" and "al-Sham" are found as "US-backed" and "Sham".
+        words = {part for t in texts for w in tokens(t) for part in _word_forms(w)}
+        # A year is found in a passage's date too: reports seldom write their own year.
+        numbers = set().union(*(numbers_in(t) for t in texts), {p.published_at[:4] for p in passages if p.published_at[:4].isdigit()})
+        prefix = self.settings.name_prefix_letters
+
+        def found_part(lower: str) -> bool:
+            if lower in words or lower in STOPWORDS or lower in QUESTION_WORDS:
+                return True
+            start = stem(lower)[:prefix]
+            return len(start) == prefix and any(w.startswith(start) for w in words)
+
+        def found(word: str) -> bool:
+            forms = _word_forms(word)
+            return forms[0] in words or all(found_part(part) for part in forms[1:] or forms)
+
+        missing = []
+        for a, b in name_runs(own):
+            # The question's first word is capitalised as a first word, not as a name.
+            named = tokens(own[a:b])[1:] if a == 0 else tokens(own[a:b])
+            if named and not all(found(w) for w in named):
+                missing.append(" ".join(named))
+        return missing + sorted(numbers_in(own) - numbers)
 
     # --- the answer ------------------------------------------------------------------
 

@@ -469,10 +469,26 @@ class Answerer:
                 ranking, extractive = reworded[0], replace(reworded[1], seconds={**extractive.seconds, **reworded[1].seconds})
             elif reworded is not None:
                 extractive = replace(extractive, reworded_question=reworded[1].reworded_question)
-        if self.settings.llm == "extractive" or not ranking.sentences or (extractive.refused and not self.settings.reader_when_refused):
+        if self.settings.llm == "extractive" or not ranking.sentences or (extractive.refused and not self._judged_by_reader(req, extractor, ranking)):
             yield extractive
             return
         yield from self._read(req, ranking, extractive, refusal)
+
+    def _judged_by_reader(self, req: Request, extractor: Any, ranking: Any) -> bool:
+        """Whether the model reads a question the refusal rule refused: the rule counts
+        words, and a question in other words than the articles' is refused by it. The model
+        judges the meaning (it answers from an excerpt in its fixed form, or gives the
+        refusal sentence) and its answer is checked as any other; the refusal stands unless
+        it holds. Not read: a question whose names or numbers no passage holds (those have
+        no synonyms: it is about something the articles do not report)."""
+        if self.settings.reader_when_refused:
+            return True
+        if not self.settings.reader_judges_refusals:
+            return False
+        passages = list({s.passage.chunk_id: s.passage for s in ranking.sentences}.values())
+        unfound = extractor.unfound(req.standalone, passages)
+        log.debug("refused %r; names and numbers no passage holds: %s", req.standalone, unfound)
+        return not unfound
 
     def _extractor(self, retriever: Retriever):
         from assistant.answer import Extractor
@@ -516,7 +532,7 @@ class Answerer:
             return
         # The quoted answer is shown at once; the model's checked answer replaces it. Not so for
         # a rewording's quotes: they stand only if the model answers from them (below).
-        preview = best_sentence(extractive, self.templates) if refusal is None else None
+        preview = best_sentence(extractive, self.templates) if refusal is None and not extractive.refused else None
         yield Progress("checking", self.templates.progress_checking.substitute(), answer=preview)
         reader = Reader(self.settings, self.templates, llm, self.settings.llm, self._llm_run_lock, self._excerpt_memory)
         answer = reader.read(req.question, req.standalone, ranking.sentences, req.as_of, extractive, req.earlier)

@@ -275,6 +275,15 @@ class Settings(BaseSettings):
         default=False,
         description="Also ask the model whenever the refusal rule (`min_term_coverage`, `min_similarity`, `min_sentence_score`) refuses. Off: on the dev benchmark such answers were nearly always a name from the excerpts put into the question's words.",
     )
+    reader_judges_refusals: bool = Field(
+        default=True,
+        description="When the refusal rule (which counts the question's words in the passages) refuses, the model still reads the excerpts if every name and number the question asks about is in them: it judges on meaning whether they answer, in its fixed form, and its answer is checked as any other; the refusal stands otherwise. Names and numbers have no synonyms, so a question whose names the passages lack is not read.",
+    )
+    name_prefix_letters: int = Field(
+        default=5,
+        gt=2,
+        description='Letters of a name\'s stem that a passage word must begin with for the name to count as found there ("Russian" in a passage saying "Russia").',
+    )
     reader_reword: bool = Field(
         default=True,
         description="When the refusal rule refuses, have the model reword the question as a news report would put it (no names or numbers of its own) and search again; the rule then judges the new passages. Refusals of questions that only word the article's facts differently become answers.",

@@ -182,3 +182,19 @@ def test_missing_words_are_the_common_words_the_best_passage_lacks_as_written(ex
     assert extractor.missing_words("Did President Macron visit Syria in 2019?", passages) == ["visit"]
     assert extractor.missing_words("Which groups did the strikes in Syria hit?", passages) == []
     assert extractor.missing_words("Which groups did the strikes hit?", []) == []
+
+
+def test_unfound_lists_the_names_and_numbers_no_passage_holds(extractor):
+    passages = [
+        _passage("a", "Russia strongly condemns the U.S.-backed strikes, Maria Zakharova said.", date="2021-02-26"),
+        _passage("b", "Hayat Tahrir al-Sham fighters moved into Idlib.", date="2021-02-27"),
+    ]
+    # Other words for what the passages say leave nothing unfound: common words have synonyms.
+    assert extractor.unfound("Which Russian spokeswoman denounced the US-backed raids?", passages) == []
+    # A demonym is found as its country, a hyphenated name by its parts, a year in a date.
+    assert extractor.unfound("What did Sham fighters do in Idlib in 2021?", passages) == []
+    # Names and numbers have none: a question about China or 2023 is about something else.
+    assert extractor.unfound("What did China say about the strikes in 2023?", passages) == ["China", "2023"]
+    assert extractor.unfound("Who won the FIFA World Cup?", passages) == ["FIFA World Cup"]
+    # The question's first word is capitalised as a first word; a follow-up's topic is not asked.
+    assert extractor.unfound("Condemned by whom? (the Beijing strikes)", passages) == []
