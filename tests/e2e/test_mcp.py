@@ -37,12 +37,14 @@ def call(index, *calls: tuple[str, dict]) -> tuple[list[str], list]:
 
 def test_tools_answer_search_and_read_with_citations(built_assistant):
     index = built_assistant.settings.index_dir
-    names, (answered, searched, article, changed) = call(
+    names, (answered, searched, article, changed, follow, timeline) = call(
         index,
         ("answer_question", {"question": QUESTION}),
         ("search_articles", {"query": "What did Russia say about the US strikes?", "k": 3}),
         ("get_article", {"doc_id": "001_5618d79fe3bfd785"}),
         ("story_changes", {"doc_id": "001_5618d79fe3bfd785"}),
+        ("answer_question", {"question": "What did he threaten to do?", "history": ["Who is Igor Konashenkov?"]}),
+        ("answer_question", {"question": "How did that story unfold, step by step?", "history": [QUESTION]}),
     )
     assert names == ["search_articles", "answer_question", "get_article", "story_changes", "whats_new"]
 
@@ -59,6 +61,13 @@ def test_tools_answer_search_and_read_with_citations(built_assistant):
     assert {s["outlet"] for s in sources} <= {"Sputnik", ""} and all(s["title"] and s["title_derived"] for s in sources)
     assert "**Sources**" in answered.structured_content["markdown"]
     assert "Biden" in answered.content[0].text  # clients that read only text see it too
+
+    # A follow-up is read against the conversation, and says how it was read.
+    followed = follow.structured_content["answer"]
+    assert "Konashenkov" in followed["read_as"] and "suppressed" in followed["text"]
+    # A timeline asked in other words, as a later turn, is a timeline of the story in focus.
+    told = timeline.structured_content["answer"]
+    assert told["intent"] == "timeline" and told["timeline"] and "2021" in told["text"]
 
     passages = searched.structured_content["passages"]
     assert any("Zakharova" in p["text"] for p in passages)
