@@ -27,11 +27,11 @@ from dataclasses import dataclass, replace
 
 from assistant.citations import cite, closest_coverage, refusal_text, sources_line
 from assistant.generative.reuse import ExcerptMemory, follow_up_order
-from assistant.intent import asked_role, expected_type, has_type
+from assistant.intent import asked_role, expected_type, has_type, is_yes_no
 from assistant.settings import Settings
 from assistant.support import answer_items, check_short_answer, has_role, name_runs, numbers_in, titled_names
 from assistant.templates import Templates
-from assistant.text import CITATION_MARKER, marker_numbers, split_sentences, strip_markers
+from assistant.text import CITATION_MARKER, STOPWORDS, marker_numbers, split_sentences, strip_markers
 from assistant.types import Answer, Citation, Passage
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,27 @@ def written_sentences(text: str) -> list[tuple[str, list[int]]]:
         if sentence:
             out.append((sentence, list(dict.fromkeys(numbers))))
     return out
+
+
+_VERDICT = re.compile(r"^\s*(yes|no)\b[\s,.;:!–—-]*", re.IGNORECASE)
+
+
+def split_verdict(sentence: str) -> tuple[str, str]:
+    """("Yes" or "No", the reason) of a reply to a yes-or-no question, ("", sentence) when it
+    gives no verdict: the reason is checked as any answer; the verdict is the model's reading of it."""
+    m = _VERDICT.match(sentence)
+    if not m or not sentence[m.end() :].strip():
+        return "", sentence
+    reason = sentence[m.end() :].strip()
+    return m.group(1).capitalize(), reason[:1].upper() + reason[1:]
+
+
+def with_verdict(verdict: str, reason: str) -> str:
+    """ "Yes, the Pentagon said …" and "No, Russia denied …": a first word that is not a name goes lower case."""
+    if not verdict:
+        return reason
+    first = reason.split(" ", 1)[0]
+    return f"{verdict}, {reason[:1].lower() + reason[1:] if first.lower() in STOPWORDS else reason}"
 
 
 def _words(text: str) -> list[str]:
@@ -256,6 +277,9 @@ class Reader:
         if not written:
             return replace(extractive, extractive=extractive, reading="dropped", unsupported=["(the model wrote nothing)"])
         sentence, numbers = written[0]
+        # "Did Russia condemn the strikes?" -> "Yes, Russia strongly condemned them [1]": the
+        # reason must hold like any answer; the verdict goes in front of it, as the model wrote it.
+        verdict, sentence = split_verdict(sentence) if is_yes_no(standalone) else ("", sentence)
         by_number = {e.number: e for e in excerpts}
         # The excerpts it cites first; if it cited none that holds the answer, any excerpt that does.
         order = [by_number[n] for n in numbers if n in by_number] + [e for e in excerpts if e.number not in numbers]
@@ -274,7 +298,7 @@ class Reader:
             if ok:
                 quote = self._quote(fixed, standalone, excerpt)
                 if quote is not None:
-                    return self._compose(fixed, excerpt, quote, extractive, as_of, base)
+                    return self._compose(with_verdict(verdict, fixed), excerpt, quote, extractive, as_of, base)
                 reason = "no one sentence of the excerpt holds it"
             if excerpt.number in numbers:
                 why = reason

@@ -351,3 +351,26 @@ def test_with_reader_decline_refuses_a_declined_read_refuses_with_the_closest_co
     reader = Reader(Settings(llm="local", reader_decline_refuses=True), TEMPLATES, llm=None, backend="local")
     answer = reader.check(TEMPLATES.llm_refusal.substitute(), QUESTION, QUESTION, select_excerpts(RANKED, settings()), AS_OF, EXTRACTIVE, RANKED)
     assert answer.refused and answer.reading == "declined" and answer.closest
+
+
+def test_a_yes_or_no_question_gets_the_verdict_and_its_checked_reason():
+    asked = "Did Russia condemn the attack?"
+    answer = read("Yes, Maria Zakharova said Russia strongly condemns the attack [2].", question=asked)
+    assert not answer.refused and answer.text.startswith("Yes, Maria Zakharova said Russia strongly condemns the attack [1].")
+    assert answer.citations[0].quote == "Maria Zakharova said Russia strongly condemns the attack."
+    # The reason holds like any answer: an invented name drops it, whatever the verdict.
+    dropped = read("No, Sergei Lavrov said Russia welcomed the attack [2].", question=asked)
+    assert dropped.text == EXTRACTIVE.text and "Sergei Lavrov" in dropped.unsupported[0]
+    # A bare verdict gives no reason and is not shown.
+    assert read("Yes [2].", question=asked).text == EXTRACTIVE.text
+    # Not a yes-or-no question: "No" is not a verdict, nor "Yes" a name to find.
+    assert read("Yes, Biden ordered the strikes [1].").text == EXTRACTIVE.text
+
+
+def test_a_verdict_keeps_the_reasons_names_capitalised():
+    from assistant.generative.reader import split_verdict, with_verdict
+
+    assert split_verdict("yes — the Pentagon confirmed the strikes") == ("Yes", "The Pentagon confirmed the strikes")
+    assert split_verdict("Yesterday the Pentagon spoke") == ("", "Yesterday the Pentagon spoke")
+    assert with_verdict("Yes", "The Pentagon confirmed the strikes") == "Yes, the Pentagon confirmed the strikes"
+    assert with_verdict("No", "Russia denied it") == "No, Russia denied it"
