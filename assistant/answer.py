@@ -25,7 +25,7 @@ import numpy as np
 
 from assistant.citations import cite, closest_coverage, refusal_text, sources_line
 from assistant.intent import TYPE_LABELS, expected_type, focus_clause, has_type
-from assistant.settings import Settings
+from assistant.settings import RankingSettings
 from assistant.templates import Templates
 from assistant.text import MONTH, QUESTION_WORDS, STOPWORDS, content_terms, jaccard, normalize_answer, split_sentences, stem, tokens
 from assistant.types import Answer, Passage
@@ -100,7 +100,7 @@ class Extractor:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: RankingSettings,
         templates: Templates,
         embed: Callable[[list[str]], np.ndarray],
         idf: Callable[[str], float],

@@ -327,7 +327,7 @@ class Answerer:
             if self._llm is None:
                 from assistant.generative.llm import make_llm
 
-                self._llm = make_llm(self.settings)
+                self._llm = make_llm(self.settings.reader)
             return self._llm
 
     def load_llm_in_background(self) -> None:
@@ -479,7 +479,7 @@ class Answerer:
         from assistant.entities import tagger_for
 
         return Extractor(
-            self.settings,
+            self.settings.ranking,
             self.templates,
             retriever.sentence_vectors,  # the injection guard's vectors of these sentences (assistant/injection.py)
             retriever.idf,
@@ -527,7 +527,7 @@ class Answerer:
         if not (answer.changes or answer.timeline):
             # The cited articles' other versions too: retrieval keeps one of near-identical copies.
             versions = [v for doc in dict.fromkeys(c.doc_id for c in answer.citations) for v in retriever.other_versions(doc)]
-            answer = with_disagreements(answer, passages + versions, self.settings, self.templates)
+            answer = with_disagreements(answer, passages + versions, self.settings.news, self.templates)
         answer = _with_reports(answer, retriever)
         kind = "changes" if answer.changes else "timeline" if answer.timeline else req.intent.kind
         conversation = self._next_state(req.conversation, req.reading, kind, answer, passages, retriever)
@@ -604,8 +604,8 @@ class Answerer:
             title, date = (top.title or top.doc_id, top.published_at) if top is not None else (info.title or info.doc_id, info.published_at)
             one = self.templates.one_version.substitute(title=title, date=dated(date))
             return Answer(req.question, one, False, standalone_question=req.standalone, as_of=as_of, seconds=seconds)
-        story_diff = story_changes(versions, self.settings, since=since_day(req.standalone, req.reference), latest_only=wants_latest(req.standalone))
-        text, citations = changes_text(story_diff, self.templates, self.settings)
+        story_diff = story_changes(versions, self.settings.news, since=since_day(req.standalone, req.reference), latest_only=wants_latest(req.standalone))
+        text, citations = changes_text(story_diff, self.templates, self.settings.news)
         if citations:
             text += "\n\n" + sources_line(citations, self.templates)
         seconds["changes"] = round(time.perf_counter() - started - seconds["retrieve"], 3)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
 from assistant.citations import cite, dated, human_date, sources_line
-from assistant.settings import Settings
+from assistant.settings import NewsSettings
 from assistant.support import numbers_in
 from assistant.templates import Templates
 from assistant.text import NUMBER, is_calendar_word, split_sentences
@@ -56,7 +56,7 @@ def _same_figure(mine: list[str], theirs: list[str]) -> bool:
     return a == b or (min(len(a), len(b)) >= 2 and (a.endswith(b) or b.endswith(a)))
 
 
-def conflict(first: str, second: str, settings: Settings, *, same_day: bool = True) -> Conflict | None:
+def conflict(first: str, second: str, settings: NewsSettings, *, same_day: bool = True) -> Conflict | None:
     """The figures `first` and `second` disagree on, or None. `same_day` says whether the two
     reports were published on the same day (relative times then mean the same day)."""
     if first.rstrip().endswith("?") or second.rstrip().endswith("?"):
@@ -92,7 +92,7 @@ def conflict(first: str, second: str, settings: Settings, *, same_day: bool = Tr
     return Conflict(tuple(mine), tuple(theirs))
 
 
-def with_disagreements(answer: Answer, passages: list[Passage], settings: Settings, templates: Templates) -> Answer:
+def with_disagreements(answer: Answer, passages: list[Passage], settings: NewsSettings, templates: Templates) -> Answer:
     """The answer with a line for each cited passage whose figure another retrieved report
     gives differently ("Reports differ: 12 [1] (…), 14 [4] (…)"), that report cited too; where
     a newer version of the same story corrects the figure, the newer wins and the older is

@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from assistant.citations import cite, closest_coverage, refusal_text, sources_line
 from assistant.generative.reuse import ExcerptMemory, follow_up_order
 from assistant.intent import asked_role, expected_type, has_type
-from assistant.settings import Settings
+from assistant.settings import ReaderSettings, Settings
 from assistant.support import answer_items, check_short_answer, has_role, name_runs, numbers_in, titled_names
 from assistant.templates import Templates
 from assistant.text import CITATION_MARKER, marker_numbers, split_sentences, strip_markers
@@ -92,7 +92,7 @@ class Excerpt:
         return [(self.start + a, self.start + b) for a, b in split_sentences(self.text)]
 
 
-def select_excerpts(ranked: list, settings: Settings, question: str = "") -> list[Excerpt]:
+def select_excerpts(ranked: list, settings: ReaderSettings, question: str = "") -> list[Excerpt]:
     """The best-ranked sentences with their neighbours, as at most `reader_excerpts` excerpts.
 
     A sentence inside an excerpt already chosen adds nothing; the sentence before comes
@@ -203,7 +203,7 @@ class Reader:
         """The checked short answer, or `extractive` (with the reason) when the model fails or its answer does not hold.
 
         `history`: the conversation's earlier questions, oldest first (a follow-up's prompt starts as the last one did)."""
-        excerpts = select_excerpts(ranked, self.settings, standalone)
+        excerpts = select_excerpts(ranked, self.settings.reader, standalone)
         if not excerpts:
             return extractive
         excerpts = self.arrange(excerpts, ranked, question, history)

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from assistant.settings import Settings
+from assistant.settings import ReaderSettings
 
 if TYPE_CHECKING:
     from assistant.generative.reader import Excerpt
@@ -109,7 +109,7 @@ def _state_cache_class():
     return PromptStates
 
 
-def attach_prompt_states(llm: Any, settings: Settings) -> None:
+def attach_prompt_states(llm: Any, settings: ReaderSettings) -> None:
     """Give a `LocalLLM` a `PromptStates` cache of `llm_state_cache_mb` (0: none).
 
     Without `logits_all`, llama-cpp-python samples inside llama.cpp and never reads its

@@ -3,7 +3,7 @@
 import pytest
 
 from assistant.disagreements import conflict
-from assistant.settings import Settings
+from assistant.settings import NewsSettings, Settings
 
 
 @pytest.mark.parametrize(
@@ -32,5 +32,5 @@ from assistant.settings import Settings
     ],
 )
 def test_conflict(first, second, same_day, expected):
-    found = conflict(first, second, Settings(), same_day=same_day)
+    found = conflict(first, second, NewsSettings(), same_day=same_day)
     assert (None if found is None else (found.first, found.second)) == expected
