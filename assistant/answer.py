@@ -23,12 +23,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from assistant.citations import cite, closest_coverage, refusal_text, sources_line
+from assistant.citations import cite, closest_coverage, refusal_text
+from assistant.compose import write
 from assistant.intent import TYPE_LABELS, expected_type, focus_clause, has_type
 from assistant.settings import RankingSettings
 from assistant.templates import Templates
 from assistant.text import MONTH, QUESTION_WORDS, STOPWORDS, content_terms, jaccard, normalize_answer, split_sentences, stem, tokens
-from assistant.types import Answer, Passage
+from assistant.types import Answer, Layout, Passage
 
 log = logging.getLogger(__name__)
 
@@ -303,9 +304,15 @@ class Extractor:
     def _compose(self, question: str, standalone: str, chosen: list[RankedSentence], as_of: dt.date | None) -> Answer:
         citations = [cite(i, s.passage, s.start, s.end, s.score) for i, s in enumerate(chosen, start=1)]
         parts = [f"{s.text} [{i}]" for i, s in enumerate(chosen, start=1)]
-        text = self.templates.answer.substitute(sentences=" ".join(parts), sources=sources_line(citations, self.templates))
+        layout = Layout("answer", {"sentences": " ".join(parts)})
         return Answer(
-            question=question, text=text, refused=False, citations=citations, standalone_question=standalone, as_of=as_of.isoformat() if as_of else ""
+            question=question,
+            text=write(layout, citations, self.templates),
+            refused=False,
+            citations=citations,
+            standalone_question=standalone,
+            as_of=as_of.isoformat() if as_of else "",
+            layout=layout,
         )
 
     def refusal(self, question: str, standalone: str, ranked: list[RankedSentence], as_of: dt.date | None) -> Answer:

@@ -19,14 +19,15 @@ from dataclasses import dataclass, replace
 from string import Template
 
 from assistant.changes import changes_text, story_changes
-from assistant.citations import cite, dated, human_date, sources_line
+from assistant.citations import cite, dated, human_date
+from assistant.compose import write
 from assistant.dates import normalize_date, question_time, since_day
 from assistant.follow.state import Arrival, FollowState, last_visit, parse_time, record_visit
 from assistant.retrieve import Retriever, joined_passage
 from assistant.settings import Settings
 from assistant.templates import Templates, packaged_prompts
 from assistant.text import MONTH, content_terms, split_sentences, tokens
-from assistant.types import Answer, Citation, Passage
+from assistant.types import Answer, Citation, Layout, Passage
 
 log = logging.getLogger(__name__)
 
@@ -218,11 +219,16 @@ def whats_new(
                 block += "\n" + text_of["whats_new_version"].substitute(changes=changed)
                 all_changes += story
         parts.append(block)
-    text = "\n\n".join(parts)
-    if citations:
-        text += "\n\n" + sources_line(citations, templates)
+    layout = Layout(body="\n\n".join(parts))
     return Answer(
-        question, text, False, citations, standalone_question=question, changes=all_changes, seconds={"whats_new": round(time.perf_counter() - started, 3)}
+        question,
+        write(layout, citations, templates),
+        False,
+        citations,
+        standalone_question=question,
+        changes=all_changes,
+        seconds={"whats_new": round(time.perf_counter() - started, 3)},
+        layout=layout,
     )
 
 

@@ -25,14 +25,15 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
-from assistant.citations import cite, closest_coverage, refusal_text, sources_line
+from assistant.citations import cite, closest_coverage, refusal_text
+from assistant.compose import write
 from assistant.generative.reuse import ExcerptMemory, follow_up_order
 from assistant.intent import asked_role, expected_type, has_type
 from assistant.settings import ReaderSettings, Settings
 from assistant.support import answer_items, check_short_answer, has_role, name_runs, numbers_in, titled_names
 from assistant.templates import Templates
 from assistant.text import CITATION_MARKER, marker_numbers, split_sentences, strip_markers
-from assistant.types import Answer, Citation, Passage
+from assistant.types import Answer, Citation, Layout, Passage
 
 log = logging.getLogger(__name__)
 
@@ -318,8 +319,8 @@ class Reader:
             citations.append(replace(c, number=len(citations) + 1))
             quotes.append(f"“{c.quote}” [{len(citations)}]")
         short = short.rstrip(" .") + " [1]."
-        text = self.templates.read_answer.substitute(answer=short, quotes=" ".join(quotes), sources=sources_line(citations, self.templates))
-        return Answer(text=text, refused=False, citations=citations, reading="answered", **base)
+        layout = Layout("read_answer", {"answer": short, "quotes": " ".join(quotes)})
+        return Answer(text=write(layout, citations, self.templates), refused=False, citations=citations, reading="answered", layout=layout, **base)
 
 
 def rewrite_with_llm(llm, prompt: str, original: str, limit: int, lock: threading.Lock | None = None, prefix: str = "") -> str | None:
