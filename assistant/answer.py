@@ -82,11 +82,6 @@ def _new_entities(entities: list[tuple[str, str]], question: str) -> list[tuple[
     return out
 
 
-def _entity_has_type(entities: list[tuple[str, str]], kind: str, question: str) -> bool:
-    """Whether the sentence names an entity of the asked kind that the question does not already name."""
-    return any(_fits(text, label, kind) for text, label in _new_entities(entities, question))
-
-
 def type_match(entities: list[tuple[str, str]], kind: str, question: str) -> float:
     """1 when the sentence names something new of the asked kind, 0.5 for something new of
     another kind (the tagger's labels are not perfect), 0 when it only repeats the question."""
@@ -139,7 +134,7 @@ class Extractor:
                 kept.append(s)
         return kept
 
-    def _vote(self, sentences: list[RankedSentence], tagged: list[list[tuple[str, str]]], kind: str, question: str) -> None:
+    def vote(self, sentences: list[RankedSentence], tagged: list[list[tuple[str, str]]], kind: str, question: str) -> None:
         """Favour sentences naming the candidate answer that the best sentences agree on.
 
         News repeats its facts: when several relevant sentences, often from different
@@ -270,7 +265,7 @@ class Extractor:
         # Voting needs a specific kind: for open questions the most repeated new name is
         # usually the premise's subject ("Jebb said ..."), not the answer.
         if tagged is not None and kind != "other" and self.settings.answer_vote_weight > 0:
-            self._vote(sentences, tagged, kind, standalone)
+            self.vote(sentences, tagged, kind, standalone)
         return Ranking(sorted(sentences, key=lambda s: -s.score), best_cover, float(max(sims)))
 
     def answer(self, question: str, standalone: str, passages: list[Passage], as_of: dt.date | None = None, ranking: Ranking | None = None) -> Answer:

@@ -69,13 +69,13 @@ def _chatml(messages: Sequence[ChatMessage]) -> str:
 
 
 class LocalLLM:
-    """A GGUF model in this process (llama-cpp-python's `Llama`, kept as `_model`)."""
+    """A GGUF model in this process (llama-cpp-python's `Llama`, kept as `llama`)."""
 
     def __init__(self, path: Path, settings: ReaderSettings) -> None:
         from llama_cpp import Llama
 
         self.settings = settings
-        self._model = Llama(
+        self.llama = Llama(
             model_path=str(path),
             n_ctx=settings.llm_context_tokens,
             n_threads=settings.llm_threads,
@@ -85,7 +85,7 @@ class LocalLLM:
 
     def chat(self, messages: Sequence[ChatMessage]) -> ChatResponse:
         s = self.settings
-        out = self._model(_chatml(messages), max_tokens=s.llm_max_tokens, temperature=s.llm_temperature, stop=["<|im_end|>", "<|endoftext|>"])
+        out = self.llama(_chatml(messages), max_tokens=s.llm_max_tokens, temperature=s.llm_temperature, stop=["<|im_end|>", "<|endoftext|>"])
         return ChatResponse(ChatMessage(MessageRole.ASSISTANT, out["choices"][0]["text"]))
 
 

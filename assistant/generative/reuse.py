@@ -118,7 +118,7 @@ def attach_prompt_states(llm: Any, settings: ReaderSettings) -> None:
     loaded 2-core machine, for a prompt the cache was to save seconds on. The buffer is cut
     to the one row those two methods need, which also keeps 300 MB out of the process.
     """
-    model = getattr(llm, "_model", None)
+    model = getattr(llm, "llama", None)
     if model is None or settings.llm_state_cache_mb <= 0:
         return
     if not getattr(model, "_logits_all", True):
