@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import Field as PydanticField
+from pydantic.json_schema import SkipJsonSchema
 
 
 @dataclass(frozen=True)
@@ -201,8 +204,8 @@ class Answer:
     # earlier questions: the state is rebuilt from them).
     conversation: Conversation | None = None
     # The parts `text` is written from (assistant/compose.py); None when `text` is all there is
-    # (a refusal). Not part of the answer's data (`to_dict`), nor of its equality.
-    layout: Layout | None = field(default=None, compare=False, repr=False)
+    # (a refusal). Not part of the answer's data (`to_dict`, the APIs' JSON and schema), nor of its equality.
+    layout: Annotated[Layout | None, PydanticField(exclude=True), SkipJsonSchema()] = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as plain JSON-serialisable data."""

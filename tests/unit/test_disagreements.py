@@ -71,6 +71,11 @@ def test_a_disagreement_is_a_part_of_the_answer_its_text_is_written_from():
     assert rendered(answer, templates) == answer  # nothing to add: the same text
     nested = rendered(replace(found, extractive=found), templates).to_dict()
     assert "layout" not in nested and "layout" not in nested["extractive"]  # how the text is written is not the answer's data
+    from assistant.web.payloads import AnswerOut
+
+    served = AnswerOut(answer=replace(found, extractive=found), markdown="")
+    assert "layout" not in served.model_dump()["answer"] and "layout" not in served.model_dump()["answer"]["extractive"]
+    assert "Layout" not in AnswerOut.model_json_schema(mode="serialization")["$defs"]  # nor of the APIs' schema
     assert with_disagreements(answer, [COAST], NewsSettings()) is answer
 
 
