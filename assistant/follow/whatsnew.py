@@ -17,6 +17,9 @@ import re
 import time
 from dataclasses import dataclass, replace
 from string import Template
+from typing import Annotated
+
+from pydantic import Field
 
 from assistant.changes import changes_text, story_changes
 from assistant.citations import cite, dated, human_date
@@ -107,7 +110,9 @@ def moment_text(moment: dt.datetime) -> str:
 
 @dataclass(frozen=True)
 class NewArticle:
-    """One new article: when it arrived (or was published) and whether it is a new version."""
+    """One new article: when it arrived (or was published) and whether it is a new version.
+    Also the shape `GET /api/new` and the MCP tool `whats_new` return (the descriptions are
+    their schema's)."""
 
     doc_id: str
     title: str
@@ -115,8 +120,9 @@ class NewArticle:
     source: str
     url: str
     story_id: str
-    arrived_at: str  # "" when it reached the index otherwise (its publication date counts)
-    revision: bool
+    # "" when it reached the index otherwise (its publication date counts).
+    arrived_at: Annotated[str, Field(description="When a followed source brought it in (UTC); empty when it was published since then but came otherwise.")]
+    revision: Annotated[bool, Field(description="A new version of a page fetched before.")]
 
 
 def _templates(settings: Settings) -> dict[str, Template]:
