@@ -23,13 +23,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from assistant.citations import cite, closest_coverage, refusal_text, sources_line
+from assistant.citations import cite, closest_coverage, refusal_text
+from assistant.compose import write
 from assistant.intent import TYPE_LABELS, expected_type, focus_clause, has_type
-from assistant.settings import Settings
+from assistant.settings import RankingSettings
 from assistant.support import name_runs, numbers_in
 from assistant.templates import Templates
 from assistant.text import MONTH, QUESTION_WORDS, STOPWORDS, content_terms, jaccard, normalize_answer, split_sentences, stem, tokens
-from assistant.types import Answer, Passage
+from assistant.types import Answer, Layout, Passage
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +91,6 @@ def _new_entities(entities: list[tuple[str, str]], question: str) -> list[tuple[
     return out
 
 
-def _entity_has_type(entities: list[tuple[str, str]], kind: str, question: str) -> bool:
-    """Whether the sentence names an entity of the asked kind that the question does not already name."""
-    return any(_fits(text, label, kind) for text, label in _new_entities(entities, question))
-
-
 def type_match(entities: list[tuple[str, str]], kind: str, question: str) -> float:
     """1 when the sentence names something new of the asked kind, 0.5 for something new of
     another kind (the tagger's labels are not perfect), 0 when it only repeats the question."""
@@ -109,7 +105,7 @@ class Extractor:
 
     def __init__(
         self,
-        settings: Settings,
+        settings: RankingSettings,
         templates: Templates,
         embed: Callable[[list[str]], np.ndarray],
         idf: Callable[[str], float],
@@ -147,7 +143,7 @@ class Extractor:
                 kept.append(s)
         return kept
 
-    def _vote(self, sentences: list[RankedSentence], tagged: list[list[tuple[str, str]]], kind: str, question: str) -> None:
+    def vote(self, sentences: list[RankedSentence], tagged: list[list[tuple[str, str]]], kind: str, question: str) -> None:
         """Favour sentences naming the candidate answer that the best sentences agree on.
 
         News repeats its facts: when several relevant sentences, often from different
@@ -313,7 +309,7 @@ class Extractor:
         # Voting needs a specific kind: for open questions the most repeated new name is
         # usually the premise's subject ("Jebb said ..."), not the answer.
         if tagged is not None and kind != "other" and self.settings.answer_vote_weight > 0:
-            self._vote(sentences, tagged, kind, standalone)
+            self.vote(sentences, tagged, kind, standalone)
         return Ranking(sorted(sentences, key=lambda s: -s.score), best_cover, float(max(sims)))
 
     def answer(self, question: str, standalone: str, passages: list[Passage], as_of: dt.date | None = None, ranking: Ranking | None = None) -> Answer:
@@ -347,9 +343,15 @@ class Extractor:
     def _compose(self, question: str, standalone: str, chosen: list[RankedSentence], as_of: dt.date | None) -> Answer:
         citations = [cite(i, s.passage, s.start, s.end, s.score) for i, s in enumerate(chosen, start=1)]
         parts = [f"{s.text} [{i}]" for i, s in enumerate(chosen, start=1)]
-        text = self.templates.answer.substitute(sentences=" ".join(parts), sources=sources_line(citations, self.templates))
+        layout = Layout("answer", {"sentences": " ".join(parts)})
         return Answer(
-            question=question, text=text, refused=False, citations=citations, standalone_question=standalone, as_of=as_of.isoformat() if as_of else ""
+            question=question,
+            text=write(layout, citations, self.templates),
+            refused=False,
+            citations=citations,
+            standalone_question=standalone,
+            as_of=as_of.isoformat() if as_of else "",
+            layout=layout,
         )
 
     def refusal(self, question: str, standalone: str, ranked: list[RankedSentence], as_of: dt.date | None) -> Answer:

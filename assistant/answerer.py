@@ -30,7 +30,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from assistant.changes import changes_text, story_changes, topic_of, wants_latest
-from assistant.citations import dated, sources_line
+from assistant.citations import dated
+from assistant.compose import rendered, write
 from assistant.conversation import Reading, extend, names_in, resolve, turn_of
 from assistant.dates import day_number, parse_user_date, question_time, since_day
 from assistant.disagreements import with_disagreements
@@ -44,7 +45,7 @@ from assistant.templates import Templates
 from assistant.text import split_sentences, strip_markers
 from assistant.timeline import timeline_events, timeline_text, timeline_title, timeline_topic
 from assistant.timewords import evidence_window
-from assistant.types import Answer, Conversation, Passage, Progress
+from assistant.types import Answer, Conversation, Layout, Passage, Progress
 
 log = logging.getLogger(__name__)
 
@@ -327,7 +328,7 @@ class Answerer:
             if self._llm is None:
                 from assistant.generative.llm import make_llm
 
-                self._llm = make_llm(self.settings)
+                self._llm = make_llm(self.settings.reader)
             return self._llm
 
     def load_llm_in_background(self) -> None:
@@ -495,7 +496,7 @@ class Answerer:
         from assistant.entities import tagger_for
 
         return Extractor(
-            self.settings,
+            self.settings.ranking,
             self.templates,
             retriever.sentence_vectors,  # the injection guard's vectors of these sentences (assistant/injection.py)
             retriever.idf,
@@ -543,7 +544,7 @@ class Answerer:
         if not (answer.changes or answer.timeline):
             # The cited articles' other versions too: retrieval keeps one of near-identical copies.
             versions = [v for doc in dict.fromkeys(c.doc_id for c in answer.citations) for v in retriever.other_versions(doc)]
-            answer = with_disagreements(answer, passages + versions, self.settings, self.templates)
+            answer = rendered(with_disagreements(answer, passages + versions, self.settings.news), self.templates)
         answer = _with_reports(answer, retriever)
         kind = "changes" if answer.changes else "timeline" if answer.timeline else req.intent.kind
         conversation = self._next_state(req.conversation, req.reading, kind, answer, passages, retriever)
@@ -620,12 +621,12 @@ class Answerer:
             title, date = (top.title or top.doc_id, top.published_at) if top is not None else (info.title or info.doc_id, info.published_at)
             one = self.templates.one_version.substitute(title=title, date=dated(date))
             return Answer(req.question, one, False, standalone_question=req.standalone, as_of=as_of, seconds=seconds)
-        story_diff = story_changes(versions, self.settings, since=since_day(req.standalone, req.reference), latest_only=wants_latest(req.standalone))
-        text, citations = changes_text(story_diff, self.templates, self.settings)
-        if citations:
-            text += "\n\n" + sources_line(citations, self.templates)
+        story_diff = story_changes(versions, self.settings.news, since=since_day(req.standalone, req.reference), latest_only=wants_latest(req.standalone))
+        body, citations = changes_text(story_diff, self.templates, self.settings.news)
+        layout = Layout(body=body)
         seconds["changes"] = round(time.perf_counter() - started - seconds["retrieve"], 3)
-        return Answer(req.question, text, False, citations, req.standalone, as_of, changes=story_diff, seconds=seconds)
+        text = write(layout, citations, self.templates)
+        return Answer(req.question, text, False, citations, req.standalone, as_of, changes=story_diff, seconds=seconds, layout=layout)
 
     def _timeline(self, req: Request, retriever: Retriever, started: float) -> Iterator[Progress | Answer]:
         """ "Timeline of X": the dated events of the coverage of X, oldest first, nothing
@@ -645,11 +646,13 @@ class Answerer:
         events = timeline_events(topic, passages, self.settings, retriever.idf, since=since_day(req.standalone, req.reference), until=req.as_of)
         if not events:
             return None
-        text, citations = timeline_text(timeline_title(req.standalone) if req.intent.judged_by == "rules" else topic, events, self.templates)
-        text += "\n\n" + sources_line(citations, self.templates)
+        body, citations = timeline_text(timeline_title(req.standalone) if req.intent.judged_by == "rules" else topic, events, self.templates)
+        layout = Layout(body=body)
         as_of = req.as_of.isoformat() if req.as_of else ""
         seconds = {"retrieve": round(time.perf_counter() - started, 3)}
-        return Answer(req.question, text, False, citations, req.standalone, as_of, timeline=events, seconds=seconds)
+        return Answer(
+            req.question, write(layout, citations, self.templates), False, citations, req.standalone, as_of, timeline=events, seconds=seconds, layout=layout
+        )
 
     def _reading(self, passages: list[Passage]) -> Progress:
         days = sorted(p.published_at for p in passages if p.published_at)

@@ -18,7 +18,7 @@ from dataclasses import replace
 from difflib import SequenceMatcher
 
 from assistant.citations import cite, dated
-from assistant.settings import Settings
+from assistant.settings import NewsSettings
 from assistant.support import name_runs, numbers_in
 from assistant.templates import Templates
 from assistant.text import is_calendar_word, normalize_answer, split_sentences, topic_words
@@ -76,7 +76,7 @@ def _sort(item: str) -> str:
     return "date" if is_calendar_word(item.lower().rstrip(".")) else "name"
 
 
-def _differing(before: set[str], after: set[str], settings: Settings) -> tuple[list[str], list[str]]:
+def _differing(before: set[str], after: set[str], settings: NewsSettings) -> tuple[list[str], list[str]]:
     """The items only one side has. Two spellings of one name are the same item: one held in
     the other once case, spaces and punctuation are set aside ("Trump" in "President Donald
     Trump", "U.K." and "UK", "Wall St." and "Wall Street"), or nearly the same letters
@@ -104,7 +104,7 @@ def _similarity(a: str, b: str) -> float:
     return SequenceMatcher(None, a.split(), b.split(), autojunk=False).ratio()
 
 
-def diff_versions(older: Passage, newer: Passage, settings: Settings) -> list[Change]:
+def diff_versions(older: Passage, newer: Passage, settings: NewsSettings) -> list[Change]:
     """The changes from `older` to `newer` (whole-article passages), in the newer text's
     order, citations numbered from 1 (old side before new side within a change)."""
     old, new = _sentences(older), _sentences(newer)
@@ -168,7 +168,7 @@ def version_order(info: ArticleInfo) -> tuple[str, str]:
 
 def story_changes(
     versions: list[tuple[ArticleInfo, Passage]],
-    settings: Settings,
+    settings: NewsSettings,
     *,
     since: dt.date | None = None,
     latest_only: bool = False,
@@ -193,7 +193,7 @@ def story_changes(
 _PRIORITY = {"changed": 0, "removed": 1, "added": 2, "reworded": 3}  # changed facts and retractions first when not all fit
 
 
-def changes_text(story: list[VersionChanges], templates: Templates, settings: Settings) -> tuple[str, list[Citation]]:
+def changes_text(story: list[VersionChanges], templates: Templates, settings: NewsSettings) -> tuple[str, list[Citation]]:
     """The written answer to "what changed?": each comparison's counts, then up to
     `changes_shown` changes (changed facts first, then removed, added, reworded sentences),
     each in the text's order; the citations renumbered in reading order."""

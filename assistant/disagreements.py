@@ -17,10 +17,9 @@ import re
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 
-from assistant.citations import cite, dated, human_date, sources_line
-from assistant.settings import Settings
+from assistant.citations import cite
+from assistant.settings import NewsSettings
 from assistant.support import numbers_in
-from assistant.templates import Templates
 from assistant.text import NUMBER, is_calendar_word, split_sentences
 from assistant.types import Answer, Citation, Disagreement, Passage
 
@@ -56,7 +55,7 @@ def _same_figure(mine: list[str], theirs: list[str]) -> bool:
     return a == b or (min(len(a), len(b)) >= 2 and (a.endswith(b) or b.endswith(a)))
 
 
-def conflict(first: str, second: str, settings: Settings, *, same_day: bool = True) -> Conflict | None:
+def conflict(first: str, second: str, settings: NewsSettings, *, same_day: bool = True) -> Conflict | None:
     """The figures `first` and `second` disagree on, or None. `same_day` says whether the two
     reports were published on the same day (relative times then mean the same day)."""
     if first.rstrip().endswith("?") or second.rstrip().endswith("?"):
@@ -92,11 +91,12 @@ def conflict(first: str, second: str, settings: Settings, *, same_day: bool = Tr
     return Conflict(tuple(mine), tuple(theirs))
 
 
-def with_disagreements(answer: Answer, passages: list[Passage], settings: Settings, templates: Templates) -> Answer:
-    """The answer with a line for each cited passage whose figure another retrieved report
-    gives differently ("Reports differ: 12 [1] (…), 14 [4] (…)"), that report cited too; where
-    a newer version of the same story corrects the figure, the newer wins and the older is
-    shown as superseded."""
+def with_disagreements(answer: Answer, passages: list[Passage], settings: NewsSettings) -> Answer:
+    """The answer with a `Disagreement` for each cited passage whose figure another retrieved
+    report gives differently, that report cited too; where a newer version of the same story
+    corrects the figure, the newer wins and the older is superseded. Its text is not touched:
+    `compose.rendered` writes it, a note for each disagreement ("Reports differ: 12 [1] (…),
+    14 [4] (…)") above the sources line."""
     if answer.refused or not answer.citations or not passages:
         return answer
     story_of = {p.doc_id: p.story_id for p in passages}
@@ -122,28 +122,6 @@ def with_disagreements(answer: Answer, passages: list[Passage], settings: Settin
             break  # one other report per cited passage
     if not found:
         return answer
-    lines = []
-    for d in found:
-        if d.kind == "superseded":
-            lines.append(
-                templates.superseded.substitute(
-                    new=" ".join(d.second_values),
-                    new_ref=f"[{d.second.number}]",
-                    newer_date=human_date(d.second.published_at),
-                    old=" ".join(d.first_values),
-                    old_ref=f"[{d.first.number}]",
-                    older_date=human_date(d.first.published_at),
-                )
-            )
-        else:
-            values = "; ".join(
-                f"{' '.join(v)} [{c.number}] ({dated(c.published_at, c.source)})" for c, v in ((d.first, d.first_values), (d.second, d.second_values))
-            )
-            lines.append(templates.disagreement.substitute(values=values))
-    # The line goes above the sources line, which then names the new citations' dates too.
-    body, sources = answer.text, sources_line(answer.citations, templates)
-    if body.endswith(sources):
-        body = body[: -len(sources)].rstrip("\n")
-    citations = answer.citations + extra
-    text = body + "\n\n" + "\n".join(lines) + "\n\n" + sources_line(citations, templates)
-    return replace(answer, text=text, citations=citations, disagreements=found)
+    # Parts, not text: the answer's text is written from them (assistant/compose.py), the
+    # notes above the sources line, which then names the new citations' dates too.
+    return replace(answer, citations=answer.citations + extra, disagreements=found)

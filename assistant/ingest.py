@@ -148,7 +148,7 @@ _BOMS = (
 _CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 
 
-def _decode(data: bytes) -> str:
+def decode_text(data: bytes) -> str:
     """Text from bytes: a BOM decides (UTF-8/16/32), else UTF-8, else Windows-1252 (a superset of
     Latin-1's printable range). Images and other binaries are refused, not decoded as noise."""
     for bom, encoding in _BOMS:
@@ -451,7 +451,7 @@ def make_article(
 
 
 def _read_text(path: Path, doc_id: str, limit: int | None, name: Path) -> Iterator[Article | Skip]:
-    text = _decode(_read_bytes(path, limit, _gz(name)))
+    text = decode_text(_read_bytes(path, limit, _gz(name)))
     title = ""
     if _suffix(name) in (".md", ".markdown"):
         front = _MD_FRONT_MATTER.match(text)
@@ -488,7 +488,7 @@ def _read_html(path: Path, doc_id: str, limit: int | None, name: Path) -> Iterat
     from assistant.webpage import read_page
 
     data = _read_bytes(path, limit, _gz(name))
-    _decode(data)  # refuses binaries with the same reasons as every other format
+    decode_text(data)  # refuses binaries with the same reasons as every other format
     # The bytes, not our decoding: trafilatura honours the page's own <meta charset>.
     page = read_page(data)
     # A page fetched from a followed source (assistant/follow) has a hidden note beside it:

@@ -179,7 +179,7 @@ class Assistant:
             if against == doc_id:
                 raise InvalidQuestion("`against` names the same article: give another version of its story.")
             versions = [v for v in versions if v[0].doc_id in (doc_id, against)]
-        return story_changes(versions, self.settings, since=when)
+        return story_changes(versions, self.settings.news, since=when)
 
     def _story_of(self, doc_id: str) -> str:
         chunks = self.store.article_chunks(doc_id) if isinstance(doc_id, str) and doc_id else []

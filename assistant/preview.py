@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.citations import sources_line
+from assistant.compose import write
 from assistant.templates import Templates
-from assistant.types import Answer
+from assistant.types import Answer, Layout
 
 
 def best_sentence(answer: Answer, templates: Templates) -> Answer:
@@ -16,5 +16,5 @@ def best_sentence(answer: Answer, templates: Templates) -> Answer:
     if answer.refused or not answer.citations:
         return answer
     first = replace(answer.citations[0], number=1)
-    text = templates.answer.substitute(sentences=f"{first.quote} [1]", sources=sources_line([first], templates))
-    return replace(answer, text=text, citations=[first])
+    layout = Layout("answer", {"sentences": f"{first.quote} [1]"})
+    return replace(answer, text=write(layout, [first], templates), citations=[first], layout=layout)

@@ -18,7 +18,7 @@ from assistant.citations import outlet
 from assistant.embedding import Embedder
 from assistant.injection import Guard, VectorMemo
 from assistant.lexical import LexicalIndex, load_or_build
-from assistant.settings import Settings
+from assistant.settings import RetrievalSettings, Settings
 from assistant.store import ArticleRecord, ChunkStore, Scope, StoredChunk, stitch
 from assistant.text import content_terms, jaccard
 from assistant.types import ArticleInfo, Passage, Report
@@ -39,7 +39,7 @@ class TimePreference:
     since: int | None = None
     until: int | None = None
 
-    def boost(self, day: int, settings: Settings) -> float:
+    def boost(self, day: int, settings: RetrievalSettings) -> float:
         factor = 1.0
         if day < 0:
             return factor
@@ -159,8 +159,9 @@ class Retriever:
         for rank, c in enumerate(sparse):
             fused[c.chunk_id] = fused.get(c.chunk_id, 0.0) + self.settings.bm25_weight / (self.settings.rrf_k + rank + 1)
             info.setdefault(c.chunk_id, replace(c, score=0.0))
+        retrieval = self.settings.retrieval
         for cid in fused:
-            fused[cid] *= prefer.boost(int(info[cid].metadata.get("day", -1)), self.settings)
+            fused[cid] *= prefer.boost(int(info[cid].metadata.get("day", -1)), retrieval)
         ranked = sorted(fused, key=lambda cid: -fused[cid])
         kept: list[str] = []
         kept_terms: list[set[str]] = []

@@ -90,7 +90,8 @@ class ArticleRecord:
         return self.stored_chunks == self.expected_chunks
 
 
-def _chroma_settings():
+def chroma_settings():
+    """The Chroma client settings every client of the project uses: no telemetry, no reset."""
     from chromadb.config import Settings as ChromaSettings
 
     return ChromaSettings(anonymized_telemetry=False, allow_reset=False)
@@ -140,7 +141,7 @@ class ChunkStore:
         try:
             if url:
                 host, port, ssl = server_address(url)
-                self.client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=_chroma_settings())
+                self.client = chromadb.HttpClient(host=host, port=port, ssl=ssl, settings=chroma_settings())
                 self.client.heartbeat()
             else:
                 self.client = None  # created on demand so a query never creates an empty index
@@ -161,7 +162,7 @@ class ChunkStore:
                 raise IndexNotBuilt(f"No index at {self.index_dir} yet: run `assistant ingest corpus/` (or `python app.py`, which builds it).")
             chroma_dir.mkdir(parents=True, exist_ok=True)
             try:
-                self.client = chromadb.PersistentClient(path=str(chroma_dir), settings=_chroma_settings())
+                self.client = chromadb.PersistentClient(path=str(chroma_dir), settings=chroma_settings())
             except Exception as exc:  # chromadb reports damaged files as several unrelated types
                 raise self._corrupt(exc) from exc
         return self.client
@@ -426,17 +427,20 @@ class ChunkStore:
     def query(self, embedding: np.ndarray, k: int, scope: Scope | None = None, overfetch: int = 1) -> list[StoredChunk]:
         """The k chunks nearest to `embedding` (cosine) that the scope admits."""
         if scope is None or not scope.narrowed:
-            return self._query(embedding, k, Scope())
+            return self.search(embedding, k, Scope())
         # A filtered search is several times slower than a plain one in Chroma, and the
         # window usually admits most of the nearest chunks: over-fetch, filter, and fall
         # back to the filtered search only when too few survive.
-        nearest = self._query(embedding, k * overfetch, Scope())
+        nearest = self.search(embedding, k * overfetch, Scope())
         inside = [c for c in nearest if scope.admits_chunk(c.metadata)]
         if len(inside) >= k or len(nearest) < k * overfetch:
             return inside[:k]
-        return self._query(embedding, k, scope)
+        return self.search(embedding, k, scope)
 
-    def _query(self, embedding: np.ndarray, k: int, scope: Scope) -> list[StoredChunk]:
+    def search(self, embedding: np.ndarray, k: int, scope: Scope) -> list[StoredChunk]:
+        """One Chroma search: the k chunks nearest to `embedding` that the scope admits, the
+        scope filtered by Chroma itself (slower than `query`'s over-fetch when the window
+        admits most of the nearest chunks)."""
         # Chroma is asked directly: importing llama-index (over a second) would be most of
         # a cold question's time, and a query needs none of its node machinery.
         conditions: list[dict] = []

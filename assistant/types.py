@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import Annotated, Any
+
+from pydantic import Field as PydanticField
+from pydantic.json_schema import SkipJsonSchema
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,18 @@ class Report:
 
 
 @dataclass(frozen=True)
+class Layout:
+    """What an answer's text is written from besides its citations and disagreements
+    (assistant/compose.py): the template and the values of its slots, all but `sources`,
+    which rendering fills with the notes of the answer's disagreements and its sources line.
+    Without a template, the text is `body` with those below it."""
+
+    template: str = ""  # the `Templates` field the text is written in; "": `body`, then the notes and the sources line
+    values: dict[str, str] = field(default_factory=dict)  # the template's slots but `sources`
+    body: str = ""
+
+
+@dataclass(frozen=True)
 class Answer:
     """An answer with inline `[n]` markers, each matching `citations[n-1]`."""
 
@@ -188,10 +203,16 @@ class Answer:
     # The conversation after this answer: hand it back with the next question (or the
     # earlier questions: the state is rebuilt from them).
     conversation: Conversation | None = None
+    # The parts `text` is written from (assistant/compose.py); None when `text` is all there is
+    # (a refusal). Not part of the answer's data (`to_dict`, the APIs' JSON and schema), nor of its equality.
+    layout: Annotated[Layout | None, PydanticField(exclude=True), SkipJsonSchema()] = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The answer as plain JSON-serialisable data."""
-        return asdict(self)
+        data = asdict(replace(self, layout=None, extractive=None))
+        del data["layout"]
+        data["extractive"] = self.extractive.to_dict() if self.extractive is not None else None
+        return data
 
 
 @dataclass(frozen=True)

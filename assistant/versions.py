@@ -17,7 +17,7 @@ import numpy as np
 
 _PRIME = np.uint64(4294967311)  # smallest prime above 2**32
 _WORD = re.compile(r"\w+")
-_MIN_SHINGLES = 20  # below this a "match" says more about boilerplate than about the story
+MIN_SHINGLES = 20  # below this a "match" says more about boilerplate than about the story
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def group_stories(prints: list[Fingerprint], threshold: float, min_size_ratio: f
             i = parent[i]
         return i
 
-    eligible = [i for i, p in enumerate(prints) if p.shingles >= _MIN_SHINGLES]
+    eligible = [i for i, p in enumerate(prints) if p.shingles >= MIN_SHINGLES]
     if len(eligible) > 1:
         perms = len(prints[eligible[0]].signature)
         # Every candidate is checked below, so a missed pair costs more than a spurious one.

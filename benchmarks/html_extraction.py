@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "benchmarks" / "html-extraction"
 sys.path.insert(0, str(ROOT))
 
-from assistant.ingest import _decode, make_article  # noqa: E402
+from assistant.ingest import decode_text, make_article  # noqa: E402
 from assistant.webpage import read_page  # noqa: E402
 
 # Signs that a page carries its date somewhere a reader can find it.
@@ -168,7 +168,7 @@ def main() -> None:
     args = parser.parse_args()
     gold = json.loads((args.data / "gold.json").read_text())
     raw = {name: gzip.decompress((args.data / "pages" / f"{name}.gz").read_bytes()) for name in gold}
-    pages = {name: _decode(data) for name, data in raw.items()}
+    pages = {name: decode_text(data) for name, data in raw.items()}
     carries_date = {n for n, html in pages.items() if _DATE_SIGNS.search(html) or _URL_DATE.search(gold[n].get("url", ""))}
     results, seconds = {}, {}
     for label, run in (

@@ -143,13 +143,13 @@ def prepare(args) -> Path:
     from assistant.dates import day_number
     from assistant.embedding import Embedder
     from assistant.settings import Settings
-    from assistant.store import _chroma_settings
+    from assistant.store import chroma_settings
 
     copy = args.workdir / "source-index"
     if copy.exists():
         shutil.rmtree(copy)
     shutil.copytree(args.source_index, copy)  # the original is never opened
-    client = chromadb.PersistentClient(path=str(copy / "chroma"), settings=_chroma_settings())
+    client = chromadb.PersistentClient(path=str(copy / "chroma"), settings=chroma_settings())
     col = client.get_collection(COLLECTION)
     manifest = {k: v for k, v in (col.metadata or {}).items() if k != "schema"}
     ids, docs, metas, vecs = [], [], [], []
@@ -240,13 +240,13 @@ def dense_latencies(store, questions: list[dict]) -> dict:
 
     overfetch = Settings().filter_overfetch
     calls = {"n": 0}
-    inner = store._query
+    inner = store.search
 
     def counting(*a, **kw):
         calls["n"] += 1
         return inner(*a, **kw)
 
-    store._query = counting
+    store.search = counting
     plain, filtered, ids, fallbacks = [], [], [], 0
     for q in questions:
         hits, t = timed(store.query, q["vector"], K)
@@ -257,7 +257,7 @@ def dense_latencies(store, questions: list[dict]) -> dict:
         _, t = timed(store.query, q["vector"], K, Scope(until=q["until_day"]), overfetch)
         filtered.append(t)
         fallbacks += calls["n"] - before > 1
-    del store._query
+    del store.search
     return {
         "plain": pct(plain),
         "filtered": pct(filtered),

@@ -40,11 +40,11 @@ def real_rows(index: Path, scratch: Path) -> tuple[list[str], list[dict]]:
     """Documents and metadata of the built dev index, read from a copy (never the original)."""
     import chromadb
 
-    from assistant.store import _chroma_settings
+    from assistant.store import chroma_settings
 
     copy = scratch / "source"
     shutil.copytree(index / "chroma", copy)
-    client = chromadb.PersistentClient(path=str(copy), settings=_chroma_settings())
+    client = chromadb.PersistentClient(path=str(copy), settings=chroma_settings())
     col = client.list_collections()[0]
     col = client.get_collection(col.name if hasattr(col, "name") else col)
     docs, metas = [], []
@@ -77,14 +77,14 @@ def main() -> None:
 
     import chromadb
 
-    from assistant.store import _chroma_settings
+    from assistant.store import chroma_settings
 
     if args.workdir.exists():
         shutil.rmtree(args.workdir)
     args.workdir.mkdir(parents=True)
     try:
         docs, metas = real_rows(args.index, args.workdir)
-        client = chromadb.PersistentClient(path=str(args.workdir / "chroma"), settings=_chroma_settings())
+        client = chromadb.PersistentClient(path=str(args.workdir / "chroma"), settings=chroma_settings())
         col = client.create_collection(COLLECTION, embedding_function=None)
         rng = np.random.default_rng(0)
         batch = client.get_max_batch_size()

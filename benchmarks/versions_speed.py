@@ -22,7 +22,7 @@ DATA = ROOT.parent / "shared" / "benchmarks" / "rtqa-2023q1" / "corpus.jsonl.gz"
 sys.path.insert(0, str(ROOT))
 
 from assistant.settings import Settings  # noqa: E402
-from assistant.versions import _MIN_SHINGLES, Fingerprint, fingerprint, group_stories, stories_of  # noqa: E402
+from assistant.versions import MIN_SHINGLES, Fingerprint, fingerprint, group_stories, stories_of  # noqa: E402
 
 # --- the grouping before LSH, kept here as the baseline ---------------------------------
 
@@ -43,7 +43,7 @@ def group_stories_all_pairs(prints: list[Fingerprint], threshold: float, min_siz
             i = parent[i]
         return i
 
-    eligible = [i for i, p in enumerate(prints) if p.shingles >= _MIN_SHINGLES]
+    eligible = [i for i, p in enumerate(prints) if p.shingles >= MIN_SHINGLES]
     if len(eligible) > 1:
         sigs = np.stack([prints[i].signature for i in eligible])
         sizes = np.array([prints[i].shingles for i in eligible], dtype=np.float64)

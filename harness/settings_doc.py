@@ -1,5 +1,5 @@
-"""The settings reference in docs/settings.md, written from `Settings`' fields (name, default,
-description), so it cannot drift from the code.
+"""The settings reference in docs/settings.md, written from the fields of `Settings`' sections
+(name, default, description), one table per section, so it cannot drift from the code.
 
     python -m harness.settings_doc           # rewrite the table in docs/settings.md
     python -m harness.settings_doc --check   # exit 1 when the table is out of date
@@ -15,7 +15,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic.fields import FieldInfo
 
-from assistant.settings import Settings
+from assistant.settings import SECTIONS
 from harness.paths import ROOT
 
 DOC = ROOT / "docs" / "settings.md"
@@ -41,12 +41,22 @@ def _default(field: FieldInfo) -> str:
 
 
 def table() -> str:
-    """The Markdown table of every setting, in the order `Settings` declares them."""
-    rows = ["| variable | default | meaning |", "|---|---|---|"]
-    for name, field in Settings.model_fields.items():
-        description = (field.description or "").replace("|", "\\|")
-        rows.append(f"| `ASSISTANT_{name.upper()}` | {_default(field)} | {description} |")
-    return "\n".join(rows)
+    """A heading and a Markdown table per section of `Settings`, each setting in the order its section declares them."""
+    parts = []
+    for name, section in SECTIONS.items():
+        rows = [
+            f"### {name.capitalize()} (`{section.__name__}`, `settings.{name}`)",
+            "",
+            " ".join((section.__doc__ or "").split()),
+            "",
+            "| variable | default | meaning |",
+            "|---|---|---|",
+        ]
+        for field_name, field in section.model_fields.items():
+            description = (field.description or "").replace("|", "\\|")
+            rows.append(f"| `ASSISTANT_{field_name.upper()}` | {_default(field)} | {description} |")
+        parts.append("\n".join(rows))
+    return "\n\n".join(parts)
 
 
 def rendered(doc: str) -> str:

@@ -21,7 +21,7 @@ from urllib.robotparser import RobotFileParser
 import httpx
 
 from assistant.errors import AssistantError
-from assistant.settings import Settings
+from assistant.settings import FollowSettings
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +78,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 class Fetcher:
     """Sequential polite fetching for one run (or one server's lifetime)."""
 
-    def __init__(self, settings: Settings, sleep: Callable[[float], None] = time.sleep, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, settings: FollowSettings, sleep: Callable[[float], None] = time.sleep, transport: httpx.BaseTransport | None = None) -> None:
         self.settings = settings
         self._sleep = sleep
         timeout = httpx.Timeout(settings.follow_timeout_seconds)

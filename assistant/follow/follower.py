@@ -124,7 +124,7 @@ class Follower:
 
     def fetcher(self) -> Fetcher:
         if self._fetcher is None:
-            self._fetcher = Fetcher(self.settings)
+            self._fetcher = Fetcher(self.settings.following)
         return self._fetcher
 
     # --- the registry ------------------------------------------------------------------

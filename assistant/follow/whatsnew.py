@@ -17,16 +17,20 @@ import re
 import time
 from dataclasses import dataclass, replace
 from string import Template
+from typing import Annotated
+
+from pydantic import Field
 
 from assistant.changes import changes_text, story_changes
-from assistant.citations import cite, dated, human_date, sources_line
+from assistant.citations import cite, dated, human_date
+from assistant.compose import write
 from assistant.dates import normalize_date, question_time, since_day
 from assistant.follow.state import Arrival, FollowState, last_visit, parse_time, record_visit
 from assistant.retrieve import Retriever, joined_passage
 from assistant.settings import Settings
 from assistant.templates import Templates, packaged_prompts
 from assistant.text import MONTH, content_terms, split_sentences, tokens
-from assistant.types import Answer, Citation, Passage
+from assistant.types import Answer, Citation, Layout, Passage
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +110,9 @@ def moment_text(moment: dt.datetime) -> str:
 
 @dataclass(frozen=True)
 class NewArticle:
-    """One new article: when it arrived (or was published) and whether it is a new version."""
+    """One new article: when it arrived (or was published) and whether it is a new version.
+    Also the shape `GET /api/new` and the MCP tool `whats_new` return (the descriptions are
+    their schema's)."""
 
     doc_id: str
     title: str
@@ -114,8 +120,9 @@ class NewArticle:
     source: str
     url: str
     story_id: str
-    arrived_at: str  # "" when it reached the index otherwise (its publication date counts)
-    revision: bool
+    # "" when it reached the index otherwise (its publication date counts).
+    arrived_at: Annotated[str, Field(description="When a followed source brought it in (UTC); empty when it was published since then but came otherwise.")]
+    revision: Annotated[bool, Field(description="A new version of a page fetched before.")]
 
 
 def _templates(settings: Settings) -> dict[str, Template]:
@@ -218,11 +225,16 @@ def whats_new(
                 block += "\n" + text_of["whats_new_version"].substitute(changes=changed)
                 all_changes += story
         parts.append(block)
-    text = "\n\n".join(parts)
-    if citations:
-        text += "\n\n" + sources_line(citations, templates)
+    layout = Layout(body="\n\n".join(parts))
     return Answer(
-        question, text, False, citations, standalone_question=question, changes=all_changes, seconds={"whats_new": round(time.perf_counter() - started, 3)}
+        question,
+        write(layout, citations, templates),
+        False,
+        citations,
+        standalone_question=question,
+        changes=all_changes,
+        seconds={"whats_new": round(time.perf_counter() - started, 3)},
+        layout=layout,
     )
 
 

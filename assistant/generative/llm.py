@@ -20,7 +20,7 @@ from typing import Any
 
 from assistant.errors import AssistantError
 from assistant.generative.models import installed, recipe
-from assistant.settings import Settings
+from assistant.settings import ReaderSettings
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ class LLMUnavailable(AssistantError):
     """The configured language model cannot be used (missing package or file, bad setting)."""
 
 
-def local_model_path(settings: Settings) -> Path:
+def local_model_path(settings: ReaderSettings) -> Path:
     """The GGUF file of the `local` backend: `llm_model_path`, else the installed `reader_model`."""
     if settings.llm_model_path is not None:
         if not Path(settings.llm_model_path).is_file():
@@ -69,13 +69,13 @@ def _chatml(messages: Sequence[ChatMessage]) -> str:
 
 
 class LocalLLM:
-    """A GGUF model in this process (llama-cpp-python's `Llama`, kept as `_model`)."""
+    """A GGUF model in this process (llama-cpp-python's `Llama`, kept as `llama`)."""
 
-    def __init__(self, path: Path, settings: Settings) -> None:
+    def __init__(self, path: Path, settings: ReaderSettings) -> None:
         from llama_cpp import Llama
 
         self.settings = settings
-        self._model = Llama(
+        self.llama = Llama(
             model_path=str(path),
             n_ctx=settings.llm_context_tokens,
             n_threads=settings.llm_threads,
@@ -85,7 +85,7 @@ class LocalLLM:
 
     def chat(self, messages: Sequence[ChatMessage]) -> ChatResponse:
         s = self.settings
-        out = self._model(_chatml(messages), max_tokens=s.llm_max_tokens, temperature=s.llm_temperature, stop=["<|im_end|>", "<|endoftext|>"])
+        out = self.llama(_chatml(messages), max_tokens=s.llm_max_tokens, temperature=s.llm_temperature, stop=["<|im_end|>", "<|endoftext|>"])
         return ChatResponse(ChatMessage(MessageRole.ASSISTANT, out["choices"][0]["text"]))
 
 
@@ -102,7 +102,7 @@ class ServerLLM:
         return ChatResponse(ChatMessage(MessageRole.ASSISTANT, reply.message.content or ""))
 
 
-def make_llm(settings: Settings) -> LocalLLM | ServerLLM:
+def make_llm(settings: ReaderSettings) -> LocalLLM | ServerLLM:
     """The language model of `settings.llm` (`openai` or `local`)."""
     if settings.llm == "openai":
         try:

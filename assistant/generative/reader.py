@@ -25,14 +25,15 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, replace
 
-from assistant.citations import cite, closest_coverage, refusal_text, sources_line
+from assistant.citations import cite, closest_coverage, refusal_text
+from assistant.compose import write
 from assistant.generative.reuse import ExcerptMemory, follow_up_order
 from assistant.intent import asked_role, expected_type, has_type, is_yes_no
-from assistant.settings import Settings
+from assistant.settings import ReaderSettings, Settings
 from assistant.support import answer_items, check_short_answer, has_role, name_runs, numbers_in, titled_names
 from assistant.templates import Templates
 from assistant.text import CITATION_MARKER, STOPWORDS, marker_numbers, split_sentences, strip_markers
-from assistant.types import Answer, Citation, Passage
+from assistant.types import Answer, Citation, Layout, Passage
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ class Excerpt:
         return [(self.start + a, self.start + b) for a, b in split_sentences(self.text)]
 
 
-def select_excerpts(ranked: list, settings: Settings, question: str = "") -> list[Excerpt]:
+def select_excerpts(ranked: list, settings: ReaderSettings, question: str = "") -> list[Excerpt]:
     """The best-ranked sentences with their neighbours, as at most `reader_excerpts` excerpts.
 
     A sentence inside an excerpt already chosen adds nothing; the sentence before comes
@@ -224,7 +225,7 @@ class Reader:
         """The checked short answer, or `extractive` (with the reason) when the model fails or its answer does not hold.
 
         `history`: the conversation's earlier questions, oldest first (a follow-up's prompt starts as the last one did)."""
-        excerpts = select_excerpts(ranked, self.settings, standalone)
+        excerpts = select_excerpts(ranked, self.settings.reader, standalone)
         if not excerpts:
             return extractive
         excerpts = self.arrange(excerpts, ranked, question, history)
@@ -342,8 +343,8 @@ class Reader:
             citations.append(replace(c, number=len(citations) + 1))
             quotes.append(f"“{c.quote}” [{len(citations)}]")
         short = short.rstrip(" .") + " [1]."
-        text = self.templates.read_answer.substitute(answer=short, quotes=" ".join(quotes), sources=sources_line(citations, self.templates))
-        return Answer(text=text, refused=False, citations=citations, reading="answered", **base)
+        layout = Layout("read_answer", {"answer": short, "quotes": " ".join(quotes)})
+        return Answer(text=write(layout, citations, self.templates), refused=False, citations=citations, reading="answered", layout=layout, **base)
 
 
 def rewrite_with_llm(llm, prompt: str, original: str, limit: int, lock: threading.Lock | None = None, prefix: str = "") -> str | None:

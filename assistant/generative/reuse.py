@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from assistant.settings import Settings
+from assistant.settings import ReaderSettings
 
 if TYPE_CHECKING:
     from assistant.generative.reader import Excerpt
@@ -109,7 +109,7 @@ def _state_cache_class():
     return PromptStates
 
 
-def attach_prompt_states(llm: Any, settings: Settings) -> None:
+def attach_prompt_states(llm: Any, settings: ReaderSettings) -> None:
     """Give a `LocalLLM` a `PromptStates` cache of `llm_state_cache_mb` (0: none).
 
     Without `logits_all`, llama-cpp-python samples inside llama.cpp and never reads its
@@ -118,7 +118,7 @@ def attach_prompt_states(llm: Any, settings: Settings) -> None:
     loaded 2-core machine, for a prompt the cache was to save seconds on. The buffer is cut
     to the one row those two methods need, which also keeps 300 MB out of the process.
     """
-    model = getattr(llm, "_model", None)
+    model = getattr(llm, "llama", None)
     if model is None or settings.llm_state_cache_mb <= 0:
         return
     if not getattr(model, "_logits_all", True):

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from assistant.errors import AssistantError, InvalidQuestion
 from assistant.follow.follower import follower_for
 from assistant.follow.state import last_visit, parse_time
-from assistant.follow.whatsnew import moment_text, new_articles, whats_new
+from assistant.follow.whatsnew import NewArticle, moment_text, new_articles, whats_new
 from assistant.pipeline import Assistant
 from assistant.web.http import auth_check, documented_errors
 from assistant.web.payloads import AnswerOut, answer_out
@@ -130,20 +130,9 @@ def follow_panel(assistant: Assistant) -> FollowPanel:
 # --- REST and MCP -------------------------------------------------------------------------
 
 
-class NewArticleOut(BaseModel):
-    doc_id: str
-    title: str
-    published_at: str
-    source: str
-    url: str
-    story_id: str
-    arrived_at: str = Field(description="When a followed source brought it in (UTC); empty when it was published since then but came otherwise.")
-    revision: bool = Field(description="A new version of a page fetched before.")
-
-
 class NewOut(BaseModel):
     since: str = Field(description="The moment the answer counts from (UTC).")
-    articles: list[NewArticleOut] = Field(description="The new articles, newest first.")
+    articles: list[NewArticle] = Field(description="The new articles, newest first.")
     answer: AnswerOut = Field(description="Their key facts grouped by story, each cited; stories with a new version say what changed.")
 
 
@@ -171,7 +160,7 @@ def new_since(assistant: Assistant, since: str | None = None, topic: str | None 
     answer = whats_new(retriever, assistant.settings, assistant.templates, moment, said, topic)
     return NewOut(
         since=moment.isoformat(timespec="seconds"),
-        articles=[NewArticleOut(**a.__dict__) for a in articles],
+        articles=articles,
         answer=answer_out(answer, assistant.templates),
     )
 

@@ -18,7 +18,7 @@ from starlette.routing import Match
 
 from assistant import errors
 from assistant.errors import AssistantError
-from assistant.settings import Settings
+from assistant.settings import ServingSettings
 
 # The user's mistakes are 4xx; what the operator must fix (build the index, start the
 # Chroma server, install the model) is 503, with the same message the CLI prints.
@@ -119,7 +119,7 @@ class FailedLogins:
 _LIMITERS: dict[tuple, FailedLogins] = {}
 
 
-def failed_logins(settings: Settings) -> FailedLogins:
+def failed_logins(settings: ServingSettings) -> FailedLogins:
     """The one failed-login count of a server's settings, shared by every face that checks the password."""
     key = (settings.auth.get_secret_value() if settings.auth else None, settings.login_max_failures, settings.login_window_seconds)
     return _LIMITERS.setdefault(key, FailedLogins(settings.login_max_failures, settings.login_window_seconds))
@@ -130,7 +130,7 @@ def client_of(scope_or_request: Any) -> str:
     return str(client[0] if client else "unknown")
 
 
-def auth_check(settings: Settings):
+def auth_check(settings: ServingSettings):
     """A FastAPI dependency: with `ASSISTANT_AUTH` (user:password) set, a request must carry
     HTTP basic credentials or the password as a bearer token. A client that fails
     `login_max_failures` times within `login_window_seconds` gets 429 for a while."""
@@ -279,7 +279,7 @@ class LoginThrottle:
         await self.app(scope, receive, watched)
 
 
-def protect_docs(app, settings: Settings) -> None:
+def protect_docs(app, settings: ServingSettings) -> None:
     """The OpenAPI document and its two viewers (/openapi.json, /docs, /redoc) behind the same
     login as the API. The app must be made with `docs_url=None, redoc_url=None, openapi_url=None`."""
     from fastapi import Depends

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.citations import by_article, sources_of
 from assistant.errors import InvalidQuestion
-from assistant.settings import Settings
+from assistant.settings import ServingSettings
 from assistant.templates import Templates
 from assistant.types import Answer, ArticleSource, Passage
 from assistant.web.render import to_markdown
@@ -72,7 +72,7 @@ def _valid_text(value: Any, field: str, limit: int | None) -> str:
 
 
 def check_request(
-    settings: Settings,
+    settings: ServingSettings,
     question: Any = None,
     history: Sequence[Any] | None = None,
     as_of: Any = None,

@@ -108,7 +108,7 @@ def test_a_follow_up_reads_anew_only_what_its_prompt_adds(built_assistant):
     reader = Assistant(index_dir=built_assistant.settings.index_dir, llm="local", reader_conversations=16)
     first, follow = "Who ordered the strikes on militia facilities in eastern Syria?", "How did the Pentagon describe the strikes?"
     reader.answer(first)
-    model = reader.llm._model
+    model = reader.llm.llama
     prefills: list[tuple[int, int]] = []  # (tokens already in the model's cache, tokens read anew) of each prompt
     real_eval = model.eval
 

@@ -6,7 +6,7 @@ import pytest
 
 from assistant.changes import asks_for_changes, changes_text, diff_versions, story_changes, topic_of, wants_latest
 from assistant.dates import since_day
-from assistant.settings import Settings
+from assistant.settings import NewsSettings
 from assistant.templates import load_templates
 from assistant.types import ArticleInfo, Passage
 
@@ -32,7 +32,7 @@ def _info(doc_id: str, day: str) -> ArticleInfo:
 
 @pytest.fixture
 def settings():
-    return Settings()
+    return NewsSettings()  # the one section story changes read
 
 
 def test_changed_numbers_and_names_added_and_reworded_sentences(settings):
@@ -79,7 +79,7 @@ def test_written_answer_cites_every_shown_change_and_counts_the_rest(settings):
     story = story_changes(
         [(_info("a", "2024-03-01"), _passage("a", OLD, "2024-03-01")), (_info("b", "2024-03-02"), _passage("b", NEW, "2024-03-02"))], settings
     )
-    text, citations = changes_text(story, load_templates(), settings.with_overrides(changes_shown=2))
+    text, citations = changes_text(story, load_templates(), NewsSettings(changes_shown=2))
     assert "2 changed, 1 added, 1 reworded" in text
     # Changed facts come first when not all fit; the rest is counted.
     assert "12 → 14" in text and "Dresden → Leipzig" in text and "Schools" not in text and "2 more changes" in text

@@ -1,5 +1,5 @@
 from assistant.retrieve import Retriever, Scope, TimePreference
-from assistant.settings import Settings
+from assistant.settings import RetrievalSettings, Settings
 from assistant.store import ArticleRecord, StoredChunk
 
 
@@ -11,7 +11,7 @@ def test_date_window_and_undated_articles():
 
 
 def test_time_preference_favours_recent_and_named_dates():
-    s = Settings()
+    s = RetrievalSettings()  # the one section it reads
     recent = TimePreference(reference_day=100, recent=True)
     assert recent.boost(100, s) > recent.boost(93, s) > recent.boost(50, s) > 1.0
     assert recent.boost(-1, s) == 1.0
