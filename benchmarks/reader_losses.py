@@ -50,10 +50,10 @@ def main() -> None:
     seen: dict = {}
     real_read, real_check = reader_module.Reader.read, reader_module.Reader.check
 
-    def read(self, question, standalone, ranked, as_of, extractive):
+    def read(self, question, standalone, ranked, as_of, extractive, *rest, **kw):
         seen["ranked"] = ranked
         seen["excerpts"] = reader_module.select_excerpts(ranked, self.settings)
-        return real_read(self, question, standalone, ranked, as_of, extractive)
+        return real_read(self, question, standalone, ranked, as_of, extractive, *rest, **kw)
 
     def check(self, reply, *rest, **kw):
         seen["reply"] = reply
