@@ -236,8 +236,9 @@ class Extractor:
         "China" or "2023" they lack is about something else. A name counts as found when
         each of its words is in a passage, a demonym as its country ("Russian" in a passage
         saying "Russia"); the topic a follow-up carries came from the articles and is not asked."""
-        context = FOLLOW_UP_CONTEXT.search(standalone)
-        own = standalone[: context.start()] if context else standalone
+        # Only what the asking sentence names: a quiz's premise ("Temperatures plunged to -80
+        # degrees Fahrenheit. Which city…?") sets a scene the answering report may not repeat.
+        own = focus_clause(standalone)
         texts = [p.title + " " + p.text for p in passages]
         # "U.S.-backed" and "al-Sham" are found as "US-backed" and "Sham".
         words = {part for t in texts for w in tokens(t) for part in _word_forms(w)}
@@ -255,10 +256,11 @@ class Extractor:
             forms = _word_forms(word)
             return forms[0] in words or all(found_part(part) for part in forms[1:] or forms)
 
+        starts = {a for a, _ in split_sentences(own)} | {0}
         missing = []
         for a, b in name_runs(own):
-            # The question's first word is capitalised as a first word, not as a name.
-            named = tokens(own[a:b])[1:] if a == 0 else tokens(own[a:b])
+            # A sentence's first word is capitalised as a first word, not as a name.
+            named = tokens(own[a:b])[1:] if a in starts or not own[:a].strip(" \"“'‘(") else tokens(own[a:b])
             if named and not all(found(w) for w in named):
                 missing.append(" ".join(named))
         return missing + sorted(numbers_in(own) - numbers)

@@ -8,14 +8,19 @@ from __future__ import annotations
 import re
 
 from assistant.intent import has_type
-from assistant.text import NUMBER, STOPWORDS, content_terms, is_abbreviation, is_calendar_word, stem, tokens
+from assistant.text import NUMBER, NUMBER_WORDS, STOPWORDS, content_terms, is_abbreviation, is_calendar_word, stem, tokens
 
 _NUMBER = re.compile(NUMBER)
 
 
+_WORD_NUMBER = re.compile(rf"\b(?:{'|'.join(w for w in NUMBER_WORDS if w != 'one')})\b", re.I)
+
+
 def numbers_in(text: str) -> set[str]:
-    """Numbers as written, without thousands separators: "4,000" and "4000" match."""
-    return {n.replace(",", "") for n in _NUMBER.findall(text)}
+    """Numbers as written, without thousands separators ("4,000" and "4000" match), and the
+    small ones written in words as their digits ("two" and "2" match). "One" is left out:
+    news writes it mostly as no number at all ("one of the", "no one")."""
+    return {n.replace(",", "") for n in _NUMBER.findall(text)} | {NUMBER_WORDS[w.lower()] for w in _WORD_NUMBER.findall(text)}
 
 
 def names_in(sentence: str) -> set[str]:

@@ -32,8 +32,11 @@ MONTH = re.compile(rf"\b(?:{MONTHS})\b\.?", re.I)
 
 # A number written in digits ("4,000", "3.5"); compared without its thousands separators.
 NUMBER = r"\d[\d,]*(?:\.\d+)?"
+# Numbers news writes in words: the small ones by their value, the rest as words.
+NUMBER_WORDS = {w: str(i) for i, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), start=1)}
+SCALE_WORDS = ("dozen", "hundred", "thousand", "million", "billion")
 # A quantity in digits or words ("12", "twelve", "dozens"): what "how many" asks for.
-QUANTITY = re.compile(rf"\b{NUMBER}\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|thousand|million|billion)s?\b", re.I)
+QUANTITY = re.compile(rf"\b{NUMBER}\b|\b(?:{'|'.join((*NUMBER_WORDS, *SCALE_WORDS))})s?\b", re.I)
 # A word that dates something ("2021", "March", "Friday", "yesterday"): what "when" asks for.
 DATE_WORD = re.compile(
     rf"\b(?:\d{{4}}|{'|'.join(MONTH_NAMES)}|{'|'.join(WEEKDAY_NAMES)}|yesterday|today|tonight|morning|night|week|month|year)\b",

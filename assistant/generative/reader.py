@@ -281,6 +281,9 @@ class Reader:
         # "Did Russia condemn the strikes?" -> "Yes, Russia strongly condemned them [1]": the
         # reason must hold like any answer; the verdict goes in front of it, as the model wrote it.
         verdict, sentence = split_verdict(sentence) if is_yes_no(standalone) else ("", sentence)
+        # After "Yes" the reason may say again what was asked ("Yes, Biden ordered the
+        # strikes"): then all of it, names included, must be the excerpt's, not only what it adds.
+        asked = "" if verdict == "Yes" else standalone
         by_number = {e.number: e for e in excerpts}
         # The excerpts it cites first; if it cited none that holds the answer, any excerpt that does.
         order = [by_number[n] for n in numbers if n in by_number] + [e for e in excerpts if e.number not in numbers]
@@ -292,12 +295,12 @@ class Reader:
         titled = {n for e in excerpts for n in titled_names(role, e.text)} if role else set()
         for excerpt in order:
             ok, reason, fixed = check_short_answer(
-                sentence, excerpt.text, standalone, self.settings.llm_min_support, ranked_first, context=excerpt.passage.text, kind=kind
+                sentence, excerpt.text, asked, self.settings.llm_min_support, ranked_first, context=excerpt.passage.text, kind=kind
             )
             if ok and titled and not has_role(fixed, standalone, role, titled):
                 ok, reason = False, f"the excerpts call {', '.join(sorted(titled))} the {role}"
             if ok:
-                quote = self._quote(fixed, standalone, excerpt)
+                quote = self._quote(fixed, asked, excerpt)
                 if quote is not None:
                     return self._compose(with_verdict(verdict, fixed), excerpt, quote, extractive, as_of, base)
                 reason = "no one sentence of the excerpt holds it"

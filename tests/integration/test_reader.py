@@ -47,6 +47,8 @@ def test_the_default_reader_answers_first_in_a_short_checked_sentence(reader):
 def test_a_question_the_articles_do_not_cover_is_refused_with_the_closest_coverage(reader):
     answer = reader.answer("Who won the 2022 FIFA World Cup?")
     assert answer.refused and answer.citations == [] and "do not cover" in answer.text
+    # No passage names the FIFA World Cup or 2022: the model is not asked to judge the excerpts.
+    assert "read" not in answer.seconds, answer.seconds
     # Searched again in other words, it is still not covered: a rewording never answers by itself.
     assert answer.closest and len({c.doc_id for c in answer.closest}) == len(answer.closest)
     assert_verbatim(answer)
@@ -150,3 +152,22 @@ def test_an_unreachable_server_gives_the_quoted_answer_with_a_notice(built_assis
     answer = bot.answer(QUESTION)
     assert not answer.refused and "Biden" in answer.text
     assert answer.backend == "extractive" and "could not answer" in answer.notice
+
+
+def test_a_paraphrase_the_word_rule_refuses_is_judged_by_the_model_and_answered(reader, built_assistant):
+    # The article: "Saraya Awliya al-Dam ... claimed responsibility for the rocket attack in
+    # Erbil". "Outfit", "took credit" and "assault" are none of its words, so the rule refuses
+    # and the rewording does not rescue it; every name the question asks about (Erbil) is in
+    # the passages, so the model reads them and its checked answer stands.
+    question = "Which outfit took credit for the rocket assault in Erbil?"
+    assert Assistant(index_dir=built_assistant.settings.index_dir, llm="extractive").answer(question).refused
+    answer = reader.answer(question)
+    assert not answer.refused and answer.reading == "answered" and "Saraya Awliya al-Dam" in first_sentence(answer.text), answer.text
+    assert_verbatim(answer)
+
+
+def test_a_yes_or_no_question_is_answered_yes_or_no_with_its_cited_reason(reader):
+    answer = reader.answer("Did Russia condemn the US strikes in Syria?")
+    assert not answer.refused and answer.reading == "answered" and answer.text.startswith("Yes, "), answer.text
+    assert "condemn" in answer.citations[0].quote
+    assert_verbatim(answer)

@@ -196,5 +196,7 @@ def test_unfound_lists_the_names_and_numbers_no_passage_holds(extractor):
     # Names and numbers have none: a question about China or 2023 is about something else.
     assert extractor.unfound("What did China say about the strikes in 2023?", passages) == ["China", "2023"]
     assert extractor.unfound("Who won the FIFA World Cup?", passages) == ["FIFA World Cup"]
+    # Only the asking sentence counts: a quiz's premise sets a scene the report need not repeat.
+    assert extractor.unfound("Temperatures in Oslo plunged to -80 degrees Fahrenheit. Which Russian spokeswoman spoke?", passages) == []
     # The question's first word is capitalised as a first word; a follow-up's topic is not asked.
     assert extractor.unfound("Condemned by whom? (the Beijing strikes)", passages) == []

@@ -374,3 +374,25 @@ def test_a_verdict_keeps_the_reasons_names_capitalised():
     assert split_verdict("Yesterday the Pentagon spoke") == ("", "Yesterday the Pentagon spoke")
     assert with_verdict("Yes", "The Pentagon confirmed the strikes") == "Yes, the Pentagon confirmed the strikes"
     assert with_verdict("No", "Russia denied it") == "No, Russia denied it"
+
+
+def test_after_yes_the_reason_may_say_again_what_was_asked_if_the_excerpt_says_all_of_it():
+    asked = "Did Joe Biden order the strikes on militia facilities?"
+    answer = read("Yes, Joe Biden ordered the strikes on militia facilities [1].", question=asked)
+    assert answer.text.startswith("Yes, President Joe Biden ordered the strikes on militia facilities [1].")
+    assert answer.citations[0].quote == "President Joe Biden ordered the strikes on militia facilities in eastern Syria."
+    # Without the verdict, or with a name the excerpt lacks, it is only the question again.
+    assert read("Joe Biden ordered the strikes on militia facilities [1].", question=asked).text == EXTRACTIVE.text
+    assert read("Yes, Donald Trump ordered the strikes on militia facilities [1].", question="Did Donald Trump order the strikes?").text == EXTRACTIVE.text
+
+
+def test_a_number_in_words_is_checked_as_its_digits():
+    from assistant.support import check_short_answer, numbers_in
+
+    assert numbers_in("Twelve sponsors, 4,000 troops and one of them") == {"12", "4000"}
+    question = "How many sponsors halted funding?"
+    assert check_short_answer("12 sponsors halted funding.", "Twelve sponsors halted funding.", question, 0.5, kind="number")[0]
+    ok, why, _ = check_short_answer(
+        "The strikes killed three civilians.", "The strikes killed 22 fighters.", "How many died in the strikes?", 0.5, kind="number"
+    )
+    assert not ok and "number not in the cited sentence: 3" in why
