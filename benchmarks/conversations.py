@@ -95,6 +95,8 @@ def worker(args: argparse.Namespace) -> None:
         sets.append(("dev", args.dev_index, read_jsonl(args.dev_conversations)))
         if args.dev_built_count:
             sets.append(("dev (built)", args.dev_index, dev_conversations(args.questions, args.labels, args.dev_built_count)))
+    if args.dev_first:
+        sets.sort(key=lambda s: s[0] == "bundled")
     with args.out.open("w") as out:
         for name, index, conversations in sets:
             bot = Assistant(index_dir=index, llm=args.llm)
@@ -184,6 +186,7 @@ def main() -> None:
     parser.add_argument("--llm", default="local", choices=["local", "openai", "extractive"])
     parser.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results" / "conversations.md")
     parser.add_argument("--tag", default="", help="added to the names of the record files in runs/")
+    parser.add_argument("--dev-first", action="store_true", help="ask the dev sets before the bundled one (a slow run that may be stopped)")
     parser.add_argument("--summarise", action="store_true", help="only rebuild the tables from the record files in runs/")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
@@ -204,6 +207,8 @@ def main() -> None:
             command += ["--bundled-index", str(args.bundled_index.resolve().with_name(args.bundled_index.name + f"-{side}"))]
             if args.dev_index:
                 command += ["--dev-index", str(args.dev_index.resolve())]
+            if args.dev_first:
+                command += ["--dev-first"]
             # Both sides at once: they share the machine's load. The script and its data files are
             # this tree's on both sides; only the code imported (PYTHONPATH) differs.
             running.append((side, subprocess.Popen(command, env={**os.environ, "PYTHONPATH": str(Path(tree).resolve())}, cwd=str(Path(tree).resolve()))))
