@@ -171,6 +171,23 @@ def summary(records: list[dict]) -> dict:
     }
 
 
+def check_dev_gold(conversations: Path, corpus: Path) -> list[str]:
+    """Gold answers of the dev set that no article published by the conversation's day holds
+    (the scorer's rule: case and punctuation aside): each is a fault of the set, not the code."""
+    import gzip
+
+    from assistant.text import normalize_answer
+
+    with gzip.open(corpus, "rt", encoding="utf-8") as rows:
+        articles = [(r["published_at"], normalize_answer(r["title"] + "\n" + r["text"])) for r in map(json.loads, rows)]
+    faults = []
+    for conv in map(json.loads, filter(str.strip, conversations.read_text(encoding="utf-8").splitlines())):
+        seen = [text for day, text in articles if day <= conv["as_of"]]
+        for turn in conv["turns"]:
+            faults += [f"{conv['id']}: {answer!r}" for answer in turn.get("answers", []) if not any(normalize_answer(answer) in t for t in seen)]
+    return faults
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--old", type=Path, default=None, help="a worktree of the old code (git worktree add ../old-checkout e150b17)")
@@ -190,10 +207,15 @@ def main() -> None:
     parser.add_argument("--summarise", action="store_true", help="only rebuild the tables from the record files in runs/")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--check-gold", action="store_true", help="only check that every dev gold answer is in an article of its conversation's day")
     args = parser.parse_args()
     if args.worker:
         worker(args)
         return
+    if args.check_gold:
+        faults = check_dev_gold(args.dev_conversations, DATA / "corpus.jsonl.gz")
+        print("\n".join(faults) or "every dev gold answer is in an article published by its conversation's day")
+        sys.exit(1 if faults else 0)
     sides = ([("old", args.old)] if args.old else []) + [("new", ROOT)]
     outs = {side: ROOT / "runs" / f"conversations-{side}-{args.llm}{args.tag}.jsonl" for side, _ in sides}
     if not args.summarise:

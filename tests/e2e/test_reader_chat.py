@@ -63,6 +63,15 @@ def test_the_quoted_answer_shows_first_then_the_read_answer_replaces_it(tmp_path
         expect(reworded).to_contain_text("searching again", timeout=240_000)
         expect(reworded).to_contain_text("Lavrov")
         shot(page, "12-reworded-answer")
+        # A yes-or-no question is answered yes or no, with the reason and its quote.
+        page.get_by_role("button", name="New chat").click()
+        expect(page.locator("#chat [data-testid='bot']")).to_have_count(0)
+        page.get_by_label("Question").fill("Did Russia condemn the US strikes in Syria?")
+        page.get_by_role("button", name="Ask", exact=True).click()
+        verdict = page.locator("#chat [data-testid='bot']").first
+        expect(verdict).to_contain_text("Yes, ", timeout=240_000)
+        expect(verdict.locator("a.cite")).not_to_have_count(0)
+        expect(page.get_by_label("Question")).to_be_editable(timeout=240_000)
         answer = Client(url, verbose=False).predict(QUESTION, api_name="/answer")
         assert answer["backend"] == "local" and answer["citations"] and answer["extractive"]["backend"] == "extractive"
         page.close()
