@@ -311,8 +311,8 @@ class ReaderSettings(_Section):
         description="Also ask the model whenever the refusal rule (`min_term_coverage`, `min_similarity`, `min_sentence_score`) refuses. Off: on the dev benchmark such answers were nearly always a name from the excerpts put into the question's words.",
     )
     reader_judges_refusals: bool = Field(
-        default=True,
-        description="When the refusal rule (which counts the question's words in the passages) refuses, the model still reads the excerpts if every name and number the question asks about is in them: it judges on meaning whether they answer, in its fixed form, and its answer is checked as any other; the refusal stands otherwise. Names and numbers have no synonyms, so a question whose names the passages lack is not read.",
+        default=False,
+        description="When the refusal rule (which counts the question's words in the passages) refuses, the model still reads the excerpts if every name and number the question asks about is in them: it judges on meaning whether they answer, in its fixed form, and its answer is checked as any other; the refusal stands otherwise. Names and numbers have no synonyms, so a question whose names the passages lack is not read. Off: measured, it answered one paraphrase more and two uncovered questions with true sentences beside the point (docs/understanding.md).",
     )
     reader_reword: bool = Field(
         default=True,

@@ -157,11 +157,12 @@ def test_an_unreachable_server_gives_the_quoted_answer_with_a_notice(built_assis
 def test_a_paraphrase_the_word_rule_refuses_is_judged_by_the_model_and_answered(reader, built_assistant):
     # The article: "Saraya Awliya al-Dam ... claimed responsibility for the rocket attack in
     # Erbil". "Outfit", "took credit" and "assault" are none of its words, so the rule refuses
-    # and the rewording does not rescue it; every name the question asks about (Erbil) is in
-    # the passages, so the model reads them and its checked answer stands.
+    # and the rewording does not rescue it; with reader_judges_refusals, every name the question
+    # asks about (Erbil) being in the passages, the model reads them and its checked answer stands.
     question = "Which outfit took credit for the rocket assault in Erbil?"
     assert Assistant(index_dir=built_assistant.settings.index_dir, llm="extractive").answer(question).refused
-    answer = reader.answer(question)
+    assert reader.answer(question).refused  # by default the refusal stands (reader_judges_refusals is off)
+    answer = Assistant(index_dir=built_assistant.settings.index_dir, llm="local", reader_judges_refusals=True).answer(question)
     assert not answer.refused and answer.reading == "answered" and "Saraya Awliya al-Dam" in first_sentence(answer.text), answer.text
     assert_verbatim(answer)
 
