@@ -25,3 +25,17 @@ def shot(page, name: str) -> None:
     """Save a full-page screenshot as tests/output/e2e/NAME.png."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def ask(page, question: str) -> None:
+    """Type `question` in the chat's box and press Ask (the answer is not waited for)."""
+    page.get_by_label("Question").fill(question)
+    page.get_by_role("button", name="Ask", exact=True).click()
+
+
+def new_chat(page) -> None:
+    """Start a new chat and wait until the last one's answers are gone."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="New chat").click()
+    expect(page.locator("#chat [data-testid='bot']")).to_have_count(0)

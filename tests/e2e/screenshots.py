@@ -12,6 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests import processes  # noqa: E402
+from tests.e2e import helpers  # noqa: E402
 from tests.e2e.helpers import CHROMIUM, start_app  # noqa: E402
 from tests.paths import ROOT  # noqa: E402
 
@@ -22,8 +23,7 @@ WAIT_MS = 300_000
 def ask(page, question: str, n: int) -> None:
     from playwright.sync_api import expect
 
-    page.get_by_label("Question").fill(question)
-    page.get_by_role("button", name="Ask", exact=True).click()
+    helpers.ask(page, question)
     expect(page.locator("#chat [data-testid='user']").nth(n)).to_be_attached(timeout=30_000)
     expect(page.get_by_label("Question")).to_be_editable(timeout=WAIT_MS)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.helpers import shot
+from tests.e2e.helpers import ask, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -25,12 +25,6 @@ UPLOADED = json.dumps(
         "university and is expected to open in 2028.",
     }
 )
-
-
-def ask(page, question: str) -> None:
-    box = page.get_by_label("Question")
-    box.fill(question)
-    page.get_by_role("button", name="Ask", exact=True).click()
 
 
 def test_api_answer_through_gradio_client(app):

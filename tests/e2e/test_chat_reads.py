@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e import helpers
 from tests.e2e.helpers import shot
 
 pytestmark = pytest.mark.e2e
@@ -40,8 +41,7 @@ def ask(page, question: str, n: int) -> None:
     """Ask `question` as the `n`-th question of the page (from 0) and wait for its answer."""
     from playwright.sync_api import expect
 
-    page.get_by_label("Question").fill(question)
-    page.get_by_role("button", name="Ask", exact=True).click()
+    helpers.ask(page, question)
     expect(page.locator("#chat [data-testid='user']").nth(n)).to_contain_text(question[:30], timeout=10_000)
     expect(page.get_by_label("Question")).to_be_editable(timeout=90_000)
     expect(page.locator("#chat [data-testid='bot']").nth(n)).not_to_contain_text("Looking for your answer", timeout=90_000)

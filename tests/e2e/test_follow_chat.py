@@ -5,7 +5,7 @@ arrived; `GET /api/new`; the MCP tool `whats_new`."""
 import httpx
 import pytest
 
-from tests.e2e.helpers import shot, start_app
+from tests.e2e.helpers import ask, shot, start_app
 from tests.e2e.test_mcp import call
 from tests.follow_site import Site, article_html, rss
 from tests.processes import stop, wait_for
@@ -29,11 +29,6 @@ MARKET = [
 
 
 WAIT_SECONDS = 120.0  # what a background fetch or sync may take here
-
-
-def ask(page, question: str) -> None:
-    page.get_by_label("Question").fill(question)
-    page.get_by_role("button", name="Ask", exact=True).click()
 
 
 def test_follow_in_the_chat_and_ask_whats_new(tmp_path, browser):

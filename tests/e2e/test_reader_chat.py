@@ -6,7 +6,7 @@ import time
 import pytest
 
 from tests import processes
-from tests.e2e.helpers import shot, start_app
+from tests.e2e.helpers import ask, new_chat, shot, start_app
 
 pytestmark = pytest.mark.e2e
 
@@ -21,8 +21,7 @@ def test_the_quoted_answer_shows_first_then_the_read_answer_replaces_it(tmp_path
     try:
         page = browser.new_page(viewport={"width": 1366, "height": 900})
         page.goto(url)
-        page.get_by_label("Question").fill(QUESTION)
-        page.get_by_role("button", name="Ask", exact=True).click()
+        ask(page, QUESTION)
         bot = page.locator("#chat [data-testid='bot']").first
         expect(bot).to_be_visible(timeout=60_000)
         seen: list[str] = []
@@ -45,8 +44,7 @@ def test_the_quoted_answer_shows_first_then_the_read_answer_replaces_it(tmp_path
         card = page.locator(".src-turn.shown .src-card.active .src-quote.active mark")  # the quote its marker names
         expect(card).to_contain_text("Biden")
         # A follow-up is rewritten by the model before it is searched: the answer says how it was read.
-        page.get_by_label("Question").fill("What did Russia say about them?")
-        page.get_by_role("button", name="Ask", exact=True).click()
+        ask(page, "What did Russia say about them?")
         follow = page.locator("#chat [data-testid='bot']").nth(1)
         expect(follow.locator("em", has_text="Read as: ")).to_be_visible(timeout=240_000)
         read_as = follow.locator("em", has_text="Read as: ").inner_text()
@@ -55,19 +53,15 @@ def test_the_quoted_answer_shows_first_then_the_read_answer_replaces_it(tmp_path
         shot(page, "11-reader-read-as")
         # A question worded unlike the article (in a new chat: a follow-up would be rewritten
         # as such) is reworded by the model and searched again; the answer says how it was found.
-        page.get_by_role("button", name="New chat").click()
-        expect(page.locator("#chat [data-testid='bot']")).to_have_count(0)
-        page.get_by_label("Question").fill("Who disclosed that Washington had given Moscow only minutes of notice?")
-        page.get_by_role("button", name="Ask", exact=True).click()
+        new_chat(page)
+        ask(page, "Who disclosed that Washington had given Moscow only minutes of notice?")
         reworded = page.locator("#chat [data-testid='bot']").first
         expect(reworded).to_contain_text("searching again", timeout=240_000)
         expect(reworded).to_contain_text("Lavrov")
         shot(page, "12-reworded-answer")
         # A yes-or-no question is answered yes or no, with the reason and its quote.
-        page.get_by_role("button", name="New chat").click()
-        expect(page.locator("#chat [data-testid='bot']")).to_have_count(0)
-        page.get_by_label("Question").fill("Did Russia condemn the US strikes in Syria?")
-        page.get_by_role("button", name="Ask", exact=True).click()
+        new_chat(page)
+        ask(page, "Did Russia condemn the US strikes in Syria?")
         verdict = page.locator("#chat [data-testid='bot']").first
         expect(verdict).to_contain_text("Yes, ", timeout=240_000)
         expect(verdict.locator("a.cite")).not_to_have_count(0)
