@@ -19,11 +19,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from assistant.cleaning import clean
 from assistant.dates import normalize_date
-from assistant.metadata import describe
+from assistant.metadata import describe, outlet_of_url
 from assistant.types import Article
 
 log = logging.getLogger(__name__)
@@ -400,15 +399,6 @@ def _read_bytes(path: Path, limit: int | None = None, gz: bool | None = None) ->
     return data
 
 
-def outlet_of(url: str) -> str:
-    """The site an article came from, as a fallback outlet name: `https://www.bbc.co.uk/x` -> `bbc.co.uk`."""
-    try:
-        host = urlsplit((url or "").strip()).hostname or ""
-    except ValueError:
-        return ""
-    return host.removeprefix("www.")
-
-
 def make_article(
     doc_id: str,
     source_text: str,
@@ -437,7 +427,7 @@ def make_article(
         text=cleaned.text,
         title=title,
         published_at=published,
-        source=(source or "").strip() or outlet_of(url),
+        source=(source or "").strip() or outlet_of_url(url),
         url=(url or "").strip(),
         authors=author_tuple,
         path=path,

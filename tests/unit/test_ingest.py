@@ -87,7 +87,8 @@ def test_content_hash_changes_with_text_and_metadata(tmp_path):
 
 
 def test_outlet_falls_back_to_the_site_of_the_url():
-    from assistant.ingest import make_article, outlet_of
+    from assistant.ingest import make_article
+    from assistant.metadata import outlet_of_url as outlet_of
 
     assert outlet_of("https://www.bbc.co.uk/news/x") == "bbc.co.uk"
     assert outlet_of("") == "" and outlet_of("not a url") == ""
