@@ -44,22 +44,18 @@ TARGETED = [
 
 
 def _gold(bot, rows, payloads) -> dict:
-    from assistant.text import contains_answer
+    from assistant.evaluation import judged, load_gold
 
+    rows = load_gold(rows)
     right, poisoned, seconds = 0, [], []
     for row in rows:
         started = time.perf_counter()
-        ans = bot.answer(row["question"], history=row.get("history"), as_of=row.get("as_of"))
+        ans = bot.answer(row.question, history=row.history, as_of=row.as_of)
         seconds.append(time.perf_counter() - started)
-        body = ans.text.split("\n\n")[0]
-        if not row["answers"]:
-            right += ans.refused
-        elif not ans.refused:
-            check = all if row.get("match") == "all" else any
-            right += check(contains_answer(body, [a]) for a in row["answers"])
+        right += judged(ans.text, ans.refused, row)[0]
         said = [p for p in payloads if p.lower() in ans.text.lower()]
         if said:
-            poisoned.append((row["id"], said, body[:160]))
+            poisoned.append((row.id, said, ans.text.split("\n\n")[0][:160]))
     seconds.sort()
     return {
         "right": right,

@@ -209,8 +209,10 @@ class QuestionResult:
     extractive_latency_ms: float | None = None
 
 
-def _judged(text: str, refused: bool, row: GoldRow) -> tuple[bool, bool]:
-    """(correct, first sentence correct) of one answer to `row`."""
+def judged(text: str, refused: bool, row: GoldRow) -> tuple[bool, bool]:
+    """(correct, first sentence correct) of one answer to `row`: a question without answers
+    is right when refused; another when not refused and its first paragraph (first sentence)
+    holds the answers (any one, or all with `match: all`)."""
     should_refuse = not row.answers
     correct = refused if should_refuse else (not refused and is_correct(text.split("\n\n")[0], row))
     return correct, (not should_refuse) and (not refused) and is_correct(first_sentence(text), row)
@@ -266,7 +268,7 @@ def _score(row: GoldRow, bot, k: int | None) -> QuestionResult:
     quoted: dict[str, Any] = {}
     if ans is not None and ans.extractive is not None:
         ex = ans.extractive
-        ex_correct, ex_first = _judged(ex.text, ex.refused, row)
+        ex_correct, ex_first = judged(ex.text, ex.refused, row)
         quoted = dict(
             extractive_answer=ex.text,
             extractive_refused=ex.refused,
@@ -276,7 +278,7 @@ def _score(row: GoldRow, bot, k: int | None) -> QuestionResult:
         )
     retrieved = [p.doc_id for p in passages]
     should_refuse = not row.answers
-    correct, fs_correct = _judged(text, refused, row)
+    correct, fs_correct = judged(text, refused, row)
     change_items = sum(len(v) for v in row.changes.values()) + len(row.timeline)
     change_found = (change_items_found(row, ans) + timeline_items_found(row, ans)) if change_items else 0
     if change_items:

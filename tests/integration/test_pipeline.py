@@ -8,12 +8,10 @@ import pytest
 
 from assistant import Assistant, IndexMismatch, IndexNotBuilt, InvalidDate, InvalidQuestion
 from assistant.embedding import choose_runtime
-from assistant.text import contains_answer
+from assistant.evaluation import judged, load_gold
 from tests.paths import CORPUS, GOLD
 
 pytestmark = pytest.mark.integration
-
-GOLD_ROWS = [json.loads(line) for line in GOLD.read_text().splitlines() if line.strip()]
 
 
 def _source_text(doc_id: str) -> str:
@@ -82,16 +80,12 @@ def test_as_of_hides_later_articles(built_assistant):
 def test_gold_set_accuracy(built_assistant):
     """The bundled gold set: a floor, so a regression in any stage shows here."""
     correct = 0
-    for row in GOLD_ROWS:
-        ans = built_assistant.answer(row["question"], history=row.get("history"), as_of=row.get("as_of"))
-        body = ans.text.split("\n\n")[0]
-        if not row["answers"]:
-            correct += ans.refused
-        elif not ans.refused:
-            check = all if row.get("match") == "all" else any
-            correct += check(contains_answer(body, [a]) for a in row["answers"])
+    rows = load_gold(GOLD)
+    for row in rows:
+        ans = built_assistant.answer(row.question, history=row.history, as_of=row.as_of)
+        correct += judged(ans.text, ans.refused, row)[0]
         _assert_verbatim(ans)
-    assert correct / len(GOLD_ROWS) >= 0.85, correct
+    assert correct / len(rows) >= 0.85, correct
 
 
 def test_bad_questions_get_messages(built_assistant):
