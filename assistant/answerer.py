@@ -470,12 +470,12 @@ class Answerer:
                 ranking, extractive = reworded[0], replace(reworded[1], seconds={**extractive.seconds, **reworded[1].seconds})
             elif reworded is not None:
                 extractive = replace(extractive, reworded_question=reworded[1].reworded_question)
-        if self.settings.llm == "extractive" or not ranking.sentences or (extractive.refused and not self._judged_by_reader(req, extractor, ranking)):
+        if self.settings.llm == "extractive" or not ranking.sentences or (extractive.refused and not self._judged_by_reader(req, extractor, passages)):
             yield extractive
             return
         yield from self._read(req, ranking, extractive, refusal)
 
-    def _judged_by_reader(self, req: Request, extractor: Any, ranking: Any) -> bool:
+    def _judged_by_reader(self, req: Request, extractor: Any, passages: list[Passage]) -> bool:
         """Whether the model reads a question the refusal rule refused: the rule counts
         words, and a question in other words than the articles' is refused by it. The model
         judges the meaning (it answers from an excerpt in its fixed form, or gives the
@@ -486,7 +486,6 @@ class Answerer:
             return True
         if not self.settings.reader_judges_refusals:
             return False
-        passages = list({s.passage.chunk_id: s.passage for s in ranking.sentences}.values())
         unfound = extractor.unfound(req.standalone, passages)
         log.debug("refused %r; names and numbers no passage holds: %s", req.standalone, unfound)
         return not unfound
