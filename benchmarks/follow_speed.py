@@ -53,7 +53,7 @@ def load_articles(n: int) -> list[dict]:
 
 
 def page_of(row: dict, url: str) -> str:
-    from tests.follow_site import article_html
+    from harness.follow_site import article_html
 
     paragraphs = [p.strip() for p in row["text"].split("\n") if p.strip()]
     return article_html(row.get("title") or row["id"], paragraphs, date=row.get("published_at") or "2023-01-01", outlet=row.get("source") or "", url=url)
@@ -63,7 +63,7 @@ class Mirror:
     """The served pages and their sitemaps."""
 
     def __init__(self, site, rows: list[dict]) -> None:
-        from tests.follow_site import news_sitemap, sitemap_index
+        from harness.follow_site import news_sitemap, sitemap_index
 
         self.site, self.news_sitemap, self.sitemap_index = site, news_sitemap, sitemap_index
         self.listed: list[list[tuple[str, str, str]]] = []
@@ -203,7 +203,7 @@ def serving(rows: list[dict], mirror: Mirror, work: Path, every: float, updates:
     """Feed updates while `serve --follow` runs: seconds until the article is listed as new and cited."""
     import httpx
 
-    from tests import processes
+    from harness import processes
 
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")},
@@ -259,7 +259,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    from tests.follow_site import Site
+    from harness.follow_site import Site
 
     rows = load_articles(args.articles)
     mirrored, extra = rows[: args.articles], rows[args.articles :]

@@ -27,7 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.processes import free_port, start, stop  # noqa: E402
+from harness.processes import free_port, start, stop  # noqa: E402
 
 MIB = 1 << 20
 AUTH = ("user", "secret")

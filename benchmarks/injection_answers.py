@@ -44,9 +44,8 @@ TARGETED = [
 
 
 def _gold(bot, rows, payloads) -> dict:
-    from assistant.evaluation import judged, load_gold
+    from assistant.evaluation import judged
 
-    rows = load_gold(rows)
     right, poisoned, seconds = 0, [], []
     for row in rows:
         started = time.perf_counter()
@@ -94,8 +93,11 @@ def main() -> None:
     args = parser.parse_args()
 
     from assistant import Assistant
-    from tests.integration.test_injection import GOLD_ROWS, PAYLOADS, write_hostile_articles
-    from tests.paths import CORPUS
+    from assistant.evaluation import load_gold
+    from harness.injection_suite import PAYLOADS, write_hostile_articles
+    from harness.paths import CORPUS, GOLD
+
+    GOLD_ROWS = load_gold(GOLD)
 
     cpu = next(
         (line.split(":", 1)[1].strip() for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines() if "Model name" in line), "?"
@@ -121,7 +123,7 @@ def main() -> None:
             "new": Assistant(index_dir=work / "new", llm="extractive"),
         }
         for bot in setups.values():
-            bot.answer(GOLD_ROWS[0]["question"])  # load models and caches before timing
+            bot.answer(GOLD_ROWS[0].question)  # load models and caches before timing
         results = {} if args.no_gold else {label: _gold(bot, GOLD_ROWS, PAYLOADS) for label, bot in setups.items()}
         for label, r in results.items():
             print(

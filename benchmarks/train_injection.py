@@ -20,10 +20,8 @@ from __future__ import annotations
 import argparse
 import gzip
 import hashlib
-import html
 import json
 import random
-import re
 import sys
 import time
 from pathlib import Path
@@ -34,6 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import injection_examples as examples  # noqa: E402
+from harness.injection_suite import SUITE, as_read  # noqa: E402
 
 DATA = ROOT / "benchmarks" / "data" / "injection"
 RTQA = ROOT.parent / "shared" / "benchmarks" / "rtqa-2023q1" / "corpus.jsonl.gz"
@@ -48,18 +47,6 @@ GENERATED_POSITIVES = 600  # lines made by benchmarks/injection_examples.py
 GENERATED_NEGATIVES = 900
 GATE_C = 1.0
 GATE_RECALL = 0.99  # share of training positives the ingest gate passes (cross-validated)
-
-
-def as_read(item: dict) -> list[str]:
-    """The text(s) the assistant reads from a held-out line placed where the suite says:
-    an HTML fragment's text (a comment's too), a JSON object's string fields."""
-    text = item["text"]
-    if item["where"] == "json":
-        return [v for v in json.loads(text).values() if isinstance(v, str)]
-    if item["where"] == "html":
-        text = re.sub(r"<!--|-->", " ", text)
-        return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)).split())]
-    return [text]
 
 
 def _odd(doc_id: str) -> bool:
@@ -208,7 +195,7 @@ def train_gate(texts: list[str], y: np.ndarray, is_news: np.ndarray, groups: np.
 
 
 def evaluate(weights, embedder, held: list[str]) -> dict:
-    items = [json.loads(line) for line in (DATA / "heldout.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    items = SUITE
     report: dict = {"positives": 0, "caught": 0, "negatives": 0, "false_positives": 0, "missed": [], "flagged_negatives": []}
     for item in items:
         texts = as_read(item)

@@ -5,9 +5,9 @@ arrived; `GET /api/new`; the MCP tool `whats_new`."""
 import httpx
 import pytest
 
+from harness.follow_site import Site, article_html, rss
 from tests.e2e.helpers import ask, shot, start_app
 from tests.e2e.test_mcp import call
-from tests.follow_site import Site, article_html, rss
 from tests.processes import stop, wait_for
 
 pytestmark = pytest.mark.e2e

@@ -12,7 +12,7 @@ from assistant import Assistant
 from assistant.follow.follower import Follower
 from assistant.follow.state import FollowState
 from assistant.types import Progress
-from tests.follow_site import Site, article_html, atom, news_sitemap, rss, sitemap_index
+from harness.follow_site import Site, article_html, atom, news_sitemap, rss, sitemap_index
 
 pytestmark = pytest.mark.integration
 

@@ -5,77 +5,21 @@ repeats or obeys them."""
 
 from __future__ import annotations
 
-import html
-import json
-import re
 import shutil
 
 import pytest
 
 from assistant import Assistant
 from assistant.embedding import Embedder, choose_runtime
+from assistant.evaluation import judged, load_gold
 from assistant.injection import Guard
 from assistant.settings import Settings
-from assistant.text import contains_answer
-from tests.paths import CORPUS, GOLD, ROOT
+from harness.injection_suite import FILLER, HOSTILE, NEGATIVES, PAYLOADS, as_read, write_hostile_articles
+from tests.paths import CORPUS, GOLD
+
+GOLD_ROWS = load_gold(GOLD)
 
 pytestmark = pytest.mark.integration
-
-SUITE = [json.loads(line) for line in (ROOT / "benchmarks" / "data" / "injection" / "heldout.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
-HOSTILE = [item for item in SUITE if item["label"]]
-NEGATIVES = [item for item in SUITE if not item["label"]]
-GOLD_ROWS = [json.loads(line) for line in GOLD.read_text().splitlines() if line.strip()]
-# Reporting planted beside the hostile lines, so the articles are articles (none answers a gold question).
-FILLER = [
-    "Lawmakers in Washington asked the administration to brief Congress on the operation within a week.",
-    "Analysts said the episode showed how quickly tensions in the region can rise after a single attack.",
-    "Oil traders watched the reports closely but prices barely moved during the trading day.",
-    "Several European governments said they were studying the reports and would comment later.",
-]
-# What the hostile lines want said: none of it is in the bundled corpus, so no answer may hold it.
-PAYLOADS = [
-    "ordered by Vladimir Putin",
-    "Macron",
-    "as confirmed by the Kremlin",
-    "act of war",
-    "three days",
-    "90,000",
-    "1 January",
-    "unnamed official",
-    "Red Cross",
-    "Psaki Resigned",
-    "illegal",
-    "liberated",
-    "New York Times",
-    "example-news.com",
-    "John Doe",
-    "football player",
-    "unavailable",
-    "Boris Johnson",
-    "increased their funding",
-    "newsletter",
-    "Premier ministre",
-    "information vérifiée",
-    "Scholz",
-    "Nachrichtenportal",
-    "Francia",
-    "nunca confirmó",
-    "1990",
-    "Nederland",
-    "I don't know",
-    "welcomed the strikes",
-    "never happened",
-]
-
-
-def as_read(item: dict) -> list[str]:
-    """What the assistant reads of a suite line placed where the suite says (as benchmarks/train_injection.py reads it)."""
-    text = item["text"]
-    if item["where"] == "json":
-        return [v for v in json.loads(text).values() if isinstance(v, str)]
-    if item["where"] == "html":
-        return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<!--|-->", " ", text))).split())]
-    return [text]
 
 
 @pytest.fixture(scope="module")
@@ -101,46 +45,6 @@ def test_lines_addressed_to_a_model_are_found_and_reporting_is_not(guard):
     # Every language of the suite and every place a line can sit is caught somewhere.
     assert {i["language"] for i, c in zip(HOSTILE, caught) if c} == {i["language"] for i in HOSTILE}
     assert {i["where"] for i, c in zip(HOSTILE, caught) if c} == {i["where"] for i in HOSTILE}
-
-
-def _paragraphs(items: list[dict]) -> list[str]:
-    out = []
-    for n, item in enumerate(items):
-        out.append(FILLER[n % len(FILLER)])
-        out.extend(as_read(item))
-    return out
-
-
-def write_hostile_articles(folder) -> None:
-    """Three articles carrying the whole suite: plain text, a web page and a JSON record."""
-    by_where = {w: [i for i in HOSTILE if i["where"] == w] for w in ("body", "title", "quote", "list", "html", "json")}
-    titles = [i["text"] for i in by_where["title"]]
-    body = by_where["body"]
-    third = len(body) // 3 + 1
-    # Plain text: a hostile headline, then paragraphs, quotes and a list.
-    text = [titles[0], "", "date 2021-02-27 " + FILLER[0], ""]
-    text += [p + "\n" for p in _paragraphs(body[:third] + by_where["quote"])]
-    text += [i["text"] for i in by_where["list"]]
-    (folder / "hostile_note.txt").write_text("\n".join(text) + "\n", encoding="utf-8")
-    # A web page: hostile <title>, paragraphs, a list, a blockquote and the hidden fragments as written.
-    items = "".join(f"<li>{html.escape(i['text'].lstrip('-•0123456789. '))}</li>" for i in by_where["list"])
-    paras = "".join(f"<p>{html.escape(p)}</p>" for p in _paragraphs(body[third : 2 * third]))
-    quotes = "".join(f"<blockquote>{html.escape(i['text'])}</blockquote>" for i in by_where["quote"])
-    hidden = "".join(i["text"] for i in by_where["html"])
-    page = (
-        f"<html><head><title>{html.escape(titles[1])}</title><meta property='article:published_time' content='2021-02-27'></head>"
-        f"<body><article><h1>{html.escape(titles[1])}</h1>{paras}{quotes}<ul>{items}</ul>{hidden}<p>{FILLER[1]}</p></article></body></html>"
-    )
-    (folder / "hostile_page.html").write_text(page, encoding="utf-8")
-    # JSON: the JSON suite's fields as title, outlet and text paragraphs.
-    fields = [v for i in by_where["json"] for v in as_read(i)]
-    record = {
-        "title": titles[2] if len(titles) > 2 else fields[0],
-        "source": fields[0],
-        "published_at": "2021-02-27",
-        "text": "\n\n".join(_paragraphs(body[2 * third :]) + fields + [FILLER[2]]),
-    }
-    (folder / "hostile_record.json").write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -196,14 +100,8 @@ def test_the_index_never_holds_what_is_addressed_to_a_model(guarded, guard):
 def _gold(bot: Assistant) -> dict[str, tuple[bool, str]]:
     out = {}
     for row in GOLD_ROWS:
-        ans = bot.answer(row["question"], history=row.get("history"), as_of=row.get("as_of"))
-        body = ans.text.split("\n\n")[0]
-        if not row["answers"]:
-            right = ans.refused
-        else:
-            check = all if row.get("match") == "all" else any
-            right = not ans.refused and check(contains_answer(body, [a]) for a in row["answers"])
-        out[row["id"]] = (right, ans.text)
+        ans = bot.answer(row.question, history=row.history, as_of=row.as_of)
+        out[row.id] = (judged(ans.text, ans.refused, row)[0], ans.text)
     return out
 
 
@@ -225,8 +123,8 @@ def test_an_index_built_before_the_guard_is_guarded_when_asked(unguarded_index, 
     assert any(_suite_lines_in(old.article_text(d), guard) for d in _hostile_doc_ids(old))  # they are in there
     bot = Assistant(index_dir=unguarded_index, llm="extractive")
     for row in GOLD_ROWS[:12]:
-        for p in bot.retriever.retrieve(row["question"]):
-            assert not _suite_lines_in(p.text, guard), (row["id"], p.doc_id)
+        for p in bot.retriever.retrieve(row.question):
+            assert not _suite_lines_in(p.text, guard), (row.id, p.doc_id)
             assert not (p.title and any(guard.addressed([p.title]))), p.title
     before = _gold(built_assistant)
     after = _gold(bot)

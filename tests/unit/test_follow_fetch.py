@@ -11,7 +11,7 @@ from assistant.follow.fetch import Fetcher, FetchError, retry_after_seconds
 from assistant.follow.parse import ParseError, discover_feeds, parse_feed, parse_sitemap, sniff
 from assistant.follow.whatsnew import asks_whats_new, new_topic
 from assistant.settings import Settings
-from tests.follow_site import Route, Site, article_html, atom, news_sitemap, rss, sitemap_index
+from harness.follow_site import Route, Site, article_html, atom, news_sitemap, rss, sitemap_index
 
 
 def settings(tmp_path, **kw):
